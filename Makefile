@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# synwall build.  `make` builds everything into build/; `make test` runs the
+# whole suite; `make bench` the benchmarks; `make deps` installs what a fresh
+# Debian 12 machine lacks (it runs first for every target that needs it).
+
+BUILD      := build
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+CC         ?= gcc
+ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	      -I$(BUILD) -Iinclude -Ibpf
+CFLAGS     ?= -g -O2
+CFLAGS     += -Wall -Wextra -Wno-unused-parameter -Iinclude -I$(BUILD) -Iloader
+LDLIBS_BPF := -lbpf -lelf -lz
+LDLIBS_XDP := -lxdp $(LDLIBS_BPF)
+
+BPF_SRCS   := $(wildcard bpf/*.h) $(wildcard include/synwall/*.h)
+LOADER_SRC := $(wildcard loader/*.c)
+LOADER_HDR := $(wildcard loader/*.h)
+TEST_LIB   := $(wildcard tests/lib/*.c)
+TEST_HDR   := $(wildcard tests/lib/*.h)
+TEST_PROGS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
+BENCH_PROGS:= $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+.PHONY: all deps test bench demo clean format
+
+all: $(BUILD)/synwall.bpf.o $(BUILD)/synwall.skel.h \
+     $(if $(LOADER_SRC),$(BUILD)/synwall) $(TEST_PROGS) $(BENCH_PROGS)
+
+deps: $(DEPS_STAMP)
+
+$(DEPS_STAMP): scripts/deps.sh
+	@./scripts/deps.sh
+	@mkdir -p $(BUILD) && touch $@
+
+$(BUILD)/vmlinux.h: | $(DEPS_STAMP)
+	@mkdir -p $(BUILD)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp
+	@mv $@.tmp $@
+
+$(BUILD)/synwall.bpf.o: bpf/synwall.bpf.c $(BPF_SRCS) $(BUILD)/vmlinux.h
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/synwall.skel.h: $(BUILD)/synwall.bpf.o
+	$(BPFTOOL) gen skeleton $< name synwall > $@.tmp
+	@mv $@.tmp $@
+
+$(BUILD)/synwall: $(LOADER_SRC) $(LOADER_HDR) $(BUILD)/synwall.skel.h include/synwall/*.h
+	$(CC) $(CFLAGS) $(LOADER_SRC) -o $@ $(LDLIBS_XDP)
+
+$(BUILD)/tests/%: tests/%.c $(TEST_LIB) $(TEST_HDR) $(BUILD)/synwall.skel.h include/synwall/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/lib $< $(TEST_LIB) -o $@ $(LDLIBS_XDP)
+
+$(BUILD)/bench/%: bench/%.c $(TEST_LIB) $(TEST_HDR) $(BUILD)/synwall.skel.h include/synwall/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/lib $< $(TEST_LIB) -o $@ $(LDLIBS_XDP) -lm
+
+test: all
+	@./tests/run.sh
+
+bench: all
+	@./bench/run.sh
+
+clean:
+	rm -rf $(BUILD)
+
+format:
+	clang-format -i bpf/*.c bpf/*.h include/synwall/*.h loader/*.c loader/*.h \
+		tests/*.c tests/lib/*.c tests/lib/*.h bench/*.c 2>/dev/null || true

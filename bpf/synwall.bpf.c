@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * synwall: XDP SYN-cookie front end and TC handoff to the local TCP stack.
+ *
+ * The XDP program answers SYNs to protected ports with cookie SYN-ACKs
+ * (XDP_TX) and checks final ACKs, so that no SYN and no forged ACK costs
+ * the kernel a socket.  A valid ACK is passed with metadata to the TC
+ * program (tc_handoff.h), which turns it into a socket of the listener
+ * with bpf_sk_assign_tcp_reqsk().  The contract is docs/datapath.md.
+ *
+ * Per packet: array lookups only, per-CPU counters, no atomics, no writes
+ * to shared memory, no per-connection state.
+ */
+/* vmlinux.h has a typedef named "config": keep the name for our map */
+#define config sw_vmlinux_config_t
+#include "vmlinux.h"
+#undef config
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include <synwall/abi.h>
+#include <synwall/cookie.h>
+#include "parse.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct synwall_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SYNWALL_PORT_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct synwall_keys);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} keys SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct synwall_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} stats SEC(".maps");
+
+SW_DEFINE_OPTS_PARSER(sw_xdp_tcp_opts, struct xdp_md, bpf_xdp_load_bytes)
+
+#define NSEC_PER_SEC 1000000000ULL
+#define NSEC_PER_MSEC 1000000ULL
+
+static __always_inline int sw_port_protected(__u16 port_be)
+{
+	__u32 port = bpf_ntohs(port_be);
+	__u32 word = port >> 6;
+	__u64 *bits = bpf_map_lookup_elem(&ports, &word);
+
+	return bits && (*bits >> (port & 63)) & 1;
+}
+
+/* Seconds and milliseconds of the cookie clock (CLOCK_TAI, or the hook). */
+struct sw_now {
+	__u32 sec;
+	__u32 msec;
+};
+
+static __always_inline void sw_clock(const struct synwall_config *cfg,
+				     struct sw_now *now)
+{
+	if (cfg->fixed_time) {
+		now->sec = cfg->fixed_time;
+		now->msec = cfg->fixed_time * 1000;
+	} else {
+		__u64 ns = bpf_ktime_get_tai_ns();
+
+		now->sec = ns / NSEC_PER_SEC;
+		now->msec = ns / NSEC_PER_MSEC;
+	}
+}
+
+/* One's-complement sum of n 32-bit words, unfolded. */
+static __always_inline __u64 sw_csum_words(const __u32 *w, int n, __u64 sum)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < n; i++)
+		sum += w[i];
+	return sum;
+}
+
+static __always_inline __u16 sw_csum_fold(__u64 sum)
+{
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+#define SW_TCP_HDR_WORDS 10 /* 20 bytes + at most 20 bytes of options */
+
+/*
+ * Rewrite the SYN at p into the cookie SYN-ACK and return XDP_TX.  All
+ * inputs are read before the first write; the frame is then resized to
+ * exactly L2 + IP + TCP and written from the front.
+ */
+static __always_inline int sw_send_synack(struct xdp_md *ctx,
+					  struct sw_pkt *p,
+					  const struct sw_tcp_opts *o,
+					  __u8 syn_flags,
+					  const struct synwall_config *cfg,
+					  const struct synwall_keys *k,
+					  struct synwall_stats *st)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 hdr[SW_TCP_HDR_WORDS];
+	__u8 *b = (__u8 *)hdr;
+	__u32 cfg_mss, mss_out, client_mss, mss_idx, slot, cookie, nwords;
+	__u32 ip_len, tcp_len, new_len, old_len, l3_off, i;
+	__u8 our_ws, flags = TCPF_SYN | TCPF_ACK;
+	struct sw_now now;
+	__u8 mac[2 * ETH_ALEN];
+	int ecn = 0;
+	__u64 sum;
+
+	/* 1. everything we need from the SYN */
+	if (data + 2 * ETH_ALEN > data_end)
+		return XDP_DROP;
+	__builtin_memcpy(mac, data, 2 * ETH_ALEN);
+	l3_off = p->l3_off;
+
+	sw_clock(cfg, &now);
+	client_mss = o->mss ? o->mss : (p->v6 ? 1220 : 536);
+	mss_idx = sw_mss_to_index(client_mss, p->v6);
+	slot = k->current & 1;
+	cookie = sw_cookie_make(&k->key[slot], slot, &p->flow, p->v6, now.sec,
+				mss_idx);
+
+	cfg_mss = p->v6 ? cfg->mss6 : cfg->mss4;
+	if (!cfg_mss)
+		cfg_mss = p->v6 ? SYNWALL_MSS6_DEFAULT : SYNWALL_MSS4_DEFAULT;
+	mss_out = o->mss && o->mss < cfg_mss ? o->mss : cfg_mss;
+	our_ws = cfg->wscale == SYNWALL_WSCALE_ZERO ? 0 :
+		 cfg->wscale ? cfg->wscale : SYNWALL_WSCALE_DEFAULT;
+	if (our_ws > SYNWALL_WSCALE_MAX)
+		our_ws = SYNWALL_WSCALE_MAX;
+
+	/* 2. the TCP header, on the stack */
+	hdr[0] = (__u32)p->flow.dport | (__u32)p->flow.sport << 16;
+	hdr[1] = bpf_htonl(cookie);
+	hdr[2] = bpf_htonl(p->flow.isn + 1);
+	/* MSS, always */
+	b[20] = TCPOPT_MSS;
+	b[21] = TCPOLEN_MSS;
+	b[22] = mss_out >> 8;
+	b[23] = mss_out & 0xff;
+	nwords = 6;
+	if (o->ts_ok) {
+		/* RFC 3168 6.1.1: ECN-setup SYN has ECE and CWR */
+		ecn = (syn_flags & (TCPF_ECE | TCPF_CWR)) ==
+			      (TCPF_ECE | TCPF_CWR) &&
+		      !(cfg->flags & SYNWALL_CF_NO_ECN);
+		if (o->sack_ok) {
+			b[24] = TCPOPT_SACK_PERM;
+			b[25] = TCPOLEN_SACK_PERM;
+		} else {
+			b[24] = TCPOPT_NOP;
+			b[25] = TCPOPT_NOP;
+		}
+		b[26] = TCPOPT_TIMESTAMP;
+		b[27] = TCPOLEN_TIMESTAMP;
+		hdr[7] = bpf_htonl(sw_ts_encode(now.msec, our_ws, o->wscale,
+						o->sack_ok, ecn));
+		hdr[8] = bpf_htonl(o->tsval);
+		nwords = 9;
+		if (o->wscale != SW_WS_NONE) {
+			b[36] = TCPOPT_NOP;
+			b[37] = TCPOPT_WINDOW;
+			b[38] = TCPOLEN_WINDOW;
+			b[39] = our_ws;
+			nwords = 10;
+		}
+	}
+	if (ecn)
+		flags |= TCPF_ECE;
+	/* doff, flags, window */
+	hdr[3] = (__u32)(nwords << 4) | (__u32)flags << 8 |
+		 (__u32)bpf_htons(cfg->window ? cfg->window :
+						SYNWALL_WINDOW_DEFAULT)
+			 << 16;
+	hdr[4] = 0; /* checksum, urgent pointer */
+
+	tcp_len = nwords * 4;
+	ip_len = p->v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
+
+	/* 3. pseudo-header + segment checksum, from scratch */
+	if (p->v6) {
+		sum = sw_csum_words(p->flow.saddr, 4, 0);
+		sum = sw_csum_words(p->flow.daddr, 4, sum);
+	} else {
+		sum = (__u64)p->flow.saddr[0] + p->flow.daddr[0];
+	}
+	sum += bpf_htons(IPPROTO_TCP) + bpf_htons(tcp_len);
+	sum = sw_csum_words(hdr, 5, sum);
+#pragma unroll
+	for (i = 5; i < SW_TCP_HDR_WORDS; i++)
+		if (i < nwords)
+			sum += hdr[i];
+	hdr[4] = sw_csum_fold(sum);
+
+	/* 4. resize the frame to L2 + IP + TCP */
+	new_len = l3_off + ip_len + tcp_len;
+	old_len = data_end - data;
+	if (new_len != old_len &&
+	    bpf_xdp_adjust_tail(ctx, (int)new_len - (int)old_len)) {
+		st->xdp_drop_synack_err++;
+		return XDP_DROP;
+	}
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	l3_off &= 0x1f; /* 14, 18 or 22 */
+
+	/* 5. write: Ethernet (VLAN tags untouched), IP, TCP */
+	if (data + 2 * ETH_ALEN > data_end)
+		return XDP_DROP;
+	__builtin_memcpy(data, mac + ETH_ALEN, ETH_ALEN);
+	__builtin_memcpy(data + ETH_ALEN, mac, ETH_ALEN);
+
+	if (p->v6) {
+		struct ipv6hdr *ip6 = data + l3_off;
+		__u32 *w;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return XDP_DROP;
+		w = (__u32 *)ip6;
+		w[0] = bpf_htonl(6u << 28);
+		ip6->payload_len = bpf_htons(tcp_len);
+		ip6->nexthdr = IPPROTO_TCP;
+		ip6->hop_limit = cfg->ttl ? cfg->ttl : SYNWALL_TTL_DEFAULT;
+		__builtin_memcpy(&ip6->saddr, p->flow.daddr, 16);
+		__builtin_memcpy(&ip6->daddr, p->flow.saddr, 16);
+	} else {
+		__u32 *w = data + l3_off;
+		__u32 ipw[5];
+
+		if ((void *)(w + 5) > data_end)
+			return XDP_DROP;
+		/* version 4, IHL 5, TOS 0, tot_len */
+		ipw[0] = 0x45 | (__u32)bpf_htons(ip_len + tcp_len) << 16;
+		/* ID 0, DF */
+		ipw[1] = (__u32)bpf_htons(IP_DF) << 16;
+		/* TTL, protocol, checksum */
+		ipw[2] = (cfg->ttl ? cfg->ttl : SYNWALL_TTL_DEFAULT) |
+			 IPPROTO_TCP << 8;
+		ipw[3] = p->flow.daddr[0];
+		ipw[4] = p->flow.saddr[0];
+		ipw[2] |= (__u32)sw_csum_fold(sw_csum_words(ipw, 5, 0)) << 16;
+		w[0] = ipw[0];
+		w[1] = ipw[1];
+		w[2] = ipw[2];
+		w[3] = ipw[3];
+		w[4] = ipw[4];
+	}
+
+	{
+		__u32 *tcpw = data + l3_off + ip_len;
+
+#pragma unroll
+		for (i = 0; i < SW_TCP_HDR_WORDS; i++) {
+			if (i < nwords) {
+				if ((void *)(tcpw + i + 1) > data_end)
+					return XDP_DROP;
+				tcpw[i] = hdr[i];
+			}
+		}
+	}
+	st->xdp_tx_synack++;
+	return XDP_TX;
+}
+
+/* Put the handshake parameters in front of the packet for TC. */
+static __always_inline int sw_pass_cookie(struct xdp_md *ctx, __u32 cookie,
+					  const struct sw_tcp_opts *o,
+					  int v6, struct synwall_stats *st)
+{
+	struct synwall_meta *meta;
+	struct sw_ts_opts tso;
+	void *data;
+
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*meta))) {
+		st->xdp_pass_cookie_nometa++;
+		return XDP_PASS;
+	}
+	meta = (void *)(long)ctx->data_meta;
+	data = (void *)(long)ctx->data;
+	if ((void *)(meta + 1) > data) {
+		st->xdp_pass_cookie_nometa++;
+		return XDP_PASS;
+	}
+	meta->magic = SYNWALL_META_MAGIC;
+	meta->cookie = cookie;
+	meta->mss = sw_index_to_mss(sw_cookie_mss_index(cookie), v6);
+	meta->tsval = 0;
+	meta->tsecr = 0;
+	meta->snd_wscale = 0;
+	meta->rcv_wscale = 0;
+	meta->flags = 0;
+	meta->pad[0] = 0;
+	meta->pad[1] = 0;
+	meta->pad[2] = 0;
+	if (o->ts_ok && sw_ts_decode(o->tsecr, &tso)) {
+		meta->tsval = o->tsval;
+		meta->tsecr = o->tsecr;
+		meta->flags = SYNWALL_MF_TSTAMP;
+		if (tso.peer_ws != SW_WS_NONE) {
+			meta->flags |= SYNWALL_MF_WSCALE;
+			meta->snd_wscale = tso.peer_ws;
+			meta->rcv_wscale = tso.our_ws;
+		}
+		if (tso.sack)
+			meta->flags |= SYNWALL_MF_SACK;
+		if (tso.ecn)
+			meta->flags |= SYNWALL_MF_ECN;
+	}
+	st->xdp_pass_cookie++;
+	return XDP_PASS;
+}
+
+/* Does this segment belong to a socket (established, time-wait, request)? */
+static __always_inline int sw_has_socket(void *ctx, const struct sw_pkt *p)
+{
+	struct bpf_sock_tuple t = {};
+	struct bpf_sock *sk;
+	int found;
+
+	if (p->v6) {
+		__builtin_memcpy(t.ipv6.saddr, p->flow.saddr, 16);
+		__builtin_memcpy(t.ipv6.daddr, p->flow.daddr, 16);
+		t.ipv6.sport = p->flow.sport;
+		t.ipv6.dport = p->flow.dport;
+		sk = bpf_skc_lookup_tcp(ctx, &t, sizeof(t.ipv6),
+					BPF_F_CURRENT_NETNS, 0);
+	} else {
+		t.ipv4.saddr = p->flow.saddr[0];
+		t.ipv4.daddr = p->flow.daddr[0];
+		t.ipv4.sport = p->flow.sport;
+		t.ipv4.dport = p->flow.dport;
+		sk = bpf_skc_lookup_tcp(ctx, &t, sizeof(t.ipv4),
+					BPF_F_CURRENT_NETNS, 0);
+	}
+	if (!sk)
+		return 0;
+	/* with no flow socket the lookup falls back to the listener */
+	found = sk->state != BPF_TCP_LISTEN;
+	bpf_sk_release(sk);
+	return found;
+}
+
+SEC("xdp")
+int synwall_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct synwall_config *cfg;
+	struct synwall_keys *k;
+	struct synwall_stats *st;
+	struct sw_tcp_opts o;
+	struct sw_pkt p = {};
+	struct tcphdr *th;
+	__u32 zero = 0, doff;
+	__u8 flags;
+
+	st = bpf_map_lookup_elem(&stats, &zero);
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	k = bpf_map_lookup_elem(&keys, &zero);
+	if (!st || !cfg || !k)
+		return XDP_PASS;
+
+	switch (sw_parse(data, data_end, &p)) {
+	case SW_PARSE_TCP:
+		break;
+	case SW_PARSE_MALFORMED:
+		st->xdp_pass_malformed++;
+		return XDP_PASS;
+	case SW_PARSE_FRAGMENT:
+		st->xdp_pass_fragment++;
+		return XDP_PASS;
+	case SW_PARSE_IPV6_EXT:
+		st->xdp_pass_ipv6_ext++;
+		return XDP_PASS;
+	default:
+		st->xdp_pass_not_tcp++;
+		return XDP_PASS;
+	}
+
+	if (!sw_port_protected(p.flow.dport)) {
+		st->xdp_pass_port++;
+		return XDP_PASS;
+	}
+	if (!k->generation) {
+		st->xdp_pass_unkeyed++;
+		return XDP_PASS;
+	}
+
+	/* malformed TCP to a protected port is ours to drop */
+	th = data + (p.l4_off & 0xff);
+	if (p.seg_len < sizeof(*th) || (void *)(th + 1) > data_end)
+		goto malformed;
+	doff = th->doff * 4;
+	if (doff < sizeof(*th) || doff > p.seg_len)
+		goto malformed;
+	__builtin_memset(&o, 0, sizeof(o));
+	if (sw_xdp_tcp_opts(ctx, p.l4_off + sizeof(*th), doff - sizeof(*th),
+			    &o))
+		goto malformed;
+	flags = ((__u8 *)th)[13];
+
+	if (flags & TCPF_SYN) {
+		if (flags & (TCPF_FIN | TCPF_RST))
+			goto malformed;
+		if (!(flags & TCPF_ACK)) {
+			p.flow.isn = bpf_ntohl(th->seq);
+			return sw_send_synack(ctx, &p, &o, flags, cfg, k, st);
+		}
+	}
+
+	if (sw_has_socket(ctx, &p)) {
+		st->xdp_pass_socket++;
+		return XDP_PASS;
+	}
+	if ((flags & (TCPF_ACK | TCPF_RST | TCPF_SYN)) == TCPF_ACK) {
+		__u32 cookie = bpf_ntohl(th->ack_seq) - 1;
+		struct sw_now now;
+
+		sw_clock(cfg, &now);
+		p.flow.isn = bpf_ntohl(th->seq) - 1;
+		if (sw_cookie_check(&k->key[sw_cookie_slot(cookie)], cookie,
+				    &p.flow, p.v6, now.sec))
+			return sw_pass_cookie(ctx, cookie, &o, p.v6, st);
+		st->xdp_drop_bad_ack++;
+		return XDP_DROP;
+	}
+	if (flags & TCPF_ACK && !(flags & TCPF_RST)) {
+		/* SYN-ACK to a protected port with no socket */
+		st->xdp_drop_bad_ack++;
+		return XDP_DROP;
+	}
+	st->xdp_drop_no_socket++;
+	return XDP_DROP;
+
+malformed:
+	st->xdp_drop_malformed++;
+	return XDP_DROP;
+}
+
+#if __has_include("tc_handoff.h")
+#include "tc_handoff.h"
+#endif

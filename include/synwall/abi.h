@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * synwall ABI: the layouts shared by the BPF object (bpf/synwall.bpf.c),
+ * the loader (loader/) and the tests (tests/).  Everything a user-space
+ * program needs to read or write one of synwall's maps is here, and only
+ * here, so the two sides cannot drift apart.
+ *
+ * Compiled twice: by clang -target bpf (after vmlinux.h) and by the host
+ * compiler (after <linux/types.h>).  Only __u8.. __u64 types are used.
+ */
+#ifndef SYNWALL_ABI_H
+#define SYNWALL_ABI_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+/* Map names, as they appear in the object and under the pin directory. */
+#define SYNWALL_MAP_CONFIG "config"
+#define SYNWALL_MAP_PORTS "ports"
+#define SYNWALL_MAP_KEYS "keys"
+#define SYNWALL_MAP_STATS "stats"
+
+/* Default pin directory: /sys/fs/bpf/synwall/<ifname>/ */
+#define SYNWALL_PIN_ROOT "/sys/fs/bpf/synwall"
+
+/*
+ * Live configuration: array map "config", one entry (key 0).  A field left
+ * at zero selects the documented default, so a program loaded by `ip link`
+ * without any configuration still emits sane SYN-ACKs.
+ */
+struct synwall_config {
+	__u16 mss4; /* MSS we advertise on IPv4 (default 1460) */
+	__u16 mss6; /* MSS we advertise on IPv6 (default 1440) */
+	__u16 window; /* SYN-ACK receive window, unscaled (default 65535) */
+	__u8 wscale; /* our window scale, 0..14; SYNWALL_WSCALE_DEFAULT if 0 */
+	__u8 ttl; /* IPv4 TTL / IPv6 hop limit of SYN-ACKs (default 64) */
+	__u32 flags; /* SYNWALL_CF_* */
+	/*
+	 * Test hook: when non-zero, the data path uses this many seconds as
+	 * its clock instead of CLOCK_TAI.  The loader never sets it; tests
+	 * use it to age cookies without sleeping.
+	 */
+	__u32 fixed_time;
+};
+
+#define SYNWALL_MSS4_DEFAULT 1460
+#define SYNWALL_MSS6_DEFAULT 1440
+#define SYNWALL_WINDOW_DEFAULT 65535
+#define SYNWALL_WSCALE_DEFAULT 7
+#define SYNWALL_TTL_DEFAULT 64
+#define SYNWALL_WSCALE_MAX 14
+/* config.wscale value meaning "advertise a window scale of 0" */
+#define SYNWALL_WSCALE_ZERO 0xff
+
+/* Do not negotiate ECN even when the client asks (RFC 3168 SYN). */
+#define SYNWALL_CF_NO_ECN (1u << 0)
+
+/*
+ * Protected ports: array map "ports" of SYNWALL_PORT_WORDS entries of
+ * __u64; bit (port % 64) of word (port / 64) set means the port, in host
+ * byte order, is protected.  All 65536 ports are expressible and the check
+ * is one array lookup and one bit test.  An empty set protects nothing:
+ * a freshly loaded program passes every packet until ports are configured.
+ */
+#define SYNWALL_PORT_WORDS 1024
+
+/*
+ * Cookie keys: array map "keys", one entry.  Two slots, so that a rotation
+ * never invalidates a cookie in flight: new SYN-ACKs use key[current]; an
+ * ACK names the slot of the key that made its cookie (one cookie bit), so
+ * checking costs exactly one MAC.  A rotation writes the new key into the
+ * other slot, then flips current; the key two rotations old is gone.
+ * generation == 0 means no key was ever installed: the data path then
+ * protects nothing (it would otherwise issue cookies under a known key).
+ */
+struct synwall_key {
+	__u64 k0;
+	__u64 k1;
+};
+
+struct synwall_keys {
+	struct synwall_key key[2];
+	__u32 current; /* slot (0 or 1) that new cookies use */
+	__u32 generation; /* incremented by every install; 0 = unkeyed */
+	__u64 installed_at[2]; /* CLOCK_REALTIME seconds a slot was written */
+};
+
+/*
+ * Statistics: per-CPU array map "stats", one entry; the loader sums over
+ * CPUs.  Every packet the XDP program sees moves exactly one xdp_* counter;
+ * every packet the TC program acts on moves exactly one tc_* counter.
+ * Field names are what `bpftool map dump` prints, thanks to BTF.
+ */
+struct synwall_stats {
+	/* XDP_PASS: not IPv4/IPv6 TCP (ARP, UDP, ICMP, ...) */
+	__u64 xdp_pass_not_tcp;
+	/* XDP_PASS: IPv4 or IPv6 fragment */
+	__u64 xdp_pass_fragment;
+	/* XDP_PASS: IPv6 with extension headers, passed untouched */
+	__u64 xdp_pass_ipv6_ext;
+	/* XDP_PASS: truncated/invalid before the TCP ports could be read */
+	__u64 xdp_pass_malformed;
+	/* XDP_PASS: TCP to a port that is not protected */
+	__u64 xdp_pass_port;
+	/* XDP_PASS: protected port but no key installed yet */
+	__u64 xdp_pass_unkeyed;
+	/* XDP_PASS: packet of a flow that has a socket */
+	__u64 xdp_pass_socket;
+	/* XDP_PASS: ACK carrying a valid cookie, handoff metadata written */
+	__u64 xdp_pass_cookie;
+	/* XDP_PASS: valid cookie, but the driver gave no metadata room */
+	__u64 xdp_pass_cookie_nometa;
+	/* XDP_TX: SYN answered with a cookie SYN-ACK */
+	__u64 xdp_tx_synack;
+	/* XDP_DROP: malformed TCP to a protected port */
+	__u64 xdp_drop_malformed;
+	/* XDP_DROP: ACK with neither a valid cookie nor a socket */
+	__u64 xdp_drop_bad_ack;
+	/* XDP_DROP: RST/FIN/bare segment with no socket */
+	__u64 xdp_drop_no_socket;
+	/* XDP_DROP: SYN-ACK could not be built (tail adjust failed) */
+	__u64 xdp_drop_synack_err;
+
+	/* TC: handoff done, the kernel creates the socket */
+	__u64 tc_handoff_ok;
+	/* TC: valid cookie but no listener on the destination */
+	__u64 tc_no_listener;
+	/* TC: the flow already has a socket (retransmitted third ACK) */
+	__u64 tc_has_socket;
+	/* TC: cookie re-checked from the packet (no metadata) and invalid */
+	__u64 tc_bad_cookie;
+	/* TC: bpf_sk_assign_tcp_reqsk() failed, by errno */
+	__u64 tc_err_einval;
+	__u64 tc_err_enoent;
+	__u64 tc_err_enomem;
+	__u64 tc_err_other;
+};
+
+/*
+ * XDP -> TC handoff metadata, written in front of the packet with
+ * bpf_xdp_adjust_meta() and read in TC from skb->data_meta.  Only the XDP
+ * program on this host can write it, so TC may trust it.
+ */
+#define SYNWALL_META_MAGIC 0x53574d31 /* "SWM1" */
+
+struct synwall_meta {
+	__u32 magic;
+	__u32 cookie; /* the validated cookie (ack_seq - 1) */
+	__u32 tsval; /* client's TSval in the ACK (0 if no TS) */
+	__u32 tsecr; /* client's TSecr in the ACK (our TSval echoed) */
+	__u16 mss; /* client MSS decoded from the cookie */
+	__u8 snd_wscale; /* client's window scale */
+	__u8 rcv_wscale; /* window scale our SYN-ACK advertised */
+	__u8 flags; /* SYNWALL_MF_* */
+	__u8 pad[3];
+};
+
+#define SYNWALL_MF_TSTAMP (1u << 0)
+#define SYNWALL_MF_WSCALE (1u << 1)
+#define SYNWALL_MF_SACK (1u << 2)
+#define SYNWALL_MF_ECN (1u << 3)
+
+#endif /* SYNWALL_ABI_H */

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * synwall SYN cookie: one header, compiled into the BPF object and into
+ * user space, so the tests compute the cookie the BPF program must emit
+ * without trusting the BPF program.
+ *
+ * The cookie is the ISN of our SYN-ACK (32 bits):
+ *
+ *   31                                   6 5      2   1     0
+ *  +--------------------------------------+--------+------+------+
+ *  |     MAC (26 bits, SipHash-2-4)       | MSS idx| epoch| key  |
+ *  |                                      | 4 bits | par. | slot |
+ *  +--------------------------------------+--------+------+------+
+ *
+ * MAC = SipHash-2-4(key[slot], saddr, daddr, sport, dport, client ISN,
+ *                   epoch, MSS index, address family), top 26 bits kept.
+ *
+ * epoch = seconds >> SW_EPOCH_SHIFT (64 s).  A cookie stores the epoch's
+ * parity only: on the ACK the full epoch is "now" if the parity matches,
+ * else "now - 1".  A cookie two or more epochs old is reconstructed with
+ * the wrong epoch and fails its MAC, so the accepted age is [0, 128) s
+ * and a check is exactly one MAC: no trial over epochs or keys.
+ *
+ * The key slot bit names which of the two installed keys made the cookie
+ * (see struct synwall_keys), so a rotation keeps the previous key valid.
+ *
+ * With TCP timestamps, the options that the cookie has no room for ride in
+ * the low 10 bits of our TSval, which the client echoes in every TSecr:
+ *
+ *   9      6 5      2   1    0
+ *  +--------+--------+----+-----+
+ *  | our ws | peer ws|sack| ecn |    peer ws 0xf = client sent no WS
+ *  +--------+--------+----+-----+
+ *
+ * Without timestamps only the MSS survives (as in Linux): the SYN-ACK then
+ * offers neither window scaling, nor SACK, nor ECN.
+ */
+#ifndef SYNWALL_COOKIE_H
+#define SYNWALL_COOKIE_H
+
+#include "abi.h"
+
+#ifdef __bpf__
+/* keep the tables in .rodata, where their BTF says they are (clang would
+ * otherwise merge them into .rodata.cst32, which libbpf cannot load) */
+#define SW_RODATA __attribute__((section(".rodata")))
+#else
+#define SW_RODATA
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+#endif
+
+#define SW_EPOCH_SHIFT 6 /* cookie epoch = 64 seconds */
+#define SW_COOKIE_MAX_AGE (2u << SW_EPOCH_SHIFT) /* exclusive bound, s */
+#define SW_MAC_BITS 26
+#define SW_MAC_MASK ((1u << SW_MAC_BITS) - 1)
+#define SW_MSS_SLOTS 16
+
+#define SW_TS_OPT_BITS 10
+#define SW_TS_OPT_MASK ((1u << SW_TS_OPT_BITS) - 1)
+#define SW_WS_NONE 0xf
+
+/*
+ * MSS tables: the largest entry not above the client's MSS is encoded.
+ * Entry 0 is what a client that sends no MSS option gets (RFC 9293:
+ * 536 for IPv4; IPv6's minimum MTU gives 1220).  The rest cover Ethernet,
+ * PPPoE, tunnels (GRE, IPsec, WireGuard, VXLAN) and jumbo frames.
+ */
+static const __u16 sw_mss_table4[SW_MSS_SLOTS] SW_RODATA = {
+	536,  1024, 1200, 1220, 1260, 1300, 1340, 1360,
+	1380, 1400, 1420, 1440, 1452, 1460, 4312, 8960,
+};
+
+static const __u16 sw_mss_table6[SW_MSS_SLOTS] SW_RODATA = {
+	1220, 1232, 1240, 1260, 1280, 1300, 1320, 1340,
+	1360, 1380, 1400, 1412, 1420, 1440, 4292, 8940,
+};
+
+/* Index of the largest table entry <= mss (entry 0 when mss is smaller). */
+static __always_inline __u32 sw_mss_to_index(__u32 mss, int v6)
+{
+	const __u16 *t = v6 ? sw_mss_table6 : sw_mss_table4;
+	__u32 i = 0;
+
+	/* Branch-light binary search over 16 sorted entries. */
+	if (mss >= t[i + 8])
+		i += 8;
+	if (mss >= t[i + 4])
+		i += 4;
+	if (mss >= t[i + 2])
+		i += 2;
+	if (mss >= t[i + 1])
+		i += 1;
+	return i;
+}
+
+static __always_inline __u16 sw_index_to_mss(__u32 idx, int v6)
+{
+	idx &= SW_MSS_SLOTS - 1;
+	return v6 ? sw_mss_table6[idx] : sw_mss_table4[idx];
+}
+
+/* ---- SipHash-2-4 over whole 64-bit words ---------------------------- */
+
+#define SW_ROTL64(x, b) (__u64)(((x) << (b)) | ((x) >> (64 - (b))))
+
+#define SW_SIPROUND(v0, v1, v2, v3)                                            \
+	do {                                                                   \
+		v0 += v1;                                                      \
+		v1 = SW_ROTL64(v1, 13);                                        \
+		v1 ^= v0;                                                      \
+		v0 = SW_ROTL64(v0, 32);                                        \
+		v2 += v3;                                                      \
+		v3 = SW_ROTL64(v3, 16);                                        \
+		v3 ^= v2;                                                      \
+		v0 += v3;                                                      \
+		v3 = SW_ROTL64(v3, 21);                                        \
+		v3 ^= v0;                                                      \
+		v2 += v1;                                                      \
+		v1 = SW_ROTL64(v1, 17);                                        \
+		v1 ^= v2;                                                      \
+		v2 = SW_ROTL64(v2, 32);                                        \
+	} while (0)
+
+#define SW_SIP_COMPRESS(v0, v1, v2, v3, m)                                     \
+	do {                                                                   \
+		v3 ^= (m);                                                     \
+		SW_SIPROUND(v0, v1, v2, v3);                                   \
+		SW_SIPROUND(v0, v1, v2, v3);                                   \
+		v0 ^= (m);                                                     \
+	} while (0)
+
+/*
+ * SipHash-2-4 of n little-endian 64-bit words (8 * n bytes).  n is a
+ * compile-time constant at every call site, so the loop unrolls and the
+ * verifier sees straight-line code.
+ */
+static __always_inline __u64 sw_siphash(const struct synwall_key *key,
+					const __u64 *m, const int n)
+{
+	__u64 v0 = 0x736f6d6570736575ULL ^ key->k0;
+	__u64 v1 = 0x646f72616e646f6dULL ^ key->k1;
+	__u64 v2 = 0x6c7967656e657261ULL ^ key->k0;
+	__u64 v3 = 0x7465646279746573ULL ^ key->k1;
+	__u64 b = (__u64)(n * 8) << 56;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < n; i++)
+		SW_SIP_COMPRESS(v0, v1, v2, v3, m[i]);
+	SW_SIP_COMPRESS(v0, v1, v2, v3, b);
+	v2 ^= 0xff;
+	SW_SIPROUND(v0, v1, v2, v3);
+	SW_SIPROUND(v0, v1, v2, v3);
+	SW_SIPROUND(v0, v1, v2, v3);
+	SW_SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* ---- the cookie ------------------------------------------------------ */
+
+/*
+ * A flow as the cookie sees it.  Addresses and ports are the packet's
+ * bytes loaded as native words (network order in memory), exactly as the
+ * BPF program reads them; isn is the client's sequence number in host
+ * order.  IPv4 uses saddr[0] and daddr[0].
+ */
+struct sw_flow {
+	__u32 saddr[4];
+	__u32 daddr[4];
+	__u16 sport;
+	__u16 dport;
+	__u32 isn;
+};
+
+static __always_inline __u32 sw_mac4(const struct synwall_key *key,
+				     const struct sw_flow *f, __u32 epoch,
+				     __u32 mss_idx)
+{
+	__u64 m[3];
+
+	m[0] = (__u64)f->saddr[0] | (__u64)f->daddr[0] << 32;
+	m[1] = (__u64)f->sport | (__u64)f->dport << 16 | (__u64)f->isn << 32;
+	m[2] = (__u64)epoch | (__u64)mss_idx << 32 | (__u64)4 << 40;
+	return (__u32)(sw_siphash(key, m, 3) >> 32);
+}
+
+static __always_inline __u32 sw_mac6(const struct synwall_key *key,
+				     const struct sw_flow *f, __u32 epoch,
+				     __u32 mss_idx)
+{
+	__u64 m[6];
+
+	m[0] = (__u64)f->saddr[0] | (__u64)f->saddr[1] << 32;
+	m[1] = (__u64)f->saddr[2] | (__u64)f->saddr[3] << 32;
+	m[2] = (__u64)f->daddr[0] | (__u64)f->daddr[1] << 32;
+	m[3] = (__u64)f->daddr[2] | (__u64)f->daddr[3] << 32;
+	m[4] = (__u64)f->sport | (__u64)f->dport << 16 | (__u64)f->isn << 32;
+	m[5] = (__u64)epoch | (__u64)mss_idx << 32 | (__u64)6 << 40;
+	return (__u32)(sw_siphash(key, m, 6) >> 32);
+}
+
+static __always_inline __u32 sw_mac(const struct synwall_key *key,
+				    const struct sw_flow *f, int v6,
+				    __u32 epoch, __u32 mss_idx)
+{
+	return v6 ? sw_mac6(key, f, epoch, mss_idx) :
+		    sw_mac4(key, f, epoch, mss_idx);
+}
+
+static __always_inline __u32 sw_epoch(__u32 now_sec)
+{
+	return now_sec >> SW_EPOCH_SHIFT;
+}
+
+/* The cookie for a SYN: our ISN. */
+static __always_inline __u32 sw_cookie_make(const struct synwall_key *key,
+					    __u32 slot,
+					    const struct sw_flow *f, int v6,
+					    __u32 now_sec, __u32 mss_idx)
+{
+	__u32 epoch = sw_epoch(now_sec);
+	__u32 mac = sw_mac(key, f, v6, epoch, mss_idx) >> (32 - SW_MAC_BITS);
+
+	return mac << 6 | (mss_idx & 0xf) << 2 | (epoch & 1) << 1 | (slot & 1);
+}
+
+static __always_inline __u32 sw_cookie_slot(__u32 cookie)
+{
+	return cookie & 1;
+}
+
+static __always_inline __u32 sw_cookie_mss_index(__u32 cookie)
+{
+	return (cookie >> 2) & 0xf;
+}
+
+/*
+ * Check a cookie (ack_seq - 1 of the client's ACK; f->isn = seq - 1).
+ * key must be key[sw_cookie_slot(cookie)].  Exactly one MAC.
+ * Returns 1 if valid: issued under this key less than SW_COOKIE_MAX_AGE
+ * seconds ago (at least 64 s), else 0.
+ */
+static __always_inline int sw_cookie_check(const struct synwall_key *key,
+					   __u32 cookie,
+					   const struct sw_flow *f, int v6,
+					   __u32 now_sec)
+{
+	__u32 now_epoch = sw_epoch(now_sec);
+	/* parity differs -> the cookie is from the previous epoch */
+	__u32 epoch = now_epoch - ((now_epoch ^ (cookie >> 1)) & 1);
+	__u32 mss_idx = sw_cookie_mss_index(cookie);
+	__u32 mac = sw_mac(key, f, v6, epoch, mss_idx) >> (32 - SW_MAC_BITS);
+
+	return mac == (cookie >> 6);
+}
+
+/* ---- options carried in our TSval ----------------------------------- */
+
+/*
+ * our_ws: window scale our SYN-ACK advertises (0..14);
+ * peer_ws: the client's, SW_WS_NONE when it sent no WS option.
+ */
+static __always_inline __u32 sw_ts_encode(__u32 clock, __u32 our_ws,
+					  __u32 peer_ws, int sack, int ecn)
+{
+	return (clock & ~SW_TS_OPT_MASK) | (our_ws & 0xf) << 6 |
+	       (peer_ws & 0xf) << 2 | (sack ? 2 : 0) | (ecn ? 1 : 0);
+}
+
+struct sw_ts_opts {
+	__u8 our_ws;
+	__u8 peer_ws; /* SW_WS_NONE: no window scaling */
+	__u8 sack;
+	__u8 ecn;
+};
+
+/* Decode the TSecr of the final ACK.  Returns 0 if the values are bogus. */
+static __always_inline int sw_ts_decode(__u32 tsecr, struct sw_ts_opts *o)
+{
+	o->our_ws = (tsecr >> 6) & 0xf;
+	o->peer_ws = (tsecr >> 2) & 0xf;
+	o->sack = (tsecr >> 1) & 1;
+	o->ecn = tsecr & 1;
+	if (o->our_ws > SYNWALL_WSCALE_MAX)
+		return 0;
+	if (o->peer_ws != SW_WS_NONE && o->peer_ws > SYNWALL_WSCALE_MAX)
+		return 0;
+	return 1;
+}
+
+#endif /* SYNWALL_COOKIE_H */
