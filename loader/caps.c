@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* Kernel capability checks.  See caps.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "caps.h"
+
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+int sw_kfunc_present(const char *name)
+{
+	struct btf *btf;
+	int id;
+
+	btf = btf__parse("/sys/kernel/btf/vmlinux", NULL);
+	if (!btf)
+		return -errno ?: -ENOENT;
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	btf__free(btf);
+	return id > 0;
+}
+
+int sw_bpffs_at(const char *path)
+{
+	struct statfs st;
+
+	if (statfs(path, &st) < 0)
+		return 0;
+	return (unsigned long)st.f_type == BPF_FS_MAGIC;
+}
+
+int sw_sysctl_read(const char *name, long *val)
+{
+	char path[256], buf[64], *end;
+	size_t i, l;
+	FILE *f;
+
+	l = (size_t)snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	if (l >= sizeof(path))
+		return -ENAMETOOLONG;
+	for (i = strlen("/proc/sys/"); i < l; i++)
+		if (path[i] == '.')
+			path[i] = '/';
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	errno = 0;
+	*val = strtol(buf, &end, 10);
+	if (errno || end == buf)
+		return -EINVAL;
+	return 0;
+}
+
+static int have_caps(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	__u64 eff;
+
+	if (geteuid() == 0)
+		return 1;
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) < 0)
+		return 0;
+	eff = (__u64)d[1].effective << 32 | d[0].effective;
+	return (eff & (1ULL << CAP_NET_ADMIN)) &&
+	       (eff & ((1ULL << CAP_BPF) | (1ULL << CAP_SYS_ADMIN)));
+}
+
+static void set(struct sw_cap *c, const char *name, int ok, const char *fmt,
+		...) __attribute__((format(printf, 4, 5)));
+
+static void set(struct sw_cap *c, const char *name, int ok, const char *fmt,
+		...)
+{
+	va_list ap;
+
+	c->name = name;
+	c->ok = ok;
+	va_start(ap, fmt);
+	vsnprintf(c->msg, sizeof(c->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* A net.ipv4 sysctl that must be >= 1; why: what breaks without it. */
+static void check_sysctl(struct sw_cap *c, const char *name, const char *why)
+{
+	long v;
+	int rc = sw_sysctl_read(name, &v);
+
+	if (rc)
+		set(c, name, 0,
+		    "cannot read /proc/sys/%s (%s): is /proc mounted?", name,
+		    strerror(-rc));
+	else if (v < 1)
+		set(c, name, 0,
+		    "%s = %ld in this network namespace: %s; fix: sysctl -w %s=1 (run it in the interface's network namespace)",
+		    name, v, why, name);
+	else
+		set(c, name, 1, "%s = %ld", name, v);
+}
+
+int sw_caps_check(struct sw_caps *caps, const char *bpffs)
+{
+	char mnt[4096];
+	int i, rc;
+
+	memset(caps, 0, sizeof(*caps));
+	if (!bpffs)
+		bpffs = SW_BPFFS_DEFAULT;
+
+	if (have_caps())
+		set(&caps->cap[SW_CAP_PRIV], "privileges", 1, "root");
+	else
+		set(&caps->cap[SW_CAP_PRIV], "privileges", 0,
+		    "not root and without CAP_BPF + CAP_NET_ADMIN: loading BPF programs and attaching them needs them; fix: run synwall as root (sudo synwall ...)");
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
+		set(&caps->cap[SW_CAP_BTF], "kernel BTF", 1,
+		    "/sys/kernel/btf/vmlinux");
+	else
+		set(&caps->cap[SW_CAP_BTF], "kernel BTF", 0,
+		    "/sys/kernel/btf/vmlinux is missing (%s): the kernel was built without CONFIG_DEBUG_INFO_BTF; fix: use a kernel built with CONFIG_DEBUG_INFO_BTF=y (Debian's and most distributions' are)",
+		    strerror(errno));
+
+	rc = sw_kfunc_present(SW_KFUNC_HANDOFF);
+	if (rc > 0)
+		set(&caps->cap[SW_CAP_KFUNC], "kfunc " SW_KFUNC_HANDOFF, 1,
+		    "present");
+	else
+		set(&caps->cap[SW_CAP_KFUNC], "kfunc " SW_KFUNC_HANDOFF, 0,
+		    "%s: the kernel cannot take a SYN-cookie handoff from TC; fix: run Linux >= 6.9 built with CONFIG_SYN_COOKIES and CONFIG_DEBUG_INFO_BTF (uname -r shows the running one)",
+		    rc < 0 ? "cannot read the kernel's BTF" :
+			     "not in the kernel's BTF");
+
+	/* The file system the pin directory lives (or will live) on: under
+	 * /sys/fs/bpf that is /sys/fs/bpf itself, else the nearest existing
+	 * ancestor of the path. */
+	snprintf(mnt, sizeof(mnt), "%s", bpffs);
+	if (strncmp(mnt, SW_BPFFS_DEFAULT, strlen(SW_BPFFS_DEFAULT)) == 0 &&
+	    (mnt[strlen(SW_BPFFS_DEFAULT)] == '/' ||
+	     mnt[strlen(SW_BPFFS_DEFAULT)] == '\0')) {
+		mnt[strlen(SW_BPFFS_DEFAULT)] = '\0';
+	} else {
+		while (access(mnt, F_OK) != 0) {
+			char *slash = strrchr(mnt, '/');
+
+			if (!slash || slash == mnt) {
+				snprintf(mnt, sizeof(mnt), "/");
+				break;
+			}
+			*slash = '\0';
+		}
+	}
+	if (sw_bpffs_at(mnt))
+		set(&caps->cap[SW_CAP_BPFFS], "bpffs", 1, "mounted at %s", mnt);
+	else if (strcmp(mnt, SW_BPFFS_DEFAULT) == 0)
+		set(&caps->cap[SW_CAP_BPFFS], "bpffs", 0,
+		    "bpffs not mounted at %s: synwall pins its maps there; fix: mount -t bpf bpf %s",
+		    mnt, mnt);
+	else
+		set(&caps->cap[SW_CAP_BPFFS], "bpffs", 0,
+		    "%s is not on a bpffs: pins can only live on one; fix: mount -t bpf bpf /sys/fs/bpf and use a directory under it",
+		    mnt);
+
+	check_sysctl(&caps->cap[SW_CAP_SYNCOOKIES], "net.ipv4.tcp_syncookies",
+		     "the kernel answers every handed-off ACK with a RST");
+	check_sysctl(&caps->cap[SW_CAP_TIMESTAMPS], "net.ipv4.tcp_timestamps",
+		     "handoffs of clients using TCP timestamps fail (the kernel refuses them)");
+	check_sysctl(&caps->cap[SW_CAP_SACK], "net.ipv4.tcp_sack",
+		     "handoffs of clients offering SACK fail (the kernel refuses them)");
+	check_sysctl(&caps->cap[SW_CAP_WSCALE], "net.ipv4.tcp_window_scaling",
+		     "handoffs of clients using window scaling fail (the kernel refuses them)");
+
+	for (i = 0; i < SW_CAP_COUNT; i++)
+		caps->missing += !caps->cap[i].ok;
+	return caps->missing;
+}
+
+void sw_caps_print(const struct sw_caps *caps, FILE *f)
+{
+	int i;
+
+	for (i = 0; i < SW_CAP_COUNT; i++)
+		fprintf(f, "  %-8s %s: %s\n", caps->cap[i].ok ? "ok" : "MISSING",
+			caps->cap[i].name, caps->cap[i].msg);
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Kernel and sysctl capabilities synwall needs, each checked with a
+ * message that names the problem and the fix.  Self-contained (libc,
+ * kernel headers and libbpf's BTF parser only) so that tests and other
+ * tools can #include "caps.c" or link it as they are.
+ *
+ * The net.* sysctls are read from /proc/sys/net, which shows the network
+ * namespace of the calling thread: call this from inside the namespace of
+ * the interface (nsenter --net=..., or synwall --netns NAME).
+ */
+#ifndef SYNWALL_LOADER_CAPS_H
+#define SYNWALL_LOADER_CAPS_H
+
+#include <stdio.h>
+
+#define SW_KFUNC_HANDOFF "bpf_sk_assign_tcp_reqsk"
+#define SW_BPFFS_DEFAULT "/sys/fs/bpf"
+
+enum sw_cap_id {
+	SW_CAP_PRIV,		/* root, or CAP_BPF + CAP_NET_ADMIN */
+	SW_CAP_BTF,		/* /sys/kernel/btf/vmlinux */
+	SW_CAP_KFUNC,		/* bpf_sk_assign_tcp_reqsk in the kernel's BTF */
+	SW_CAP_BPFFS,		/* bpffs mounted where pins go */
+	SW_CAP_SYNCOOKIES,	/* net.ipv4.tcp_syncookies >= 1 */
+	SW_CAP_TIMESTAMPS,	/* net.ipv4.tcp_timestamps >= 1 */
+	SW_CAP_SACK,		/* net.ipv4.tcp_sack >= 1 */
+	SW_CAP_WSCALE,		/* net.ipv4.tcp_window_scaling >= 1 */
+	SW_CAP_COUNT,
+};
+
+struct sw_cap {
+	const char *name; /* what was checked, e.g. "net.ipv4.tcp_syncookies" */
+	int ok;		  /* 1: present; 0: missing */
+	char msg[512];	  /* found value; or the problem and its fix */
+};
+
+struct sw_caps {
+	int missing; /* how many are not ok */
+	struct sw_cap cap[SW_CAP_COUNT];
+};
+
+/* Check everything.  bpffs: where the pins go (NULL: /sys/fs/bpf); its
+ * mount point is what is checked.  Returns caps->missing. */
+int sw_caps_check(struct sw_caps *caps, const char *bpffs);
+
+/* One line per capability: "  ok   name: msg" / "  MISSING name: msg". */
+void sw_caps_print(const struct sw_caps *caps, FILE *f);
+
+/* Building blocks, usable alone. */
+int sw_kfunc_present(const char *name); /* 1, 0, or -errno (no BTF) */
+int sw_bpffs_at(const char *path);	/* 1 if path is on a bpffs */
+int sw_sysctl_read(const char *name, long *val); /* "net.ipv4.x"; 0/-errno */
+
+#endif

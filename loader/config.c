@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* `synwall config IFACE ...`: live changes of ports, MSS, wscale, TTL. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+#define MSS4_MIN 536
+#define MSS4_MAX 65495 /* 65535 - 20 (IPv4) - 20 (TCP) */
+#define MSS6_MIN 1220
+#define MSS6_MAX 65475 /* 65535 - 40 (IPv6, payload_len) - 20 (TCP) */
+
+int sw_cfg_option(int opt, const char *arg, struct sw_cfg_req *r)
+{
+	unsigned long v;
+	char err[256];
+
+	switch (opt) {
+	case SW_OPT_PORTS:
+	case SW_OPT_ADD_PORTS:
+	case SW_OPT_DEL_PORTS:
+		if (r->set_ports) {
+			sw_err("give one of --ports, --add-ports, --del-ports, once");
+			return -1;
+		}
+		if (sw_ports_parse(arg, &r->ports, err, sizeof(err))) {
+			sw_err("%s: %s",
+			       opt == SW_OPT_PORTS ? "--ports" :
+			       opt == SW_OPT_ADD_PORTS ? "--add-ports" :
+							 "--del-ports",
+			       err);
+			return -1;
+		}
+		snprintf(r->ports_text, sizeof(r->ports_text), "%s", arg);
+		r->set_ports = true;
+		r->add_del = opt == SW_OPT_PORTS ? 0 : opt == SW_OPT_ADD_PORTS ? 1 : -1;
+		return 0;
+	case SW_OPT_MSS4:
+		if (sw_parse_ulong("--mss4", arg, MSS4_MIN, MSS4_MAX, &v))
+			return -1;
+		r->mss4 = (__u16)v;
+		r->set_mss4 = true;
+		return 0;
+	case SW_OPT_MSS6:
+		if (sw_parse_ulong("--mss6", arg, MSS6_MIN, MSS6_MAX, &v))
+			return -1;
+		r->mss6 = (__u16)v;
+		r->set_mss6 = true;
+		return 0;
+	case SW_OPT_WSCALE:
+		if (sw_parse_ulong("--wscale", arg, 0, SYNWALL_WSCALE_MAX, &v))
+			return -1;
+		r->wscale = (__u8)v;
+		r->set_wscale = true;
+		return 0;
+	case SW_OPT_TTL:
+		if (sw_parse_ulong("--ttl", arg, 1, 255, &v))
+			return -1;
+		r->ttl = (__u8)v;
+		r->set_ttl = true;
+		return 0;
+	case SW_OPT_WINDOW:
+		if (sw_parse_ulong("--window", arg, 1, 65535, &v))
+			return -1;
+		r->window = (__u16)v;
+		r->set_window = true;
+		return 0;
+	case SW_OPT_ECN:
+		if (!strcmp(arg, "on") || !strcmp(arg, "1") || !strcmp(arg, "yes"))
+			r->ecn = true;
+		else if (!strcmp(arg, "off") || !strcmp(arg, "0") || !strcmp(arg, "no"))
+			r->ecn = false;
+		else {
+			sw_err("--ecn '%s': expected on or off", arg);
+			return -1;
+		}
+		r->set_ecn = true;
+		return 0;
+	}
+	return -1;
+}
+
+static bool cfg_any(const struct sw_cfg_req *r)
+{
+	return r->set_ports || r->set_mss4 || r->set_mss6 || r->set_wscale ||
+	       r->set_ttl || r->set_window || r->set_ecn;
+}
+
+int sw_cfg_apply(const struct sw_maps *m, const struct sw_cfg_req *r,
+		 bool defaults)
+{
+	struct synwall_config c;
+	struct sw_portset ps;
+	unsigned int i;
+
+	if (defaults) {
+		memset(&c, 0, sizeof(c));
+		c.mss4 = SYNWALL_MSS4_DEFAULT;
+		c.mss6 = SYNWALL_MSS6_DEFAULT;
+		c.window = SYNWALL_WINDOW_DEFAULT;
+		c.wscale = SYNWALL_WSCALE_DEFAULT;
+		c.ttl = SYNWALL_TTL_DEFAULT;
+	} else if (sw_config_read(m->config, &c)) {
+		return -1;
+	}
+	if (r->set_mss4)
+		c.mss4 = r->mss4;
+	if (r->set_mss6)
+		c.mss6 = r->mss6;
+	if (r->set_window)
+		c.window = r->window;
+	if (r->set_wscale)
+		c.wscale = r->wscale ? r->wscale : SYNWALL_WSCALE_ZERO;
+	if (r->set_ttl)
+		c.ttl = r->ttl;
+	if (r->set_ecn) {
+		if (r->ecn)
+			c.flags &= ~SYNWALL_CF_NO_ECN;
+		else
+			c.flags |= SYNWALL_CF_NO_ECN;
+	}
+	/* Ports first when narrowing, config first when widening: either way
+	 * a SYN never meets half of the change in a harmful order (the MSS,
+	 * TTL, ... apply to whatever ports are protected). */
+	if (sw_config_write(m->config, &c))
+		return -1;
+
+	if (r->set_ports) {
+		if (r->add_del == 0) {
+			ps = r->ports;
+		} else {
+			if (sw_ports_read(m->ports, &ps))
+				return -1;
+			for (i = 0; i < SYNWALL_PORT_WORDS; i++)
+				ps.w[i] = r->add_del > 0 ? ps.w[i] | r->ports.w[i] :
+							   ps.w[i] & ~r->ports.w[i];
+		}
+		if (sw_ports_write(m->ports, &ps))
+			return -1;
+	} else if (defaults) {
+		memset(&ps, 0, sizeof(ps));
+		if (sw_ports_write(m->ports, &ps))
+			return -1;
+	}
+	return 0;
+}
+
+void sw_cfg_print(const struct sw_maps *m, const char *indent)
+{
+	struct synwall_config raw, c;
+	struct sw_portset ps;
+	char list[1024];
+
+	if (sw_config_read(m->config, &raw) || sw_ports_read(m->ports, &ps))
+		return;
+	sw_config_effective(&raw, &c);
+	sw_ports_format(&ps, list, sizeof(list));
+	printf("%sports:  %s (%u port%s)\n", indent, list, sw_ports_count(&ps),
+	       sw_ports_count(&ps) == 1 ? "" : "s");
+	printf("%smss4 %u  mss6 %u  wscale %u  ttl %u  window %u  ecn %s%s\n",
+	       indent, c.mss4, c.mss6, c.wscale, c.ttl, c.window,
+	       c.flags & SYNWALL_CF_NO_ECN ? "off" : "on",
+	       raw.fixed_time ? "  (test clock fixed_time set)" : "");
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: synwall config IFACE [--ports LIST | --add-ports LIST | --del-ports LIST]\n"
+		"                     [--mss4 N] [--mss6 N] [--wscale N] [--ttl N] [--window N]\n"
+		"                     [--ecn on|off] [--pin-dir DIR]\n"
+		"\n"
+		"Change what synwall does on IFACE, live: the next packet sees the change.\n"
+		"Without options, print the current configuration.\n"
+		"\n"
+		"  --ports LIST       protect exactly these ports: 22,80,443,8000-8100 (also all, none)\n"
+		"  --add-ports LIST   protect these ports too\n"
+		"  --del-ports LIST   stop protecting these ports\n"
+		"  --mss4 N           MSS advertised on IPv4, %d-%d (default %d)\n"
+		"  --mss6 N           MSS advertised on IPv6, %d-%d (default %d)\n"
+		"  --wscale N         window scale advertised, 0-14 (default %d)\n"
+		"  --ttl N            TTL / hop limit of SYN-ACKs, 1-255 (default %d)\n"
+		"  --window N         SYN-ACK window, 1-65535 (default %d)\n"
+		"  --ecn on|off       negotiate ECN when the client asks (default on)\n"
+		"  --pin-dir DIR      maps pinned in DIR (e.g. /sys/fs/bpf/tc/globals after\n"
+		"                     `ip link ... xdp obj synwall.bpf.o`); default\n"
+		"                     /sys/fs/bpf/synwall/IFACE, else the maps of the synwall\n"
+		"                     XDP program attached to IFACE\n"
+		"\n"
+		"If no cookie key was ever installed (a program loaded by ip link), config\n"
+		"installs a random one: without a key synwall protects nothing.\n",
+		MSS4_MIN, MSS4_MAX, SYNWALL_MSS4_DEFAULT, MSS6_MIN, MSS6_MAX,
+		SYNWALL_MSS6_DEFAULT, SYNWALL_WSCALE_DEFAULT, SYNWALL_TTL_DEFAULT,
+		SYNWALL_WINDOW_DEFAULT);
+}
+
+int cmd_config(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		CFG_LONGOPTS,
+		{ "pin-dir", required_argument, NULL, SW_OPT_PIN_DIR },
+		{ "help", no_argument, NULL, 'h' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ 0 },
+	};
+	struct sw_cfg_req req;
+	const char *pin_dir = NULL, *ifname;
+	struct sw_maps m;
+	int opt, ifindex, rc;
+
+	memset(&req, 0, sizeof(req));
+	while ((opt = getopt_long(argc, argv, "hv", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'v':
+			sw_verbose++;
+			break;
+		case SW_OPT_PIN_DIR:
+			pin_dir = optarg;
+			break;
+		case '?':
+			usage(stderr);
+			return SW_EXIT_USAGE;
+		default:
+			if (sw_cfg_option(opt, optarg, &req))
+				return SW_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		sw_err(optind >= argc ? "config: no interface given" :
+					"config: one interface only");
+		usage(stderr);
+		return SW_EXIT_USAGE;
+	}
+	ifname = argv[optind];
+	ifindex = sw_iface_index(ifname);
+	if (!ifindex)
+		return SW_EXIT_FAIL;
+	if (sw_maps_open(ifname, ifindex, pin_dir, &m))
+		return SW_EXIT_FAIL;
+	rc = 0;
+	if (cfg_any(&req)) {
+		if (sw_cfg_apply(&m, &req, false)) {
+			rc = SW_EXIT_FAIL;
+			goto out;
+		}
+		rc = sw_keys_ensure(m.keys);
+		if (rc < 0) {
+			rc = SW_EXIT_FAIL;
+			goto out;
+		}
+		if (rc == 1)
+			sw_info("%s: no cookie key was installed: installed a random one (synwall keys %s --show-age)",
+				ifname, ifname);
+		rc = 0;
+		sw_info("%s: configuration updated", ifname);
+	}
+	sw_cfg_print(&m, "  ");
+out:
+	sw_maps_close(&m);
+	return rc;
+}

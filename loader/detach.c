@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * `synwall detach IFACE`: remove what `synwall attach` added, and only
+ * that: our XDP program (by id), our TC filter (by handle, priority and
+ * program id), the clsact qdisc if attach created it and nothing else
+ * uses it, the pins and the pin directory.  Established connections are
+ * ordinary kernel sockets and keep working.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "common.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: synwall detach IFACE [--pin-dir DIR]\n"
+		"\n"
+		"Remove synwall from IFACE: its XDP program, its TC ingress filter (and the\n"
+		"clsact qdisc if attach created it and no other filter uses it), its pins.\n"
+		"Established connections keep working.  A synwall loaded with ip link/tc\n"
+		"is removed with ip link/tc (see synwall(8)).\n");
+}
+
+static const char *const pins[] = {
+	SYNWALL_MAP_CONFIG, SYNWALL_MAP_PORTS, SYNWALL_MAP_KEYS,
+	SYNWALL_MAP_STATS, SW_STATE_PIN,
+};
+
+static int unpin(const char *dir, bool explicit_dir)
+{
+	char path[PATH_MAX + 32];
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, pins[i]);
+		if (unlink(path) && errno != ENOENT) {
+			sw_err("cannot remove %s: %s", path, strerror(errno));
+			rc = -1;
+		}
+	}
+	if (rmdir(dir) && errno != ENOENT && !explicit_dir) {
+		sw_err("cannot remove %s: %s (something else is pinned there)",
+		       dir, strerror(errno));
+		rc = -1;
+	}
+	if (!explicit_dir)
+		rmdir(SYNWALL_PIN_ROOT); /* only if empty */
+	return rc;
+}
+
+/* Stop a rotation loop (attach --rotate / run) working on these maps. */
+static void stop_daemon(__u32 pid)
+{
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	if (!pid || (pid_t)pid == getpid())
+		return;
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	if (!strncmp(comm, "synwall", 7) && kill((pid_t)pid, SIGTERM) == 0)
+		sw_info("stopped the key rotation loop (pid %u)", pid);
+}
+
+int cmd_detach(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "pin-dir", required_argument, NULL, SW_OPT_PIN_DIR },
+		{ "help", no_argument, NULL, 'h' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ 0 },
+	};
+	const char *ifname, *pin_dir = NULL;
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	struct sw_state st;
+	struct sw_xdp_info xi;
+	struct stat sb;
+	__u64 dev, ino;
+	__u32 tc_id = 0;
+	int opt, ifindex, fd, err, rc = 0;
+	bool here, alive;
+
+	while ((opt = getopt_long(argc, argv, "hv", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'v':
+			sw_verbose++;
+			break;
+		case SW_OPT_PIN_DIR:
+			pin_dir = optarg;
+			break;
+		default:
+			usage(stderr);
+			return SW_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		sw_err(optind >= argc ? "detach: no interface given" :
+					"detach: one interface only");
+		usage(stderr);
+		return SW_EXIT_USAGE;
+	}
+	ifname = argv[optind];
+	if (pin_dir)
+		snprintf(dir, sizeof(dir), "%s", pin_dir);
+	else
+		sw_pin_dir_default(ifname, dir, sizeof(dir));
+
+	snprintf(path, sizeof(path), "%s/%s", dir, SW_STATE_PIN);
+	fd = bpf_obj_get(path);
+	err = sw_state_read(fd, &st);
+	if (fd >= 0)
+		close(fd);
+	ifindex = ifname[0] && strlen(ifname) < 16 ? (int)if_nametoindex(ifname) : 0;
+
+	if (err) {
+		if (!ifindex)
+			return sw_iface_index(ifname) ? 0 : SW_EXIT_FAIL;
+		if (sw_xdp_query(ifindex, &xi) == 0 && xi.prog_id) {
+			sw_err("synwall on %s was not attached by `synwall attach` (no %s): remove it the way it was loaded: ip link set dev %s xdp off; tc filter del dev %s ingress (pins made by ip/tc are in /sys/fs/bpf/tc/globals)",
+			       ifname, path, ifname, ifname);
+			return SW_EXIT_FAIL;
+		}
+		if (stat(dir, &sb) == 0)
+			sw_err("%s holds no synwall state record: nothing that `synwall attach` made to remove", dir);
+		else
+			sw_err("synwall is not attached to %s (no %s)", ifname, dir);
+		return SW_EXIT_FAIL;
+	}
+
+	sw_netns_id(&dev, &ino);
+	here = st.netns_dev == dev && st.netns_ino == ino;
+	fd = bpf_prog_get_fd_by_id(st.xdp_prog_id);
+	alive = fd >= 0;
+	if (fd >= 0)
+		close(fd);
+	if (!here && alive) {
+		sw_err("%s belongs to synwall on %s in another network namespace: detach it there (synwall --netns NAME detach %s, or nsenter --net=/run/netns/NAME synwall detach %s)",
+		       dir, st.ifname, st.ifname, st.ifname);
+		return SW_EXIT_FAIL;
+	}
+	if (here && !ifindex) {
+		sw_warn("%s no longer exists: removing synwall's pins only", ifname);
+	} else if (here) {
+		if (sw_xdp_query(ifindex, &xi) == 0 && xi.prog_id == st.xdp_prog_id &&
+		    xi.prog_id) {
+			err = sw_xdp_detach(ifindex, st.xdp_prog_id, (int)st.xdp_mode);
+			if (err) {
+				sw_err("cannot remove the XDP program (id %u) from %s: %s; fix: ip link set dev %s xdp off",
+				       st.xdp_prog_id, ifname, strerror(-err), ifname);
+				rc = SW_EXIT_FAIL;
+			} else {
+				sw_info("removed XDP program id %u from %s", st.xdp_prog_id, ifname);
+			}
+		} else if (xi.prog_id || xi.other_id) {
+			sw_warn("the XDP program on %s (id %u) is not the one synwall attached (id %u): left alone",
+				ifname, xi.prog_id ? xi.prog_id : xi.other_id, st.xdp_prog_id);
+		}
+		if (sw_tc_query(ifindex, &tc_id) == 0 && tc_id && tc_id == st.tc_prog_id) {
+			err = sw_tc_detach(ifindex, st.flags & SW_ST_CREATED_CLSACT);
+			if (err < 0) {
+				sw_err("cannot remove the TC filter from %s: %s; fix: tc filter del dev %s ingress handle 0x%x prio %d bpf",
+				       ifname, strerror(-err), ifname, SW_TC_HANDLE, SW_TC_PRIO);
+				rc = SW_EXIT_FAIL;
+			} else {
+				sw_info("removed TC ingress program id %u from %s%s", tc_id, ifname,
+					err > 0 ? " (and the clsact qdisc synwall had added)" : "");
+			}
+		} else if (tc_id) {
+			sw_warn("the TC filter with synwall's handle on %s runs program id %u, not synwall's (id %u): left alone",
+				ifname, tc_id, st.tc_prog_id);
+		}
+	}
+	if (rc == 0) {
+		if (unpin(dir, pin_dir != NULL))
+			rc = SW_EXIT_FAIL;
+		else
+			sw_info("removed the pins in %s", dir);
+	}
+	/* Last, so that the loop sees the pins gone and says so. */
+	if (here)
+		stop_daemon(st.daemon_pid);
+	return rc;
+}

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The key rotation loop: `synwall attach IFACE --rotate S` stays in the
+ * foreground running it, as does `synwall run IFACE`; synwall@.service
+ * uses the former.
+ *
+ * Random keys: every S seconds (monotonic clock) a new random key goes
+ * into the other slot and becomes current.
+ * Fleet keys: at every multiple of S seconds of CLOCK_REALTIME, rotation
+ * number n = time / S begins: slot n&1 gets KDF(secret, n) and becomes
+ * current, the other slot keeps KDF(secret, n-1).  Hosts with the same
+ * key file and synchronised clocks agree on both keys without talking.
+ *
+ * The loop ends on SIGTERM/SIGINT/SIGHUP (leaving synwall attached: the
+ * keys stay as they are), or when synwall is detached from the interface.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "common.h"
+#include "kdf.h"
+#include "keyfile.h"
+
+static volatile sig_atomic_t stop_sig;
+
+static void on_signal(int sig)
+{
+	stop_sig = sig;
+}
+
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.id;
+}
+
+/* Is the keys map we hold still the one synwall uses on the interface? */
+static bool still_attached(const struct sw_maps *m, int ifindex)
+{
+	char path[PATH_MAX + 16];
+	struct sw_xdp_info xi;
+	bool same;
+	int fd;
+
+	if (m->dir[0]) {
+		snprintf(path, sizeof(path), "%s/%s", m->dir, SYNWALL_MAP_KEYS);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			return false;
+		same = map_id(fd) == map_id(m->keys);
+		close(fd);
+		return same;
+	}
+	return sw_xdp_query(ifindex, &xi) == 0 && xi.prog_id == m->prog_id;
+}
+
+static int load_master(const char *file, struct sw_master *mk)
+{
+	char err[512];
+
+	if (sw_keyfile_read(file, mk, err, sizeof(err))) {
+		sw_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Sleep until the absolute time t on clock; false if a signal came. */
+static bool sleep_until(clockid_t clock, const struct timespec *t)
+{
+	int rc;
+
+	while ((rc = clock_nanosleep(clock, TIMER_ABSTIME, t, NULL)) == EINTR)
+		if (stop_sig)
+			return false;
+	return !stop_sig;
+}
+
+static void set_daemon_pid(const struct sw_maps *m, __u32 pid, __u32 interval,
+			   bool only_if_ours)
+{
+	struct sw_state st;
+
+	if (sw_state_read(m->state, &st))
+		return;
+	if (only_if_ours && st.daemon_pid != (__u32)getpid())
+		return;
+	st.daemon_pid = pid;
+	if (pid)
+		st.rotate_seconds = interval;
+	sw_state_write(m->state, &st);
+}
+
+int sw_rotate_loop(struct sw_maps *m, const struct sw_rotate_opts *o)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct sw_master mk = { .len = 0 };
+	struct sw_state st;
+	struct timespec next;
+	__u64 n = 0;
+	int rc = 0;
+	bool fleet = o->key_file != NULL;
+	__u8 fp[8] = { 0 };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	if (fleet) {
+		if (load_master(o->key_file, &mk))
+			return SW_EXIT_FAIL;
+		sw_fleet_fingerprint(mk.b, mk.len, fp);
+		n = sw_fleet_epoch(sw_now_realtime(), o->interval);
+		if (sw_keys_fleet(m->keys, mk.b, mk.len, n)) {
+			sw_wipe(&mk, sizeof(mk));
+			return SW_EXIT_FAIL;
+		}
+		if (sw_state_read(m->state, &st) == 0) {
+			st.flags |= SW_ST_FLEET;
+			memcpy(st.fleet_fp, fp, sizeof(fp));
+			sw_state_write(m->state, &st);
+		}
+		next.tv_sec = (time_t)((n + 1) * o->interval);
+		next.tv_nsec = 0;
+		sw_info("%s: rotating fleet keys every %us with the wall clock (rotation %llu now, next in %llus); SIGTERM stops rotating and leaves synwall attached",
+			o->ifname, o->interval, (unsigned long long)n,
+			(unsigned long long)(next.tv_sec - (time_t)sw_now_realtime()));
+	} else {
+		clock_gettime(CLOCK_MONOTONIC, &next);
+		next.tv_sec += o->interval;
+		sw_info("%s: rotating random keys every %us; SIGTERM stops rotating and leaves synwall attached",
+			o->ifname, o->interval);
+	}
+	set_daemon_pid(m, (__u32)getpid(), o->interval, false);
+
+	for (;;) {
+		if (!sleep_until(fleet ? CLOCK_REALTIME : CLOCK_MONOTONIC, &next))
+			break;
+		if (!still_attached(m, o->ifindex)) {
+			sw_info("%s: synwall was detached: rotation loop ends",
+				o->ifname);
+			goto out_detached;
+		}
+		if (sw_state_read(m->state, &st) == 0 &&
+		    (!!(st.flags & SW_ST_FLEET) != fleet ||
+		     (fleet && memcmp(st.fleet_fp, fp, sizeof(fp))))) {
+			sw_info("%s: the key mode was changed with `synwall keys`: rotation loop ends",
+				o->ifname);
+			goto out;
+		}
+		if (fleet) {
+			struct sw_master fresh;
+			__u64 now = sw_now_realtime();
+
+			/* Re-read the file: a fleet can replace its secret. */
+			if (load_master(o->key_file, &fresh) == 0) {
+				sw_wipe(&mk, sizeof(mk));
+				mk = fresh;
+				sw_wipe(&fresh, sizeof(fresh));
+				sw_fleet_fingerprint(mk.b, mk.len, fp);
+				if (sw_state_read(m->state, &st) == 0 &&
+				    memcmp(st.fleet_fp, fp, sizeof(fp))) {
+					memcpy(st.fleet_fp, fp, sizeof(fp));
+					sw_state_write(m->state, &st);
+				}
+			} else {
+				sw_warn("keeping the secret read before");
+			}
+			n = sw_fleet_epoch(now, o->interval);
+			if (sw_keys_fleet(m->keys, mk.b, mk.len, n)) {
+				rc = SW_EXIT_FAIL;
+				break;
+			}
+			sw_info("%s: fleet key rotation %llu installed", o->ifname,
+				(unsigned long long)n);
+			next.tv_sec = (time_t)((n + 1) * o->interval);
+		} else {
+			if (sw_keys_rotate_random(m->keys)) {
+				rc = SW_EXIT_FAIL;
+				break;
+			}
+			sw_info("%s: new random key installed", o->ifname);
+			next.tv_sec += o->interval;
+		}
+	}
+out:
+	set_daemon_pid(m, 0, 0, true);
+out_detached:
+	sw_wipe(&mk, sizeof(mk));
+	if (stop_sig && !still_attached(m, o->ifindex))
+		sw_info("%s: synwall was detached: rotation loop ends", o->ifname);
+	else if (stop_sig)
+		sw_info("%s: signal %d: rotation stopped; synwall stays attached (synwall detach %s removes it)",
+			o->ifname, (int)stop_sig, o->ifname);
+	return rc;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: synwall run IFACE [--rotate SECONDS] [--key-file FILE] [--allow-short-rotate]\n"
+		"                  [--pin-dir DIR]\n"
+		"\n"
+		"Rotate the cookie keys of an attached synwall in the foreground (for a\n"
+		"service manager), like `synwall attach IFACE --rotate SECONDS` but without\n"
+		"attaching.  Works on maps loaded by ip link/tc too (--pin-dir).\n"
+		"\n"
+		"  --rotate SECONDS    interval, >= %d (default: the one attach recorded)\n"
+		"  --key-file FILE     fleet mode: keys derived from FILE and the wall clock\n"
+		"  --allow-short-rotate  accept an interval below %d s (tests only)\n"
+		"\n"
+		"SIGTERM or SIGINT stop the loop and leave synwall attached.\n",
+		SW_ROTATE_MIN, SW_ROTATE_MIN);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "rotate", required_argument, NULL, SW_OPT_ROTATE },
+		{ "key-file", required_argument, NULL, SW_OPT_KEY_FILE },
+		{ "allow-short-rotate", no_argument, NULL, SW_OPT_SHORT_ROTATE },
+		{ "pin-dir", required_argument, NULL, SW_OPT_PIN_DIR },
+		{ "help", no_argument, NULL, 'h' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ 0 },
+	};
+	struct sw_rotate_opts ro = { 0 };
+	const char *pin_dir = NULL, *rot_arg = NULL;
+	bool short_ok = false;
+	unsigned long secs = 0;
+	struct sw_state st;
+	struct sw_maps m;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "hv", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'v':
+			sw_verbose++;
+			break;
+		case SW_OPT_ROTATE: rot_arg = optarg; break;
+		case SW_OPT_KEY_FILE: ro.key_file = optarg; break;
+		case SW_OPT_SHORT_ROTATE: short_ok = true; break;
+		case SW_OPT_PIN_DIR: pin_dir = optarg; break;
+		default:
+			usage(stderr);
+			return SW_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		sw_err(optind >= argc ? "run: no interface given" :
+					"run: one interface only");
+		usage(stderr);
+		return SW_EXIT_USAGE;
+	}
+	if (rot_arg && (sw_parse_ulong("--rotate", rot_arg, 1, 1UL << 30, &secs) ||
+			sw_rotate_check(secs, short_ok)))
+		return SW_EXIT_USAGE;
+	ro.ifname = argv[optind];
+	ro.ifindex = sw_iface_index(ro.ifname);
+	if (!ro.ifindex)
+		return SW_EXIT_FAIL;
+	if (sw_maps_open(ro.ifname, ro.ifindex, pin_dir, &m))
+		return SW_EXIT_FAIL;
+	if (!secs && sw_state_read(m.state, &st) == 0)
+		secs = st.rotate_seconds;
+	if (!secs) {
+		sw_err("run: no rotation interval: give --rotate SECONDS (>= %d)",
+		       SW_ROTATE_MIN);
+		sw_maps_close(&m);
+		return SW_EXIT_USAGE;
+	}
+	ro.interval = (__u32)secs;
+	if (!ro.key_file && sw_state_read(m.state, &st) == 0 &&
+	    (st.flags & SW_ST_FLEET)) {
+		sw_err("%s uses fleet keys: give the key file, --key-file FILE (or leave fleet mode first: synwall keys %s --rotate --force)",
+		       ro.ifname, ro.ifname);
+		sw_maps_close(&m);
+		return SW_EXIT_USAGE;
+	}
+	if (!ro.key_file && sw_keys_ensure(m.keys) < 0) {
+		sw_maps_close(&m);
+		return SW_EXIT_FAIL;
+	}
+	rc = sw_rotate_loop(&m, &ro);
+	sw_maps_close(&m);
+	return rc;
+}

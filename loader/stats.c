@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * `synwall stats IFACE [--watch [SECS]] [--json] [--prometheus]`
+ *
+ * The stats map is a per-CPU array: each CPU counts in its own copy, the
+ * totals are the sums over all possible CPUs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "common.h"
+
+struct counter {
+	const char *name;
+	size_t off;
+	const char *help;
+};
+
+#define C(f, h) { #f, offsetof(struct synwall_stats, f), h }
+static const struct counter counters[] = {
+	C(xdp_pass_not_tcp, "XDP_PASS: not IPv4/IPv6 TCP"),
+	C(xdp_pass_fragment, "XDP_PASS: IPv4 or IPv6 fragment"),
+	C(xdp_pass_ipv6_ext, "XDP_PASS: IPv6 with extension headers"),
+	C(xdp_pass_malformed, "XDP_PASS: truncated before the TCP ports"),
+	C(xdp_pass_port, "XDP_PASS: TCP to a port that is not protected"),
+	C(xdp_pass_unkeyed, "XDP_PASS: protected port but no key installed"),
+	C(xdp_pass_socket, "XDP_PASS: packet of a flow that has a socket"),
+	C(xdp_pass_cookie, "XDP_PASS: ACK with a valid cookie, handed to TC"),
+	C(xdp_pass_cookie_nometa, "XDP_PASS: valid cookie, no metadata room"),
+	C(xdp_tx_synack, "XDP_TX: SYN answered with a cookie SYN-ACK"),
+	C(xdp_drop_malformed, "XDP_DROP: malformed TCP to a protected port"),
+	C(xdp_drop_bad_ack, "XDP_DROP: ACK with neither a valid cookie nor a socket"),
+	C(xdp_drop_no_socket, "XDP_DROP: RST/FIN/bare segment with no socket"),
+	C(xdp_drop_synack_err, "XDP_DROP: SYN-ACK could not be built"),
+	C(tc_handoff_ok, "TC: handoff done, the kernel creates the socket"),
+	C(tc_no_listener, "TC: valid cookie but no listener"),
+	C(tc_has_socket, "TC: the flow already has a socket"),
+	C(tc_bad_cookie, "TC: cookie re-checked from the packet and invalid"),
+	C(tc_err_einval, "TC: bpf_sk_assign_tcp_reqsk() failed with EINVAL"),
+	C(tc_err_enoent, "TC: bpf_sk_assign_tcp_reqsk() failed with ENOENT"),
+	C(tc_err_enomem, "TC: bpf_sk_assign_tcp_reqsk() failed with ENOMEM"),
+	C(tc_err_other, "TC: bpf_sk_assign_tcp_reqsk() failed otherwise"),
+};
+#undef C
+#define NCOUNTERS (sizeof(counters) / sizeof(counters[0]))
+_Static_assert(sizeof(struct synwall_stats) == NCOUNTERS * sizeof(__u64),
+	       "stats.c must list every counter of struct synwall_stats");
+
+static __u64 get(const struct synwall_stats *s, size_t i)
+{
+	return *(const __u64 *)((const char *)s + counters[i].off);
+}
+
+/* Sum the per-CPU values. */
+static int read_stats(int fd, struct synwall_stats *sum)
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	size_t i, stride = (sizeof(*sum) + 7) & ~(size_t)7;
+	char *buf;
+	__u32 k = 0;
+
+	if (ncpu <= 0) {
+		sw_err("cannot count the CPUs: %s", strerror(-ncpu));
+		return -1;
+	}
+	buf = calloc((size_t)ncpu, stride);
+	if (!buf)
+		return -1;
+	if (bpf_map_lookup_elem(fd, &k, buf)) {
+		sw_err("cannot read the stats map: %s", strerror(errno));
+		free(buf);
+		return -1;
+	}
+	memset(sum, 0, sizeof(*sum));
+	for (c = 0; c < ncpu; c++) {
+		const struct synwall_stats *s =
+			(const void *)(buf + (size_t)c * stride);
+
+		for (i = 0; i < NCOUNTERS; i++)
+			*(__u64 *)((char *)sum + counters[i].off) += get(s, i);
+	}
+	free(buf);
+	return 0;
+}
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void print_text(FILE *f, const char *ifname, const struct synwall_stats *s,
+		       const struct synwall_stats *prev, double dt, bool all)
+{
+	size_t i;
+	__u64 xdp = 0;
+
+	for (i = 0; i < NCOUNTERS; i++)
+		if (!strncmp(counters[i].name, "xdp_", 4))
+			xdp += get(s, i);
+	if (prev)
+		fprintf(f, "synwall %s: %.1fs interval\n%-24s %14s %12s\n", ifname,
+			dt, "counter", "total", "per second");
+	else
+		fprintf(f, "synwall %s\n%-24s %14s\n", ifname, "counter", "total");
+	for (i = 0; i < NCOUNTERS; i++) {
+		__u64 v = get(s, i);
+
+		if (!v && !all && !(prev && get(prev, i) != v))
+			continue;
+		if (prev)
+			fprintf(f, "%-24s %14llu %12.0f\n", counters[i].name,
+				(unsigned long long)v,
+				dt > 0 ? (double)(v - get(prev, i)) / dt : 0.0);
+		else
+			fprintf(f, "%-24s %14llu\n", counters[i].name,
+				(unsigned long long)v);
+	}
+	fprintf(f, "%-24s %14llu\n", "xdp packets (all)", (unsigned long long)xdp);
+}
+
+static void print_json(FILE *f, const char *ifname, const struct synwall_stats *s,
+		       const struct synwall_stats *prev, double dt)
+{
+	size_t i;
+
+	fprintf(f, "{\"iface\":\"%s\",\"time\":%llu,\"counters\":{", ifname,
+		(unsigned long long)sw_now_realtime());
+	for (i = 0; i < NCOUNTERS; i++)
+		fprintf(f, "%s\"%s\":%llu", i ? "," : "", counters[i].name,
+			(unsigned long long)get(s, i));
+	fprintf(f, "}");
+	if (prev) {
+		fprintf(f, ",\"interval\":%.3f,\"rates\":{", dt);
+		for (i = 0; i < NCOUNTERS; i++)
+			fprintf(f, "%s\"%s\":%.1f", i ? "," : "", counters[i].name,
+				dt > 0 ? (double)(get(s, i) - get(prev, i)) / dt : 0.0);
+		fprintf(f, "}");
+	}
+	fprintf(f, "}\n");
+}
+
+/* Prometheus text exposition format (node_exporter textfile collector). */
+static void print_prom(FILE *f, const char *ifname, const struct synwall_stats *s)
+{
+	size_t i;
+
+	for (i = 0; i < NCOUNTERS; i++) {
+		fprintf(f, "# HELP synwall_%s_total %s\n", counters[i].name,
+			counters[i].help);
+		fprintf(f, "# TYPE synwall_%s_total counter\n", counters[i].name);
+		fprintf(f, "synwall_%s_total{iface=\"%s\"} %llu\n", counters[i].name,
+			ifname, (unsigned long long)get(s, i));
+	}
+}
+
+static volatile sig_atomic_t stop;
+static void on_sig(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: synwall stats IFACE [--watch [SECS]] [--count N] [--json | --prometheus]\n"
+		"                    [--all] [--output FILE] [--pin-dir DIR]\n"
+		"\n"
+		"Print synwall's counters on IFACE, summed over CPUs.\n"
+		"\n"
+		"  --watch [SECS]   print again every SECS seconds (default 1) with rates per\n"
+		"                   second, until Ctrl-C (or --count N times)\n"
+		"  --count N        with --watch: stop after N updates\n"
+		"  --json           one JSON object (per update with --watch)\n"
+		"  --prometheus     Prometheus text format, e.g. for node_exporter's textfile\n"
+		"                   collector: synwall stats eth0 --prometheus --output\n"
+		"                   /var/lib/node_exporter/textfile_collector/synwall_eth0.prom\n"
+		"  --output FILE    write to FILE atomically (temporary file + rename)\n"
+		"  --all            list counters that are zero too (text format)\n"
+		"  --pin-dir DIR    maps pinned in DIR (see synwall config --help)\n"
+		"\n"
+		"The same counters, by name: bpftool map dump pinned /sys/fs/bpf/synwall/IFACE/stats\n");
+}
+
+static int emit(const char *out, const char *ifname, int fmt,
+		const struct synwall_stats *s, const struct synwall_stats *prev,
+		double dt, bool all, bool tty_clear)
+{
+	char tmp[PATH_MAX + 16];
+	FILE *f = stdout;
+	int fd;
+
+	if (out) {
+		snprintf(tmp, sizeof(tmp), "%s.XXXXXX", out);
+		fd = mkstemp(tmp);
+		if (fd < 0 || !(f = fdopen(fd, "w"))) {
+			sw_err("cannot write %s: %s", tmp, strerror(errno));
+			return -1;
+		}
+		fchmod(fd, 0644);
+	} else if (tty_clear) {
+		fputs("\033[H\033[2J", f);
+	}
+	if (fmt == 'j')
+		print_json(f, ifname, s, prev, dt);
+	else if (fmt == 'p')
+		print_prom(f, ifname, s);
+	else
+		print_text(f, ifname, s, prev, dt, all);
+	if (out) {
+		if (fclose(f) || rename(tmp, out)) {
+			sw_err("cannot write %s: %s", out, strerror(errno));
+			unlink(tmp);
+			return -1;
+		}
+	} else {
+		fflush(f);
+	}
+	return 0;
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "watch", optional_argument, NULL, SW_OPT_WATCH },
+		{ "count", required_argument, NULL, SW_OPT_COUNT },
+		{ "json", no_argument, NULL, SW_OPT_JSON },
+		{ "prometheus", no_argument, NULL, SW_OPT_PROM },
+		{ "output", required_argument, NULL, SW_OPT_OUTPUT },
+		{ "all", no_argument, NULL, 'a' },
+		{ "pin-dir", required_argument, NULL, SW_OPT_PIN_DIR },
+		{ "help", no_argument, NULL, 'h' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ 0 },
+	};
+	const char *pin_dir = NULL, *out = NULL, *ifname, *watch_arg = NULL;
+	struct synwall_stats cur, prev;
+	bool watch = false, all = false;
+	unsigned long count = 0, n;
+	double interval = 1.0, t0, t1;
+	int opt, fmt = 't', ifindex, rc = 0, npos;
+	struct sw_maps m;
+	struct sigaction sa = { .sa_handler = on_sig };
+
+	while ((opt = getopt_long(argc, argv, "hva", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'v':
+			sw_verbose++;
+			break;
+		case 'a': all = true; break;
+		case SW_OPT_WATCH:
+			watch = true;
+			watch_arg = optarg;
+			break;
+		case SW_OPT_COUNT:
+			if (sw_parse_ulong("--count", optarg, 1, 1UL << 31, &count))
+				return SW_EXIT_USAGE;
+			break;
+		case SW_OPT_JSON: fmt = 'j'; break;
+		case SW_OPT_PROM: fmt = 'p'; break;
+		case SW_OPT_OUTPUT: out = optarg; break;
+		case SW_OPT_PIN_DIR: pin_dir = optarg; break;
+		default:
+			usage(stderr);
+			return SW_EXIT_USAGE;
+		}
+	}
+	npos = argc - optind;
+	/* "--watch 2": getopt leaves the 2 as a second operand. */
+	if (watch && !watch_arg && npos == 2) {
+		watch_arg = argv[optind + 1];
+		npos = 1;
+	}
+	if (npos != 1) {
+		sw_err(npos < 1 ? "stats: no interface given" : "stats: one interface only");
+		usage(stderr);
+		return SW_EXIT_USAGE;
+	}
+	if (watch_arg) {
+		char *end;
+
+		interval = strtod(watch_arg, &end);
+		if (*end || !(interval >= 0.1 && interval <= 3600)) {
+			sw_err("--watch '%s': expected seconds between 0.1 and 3600", watch_arg);
+			return SW_EXIT_USAGE;
+		}
+	}
+	if (count && !watch) {
+		sw_err("--count goes with --watch");
+		return SW_EXIT_USAGE;
+	}
+	ifname = argv[optind];
+	ifindex = sw_iface_index(ifname);
+	if (!ifindex)
+		return SW_EXIT_FAIL;
+	if (sw_maps_open(ifname, ifindex, pin_dir, &m))
+		return SW_EXIT_FAIL;
+	if (read_stats(m.stats, &cur)) {
+		rc = SW_EXIT_FAIL;
+		goto out;
+	}
+	if (!watch) {
+		rc = emit(out, ifname, fmt, &cur, NULL, 0, all, false) ? SW_EXIT_FAIL : 0;
+		goto out;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	t0 = now_mono();
+	for (n = 0; !stop && (!count || n < count); n++) {
+		struct timespec ts = { (time_t)interval,
+				       (long)((interval - (double)(time_t)interval) * 1e9) };
+
+		prev = cur;
+		while (nanosleep(&ts, &ts) && errno == EINTR && !stop)
+			;
+		if (stop)
+			break;
+		if (read_stats(m.stats, &cur)) {
+			rc = SW_EXIT_FAIL;
+			break;
+		}
+		t1 = now_mono();
+		if (emit(out, ifname, fmt, &cur, &prev, t1 - t0, all,
+			 false)) {
+			rc = SW_EXIT_FAIL;
+			break;
+		}
+		t0 = t1;
+	}
+out:
+	sw_maps_close(&m);
+	return rc;
+}

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* Messages, numbers, interfaces, network namespaces. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include "common.h"
+
+int sw_verbose;
+
+static void vmsg(const char *prefix, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "synwall: %s", prefix);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void sw_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("error: ", fmt, ap);
+	va_end(ap);
+}
+
+void sw_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void sw_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stdout, fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+void sw_dbg(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!sw_verbose)
+		return;
+	va_start(ap, fmt);
+	vmsg("debug: ", fmt, ap);
+	va_end(ap);
+}
+
+/* ---- libbpf / libxdp messages ------------------------------------- */
+
+#define LIB_LOG_LINES 24
+static char lib_log[LIB_LOG_LINES][256];
+static int lib_log_n;
+
+static void lib_log_add(const char *who, const char *fmt, va_list ap)
+{
+	char line[256];
+	size_t l;
+	int n = 0;
+
+	(void)who;
+
+	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	l = strlen(line);
+	while (l && line[l - 1] == '\n')
+		line[--l] = '\0';
+	if (lib_log_n == LIB_LOG_LINES) {
+		memmove(lib_log[0], lib_log[1], sizeof(lib_log[0]) * (LIB_LOG_LINES - 1));
+		lib_log_n--;
+	}
+	snprintf(lib_log[lib_log_n++], sizeof(lib_log[0]), "%s", line);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	if (sw_verbose) {
+		if (level == LIBBPF_DEBUG && sw_verbose < 2)
+			return 0;
+		return vfprintf(stderr, fmt, ap);
+	}
+	if (level != LIBBPF_DEBUG)
+		lib_log_add("libbpf", fmt, ap);
+	return 0;
+}
+
+static int libxdp_print(enum libxdp_print_level level, const char *fmt,
+			va_list ap)
+{
+	if (sw_verbose) {
+		if (level == LIBXDP_DEBUG && sw_verbose < 2)
+			return 0;
+		return vfprintf(stderr, fmt, ap);
+	}
+	if (level != LIBXDP_DEBUG)
+		lib_log_add("libxdp", fmt, ap);
+	return 0;
+}
+
+void sw_lib_log_init(void)
+{
+	libbpf_set_print(libbpf_print);
+	libxdp_set_print(libxdp_print);
+}
+
+void sw_lib_log_flush(void)
+{
+	int i;
+
+	if (!lib_log_n)
+		return;
+	fprintf(stderr, "synwall: details from libbpf/libxdp:\n");
+	for (i = 0; i < lib_log_n; i++)
+		fprintf(stderr, "  %s\n", lib_log[i]);
+	lib_log_n = 0;
+}
+
+void sw_lib_log_clear(void)
+{
+	lib_log_n = 0;
+}
+
+/* ---- numbers, time ------------------------------------------------- */
+
+int sw_parse_ulong(const char *opt, const char *s, unsigned long min,
+		   unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s || *s == '-' || *s == '+') {
+		sw_err("%s '%s': expected a number from %lu to %lu", opt,
+		       s ? s : "", min, max);
+		return -1;
+	}
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end) {
+		sw_err("%s '%s': expected a number from %lu to %lu", opt, s,
+		       min, max);
+		return -1;
+	}
+	if (v < min || v > max) {
+		sw_err("%s %s: out of range, must be %lu to %lu", opt, s, min,
+		       max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+__u64 sw_now_realtime(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (__u64)ts.tv_sec;
+}
+
+const char *sw_fmt_age(__u64 s, char *buf, size_t len)
+{
+	if (s < 60)
+		snprintf(buf, len, "%llus", (unsigned long long)s);
+	else if (s < 3600)
+		snprintf(buf, len, "%llum%02llus", (unsigned long long)s / 60,
+			 (unsigned long long)s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%lluh%02llum", (unsigned long long)s / 3600,
+			 (unsigned long long)s % 3600 / 60);
+	else
+		snprintf(buf, len, "%llud%02lluh", (unsigned long long)s / 86400,
+			 (unsigned long long)s % 86400 / 3600);
+	return buf;
+}
+
+/* ---- interfaces and namespaces -------------------------------------- */
+
+int sw_iface_index(const char *name)
+{
+	unsigned int idx;
+
+	if (!name || !*name) {
+		sw_err("no interface given");
+		return 0;
+	}
+	if (strlen(name) >= IFNAMSIZ) {
+		sw_err("interface name '%s' is too long (at most %d characters)",
+		       name, IFNAMSIZ - 1);
+		return 0;
+	}
+	idx = if_nametoindex(name);
+	if (!idx) {
+		sw_err("unknown interface '%s' in this network namespace: `ip link` lists them; for an interface in another namespace use `synwall --netns NAME ...` or `nsenter --net=/run/netns/NAME synwall ...` (not `ip netns exec`, which hides /sys/fs/bpf)",
+		       name);
+		return 0;
+	}
+	return (int)idx;
+}
+
+int sw_netns_id(__u64 *dev, __u64 *ino)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st) < 0)
+		return -errno;
+	*dev = (__u64)st.st_dev;
+	*ino = (__u64)st.st_ino;
+	return 0;
+}
+
+int sw_enter_netns(const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (strchr(name, '/'))
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		sw_err("cannot open network namespace %s: %s (`ip netns list` shows the named ones)",
+		       path, strerror(errno));
+		return -1;
+	}
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		sw_err("cannot enter network namespace %s: %s (needs root)",
+		       path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
