@@ -422,10 +422,13 @@ int synwall_xdp(struct xdp_md *ctx)
 	doff = th->doff * 4;
 	if (doff < sizeof(*th) || doff > p.seg_len)
 		goto malformed;
-	__builtin_memset(&o, 0, sizeof(o));
-	if (sw_xdp_tcp_opts(ctx, p.l4_off + sizeof(*th), doff - sizeof(*th),
-			    &o))
-		goto malformed;
+	if (!sw_tcp_opts_fast((__u8 *)(th + 1), data_end, doff - sizeof(*th),
+			      &o)) {
+		__builtin_memset(&o, 0, sizeof(o));
+		if (sw_xdp_tcp_opts(ctx, p.l4_off + sizeof(*th),
+				    doff - sizeof(*th), &o))
+			goto malformed;
+	}
 	flags = ((__u8 *)th)[13];
 
 	if (flags & TCPF_SYN) {

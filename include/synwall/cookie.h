@@ -146,7 +146,9 @@ static __always_inline __u64 sw_siphash(const struct synwall_key *key,
 	__u64 b = (__u64)(n * 8) << 56;
 	int i;
 
+#ifdef __clang__
 #pragma unroll
+#endif
 	for (i = 0; i < n; i++)
 		SW_SIP_COMPRESS(v0, v1, v2, v3, m[i]);
 	SW_SIP_COMPRESS(v0, v1, v2, v3, b);
