@@ -410,7 +410,7 @@ int synwall_xdp(struct xdp_md *ctx)
 		st->xdp_pass_port++;
 		return XDP_PASS;
 	}
-	if (!k->generation) {
+	if (!k->generation || !k->installed_at[k->current & 1]) {
 		st->xdp_pass_unkeyed++;
 		return XDP_PASS;
 	}
@@ -448,10 +448,14 @@ int synwall_xdp(struct xdp_md *ctx)
 		__u32 cookie = bpf_ntohl(th->ack_seq) - 1;
 		struct sw_now now;
 
+		__u32 slot = sw_cookie_slot(cookie);
+
 		sw_clock(cfg, &now);
 		p.flow.isn = bpf_ntohl(th->seq) - 1;
-		if (sw_cookie_check(&k->key[sw_cookie_slot(cookie)], cookie,
-				    &p.flow, p.v6, now.sec))
+		/* a slot never written holds no key, only zeros */
+		if (k->installed_at[slot] &&
+		    sw_cookie_check(&k->key[slot], cookie, &p.flow, p.v6,
+				    now.sec))
 			return sw_pass_cookie(ctx, cookie, &o, p.v6, st);
 		st->xdp_drop_bad_ack++;
 		return XDP_DROP;

@@ -83,7 +83,12 @@ struct synwall_keys {
 	struct synwall_key key[2];
 	__u32 current; /* slot (0 or 1) that new cookies use */
 	__u32 generation; /* incremented by every install; 0 = unkeyed */
-	__u64 installed_at[2]; /* CLOCK_REALTIME seconds a slot was written */
+	/*
+	 * CLOCK_REALTIME seconds at which a slot was written.  0 means the
+	 * slot holds no key: the data path rejects every cookie naming it
+	 * (else an all-zero key would make cookies forgeable).
+	 */
+	__u64 installed_at[2];
 };
 
 /*
