@@ -159,6 +159,7 @@ int main(int argc, char **argv)
 			 { 0x1716151413121110ULL, 0x1f1e1d1c1b1a1918ULL } },
 		.current = 0,
 		.generation = 1,
+		.installed_at = { FIXED_TIME, FIXED_TIME },
 	};
 	struct sockaddr_in cli, srv;
 	struct swt_synopts so = { .mss = 1460, .ws = 7, .sack = true,
