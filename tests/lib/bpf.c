@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* The synwall object under test: load, run, and its maps. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "swt.h"
+#include "synwall.skel.h"
+
+int swt_env_open(struct swt_env *e, char *err, size_t errlen)
+{
+	struct bpf_map *map;
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	e->ncpus = libbpf_num_possible_cpus();
+	if (e->ncpus <= 0) {
+		snprintf(err, errlen, "libbpf_num_possible_cpus: %d", e->ncpus);
+		return -1;
+	}
+	e->skel = synwall__open();
+	if (!e->skel) {
+		snprintf(err, errlen, "synwall__open: %s", strerror(errno));
+		return -1;
+	}
+	/*
+	 * The maps are declared LIBBPF_PIN_BY_NAME for the loader; a test
+	 * must neither reuse a running instance's maps nor leave pins.
+	 */
+	bpf_object__for_each_map(map, e->skel->obj)
+		bpf_map__set_pin_path(map, NULL);
+	ret = synwall__load(e->skel);
+	if (ret) {
+		snprintf(err, errlen, "synwall__load: %s", strerror(-ret));
+		synwall__destroy(e->skel);
+		e->skel = NULL;
+		return -1;
+	}
+	e->xdp_fd = bpf_program__fd(e->skel->progs.synwall_xdp);
+	e->tc_fd = bpf_program__fd(e->skel->progs.synwall_tc);
+	e->config_fd = bpf_map__fd(e->skel->maps.config);
+	e->ports_fd = bpf_map__fd(e->skel->maps.ports);
+	e->keys_fd = bpf_map__fd(e->skel->maps.keys);
+	e->stats_fd = bpf_map__fd(e->skel->maps.stats);
+	return 0;
+}
+
+void swt_env_close(struct swt_env *e)
+{
+	if (e->skel)
+		synwall__destroy(e->skel);
+	memset(e, 0, sizeof(*e));
+}
+
+int swt_config_write(const struct swt_env *e, const struct synwall_config *c)
+{
+	__u32 k = 0;
+
+	return bpf_map_update_elem(e->config_fd, &k, c, BPF_ANY) ? -errno : 0;
+}
+
+int swt_config_read(const struct swt_env *e, struct synwall_config *c)
+{
+	__u32 k = 0;
+
+	return bpf_map_lookup_elem(e->config_fd, &k, c) ? -errno : 0;
+}
+
+int swt_ports_clear(const struct swt_env *e)
+{
+	__u64 zero = 0;
+	__u32 k;
+
+	for (k = 0; k < SYNWALL_PORT_WORDS; k++)
+		if (bpf_map_update_elem(e->ports_fd, &k, &zero, BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+int swt_port_set(const struct swt_env *e, __u16 port, bool on)
+{
+	__u32 k = port / 64;
+	__u64 w;
+
+	if (bpf_map_lookup_elem(e->ports_fd, &k, &w))
+		return -errno;
+	if (on)
+		w |= 1ull << (port % 64);
+	else
+		w &= ~(1ull << (port % 64));
+	return bpf_map_update_elem(e->ports_fd, &k, &w, BPF_ANY) ? -errno : 0;
+}
+
+int swt_keys_write(const struct swt_env *e, const struct synwall_keys *keys)
+{
+	__u32 k = 0;
+
+	return bpf_map_update_elem(e->keys_fd, &k, keys, BPF_ANY) ? -errno : 0;
+}
+
+int swt_stats_read(const struct swt_env *e, struct synwall_stats *s)
+{
+	size_t nw = sizeof(*s) / sizeof(__u64), i;
+	__u64 *all, *sum = (__u64 *)s;
+	__u32 k = 0;
+	int cpu, ret = 0;
+
+	all = calloc(e->ncpus, sizeof(*s));
+	if (!all)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(e->stats_fd, &k, all)) {
+		ret = -errno;
+		goto out;
+	}
+	memset(s, 0, sizeof(*s));
+	for (cpu = 0; cpu < e->ncpus; cpu++)
+		for (i = 0; i < nw; i++)
+			sum[i] += all[cpu * nw + i];
+out:
+	free(all);
+	return ret;
+}
+
+int swt_stats_zero(const struct swt_env *e)
+{
+	void *all = calloc(e->ncpus, sizeof(struct synwall_stats));
+	__u32 k = 0;
+	int ret;
+
+	if (!all)
+		return -ENOMEM;
+	ret = bpf_map_update_elem(e->stats_fd, &k, all, BPF_ANY) ? -errno : 0;
+	free(all);
+	return ret;
+}
+
+/* clang-format off */
+#define F(x) { #x, offsetof(struct synwall_stats, x) }
+const struct swt_stat_field swt_stat_fields[] = {
+	F(xdp_pass_not_tcp), F(xdp_pass_fragment), F(xdp_pass_ipv6_ext),
+	F(xdp_pass_malformed), F(xdp_pass_port), F(xdp_pass_unkeyed),
+	F(xdp_pass_socket), F(xdp_pass_cookie), F(xdp_pass_cookie_nometa),
+	F(xdp_tx_synack), F(xdp_drop_malformed), F(xdp_drop_bad_ack),
+	F(xdp_drop_no_socket), F(xdp_drop_synack_err),
+	F(tc_handoff_ok), F(tc_no_listener), F(tc_has_socket),
+	F(tc_bad_cookie), F(tc_err_einval), F(tc_err_enoent),
+	F(tc_err_enomem), F(tc_err_other),
+};
+#undef F
+/* clang-format on */
+const size_t swt_nstat_fields =
+	sizeof(swt_stat_fields) / sizeof(swt_stat_fields[0]);
+
+/* A field added to abi.h must be added above. */
+_Static_assert(sizeof(swt_stat_fields) / sizeof(swt_stat_fields[0]) ==
+		       sizeof(struct synwall_stats) / sizeof(__u64),
+	       "swt_stat_fields does not list every synwall_stats field");
+
+const char *swt_stat_name(size_t off)
+{
+	size_t i;
+
+	for (i = 0; i < swt_nstat_fields; i++)
+		if (swt_stat_fields[i].off == off)
+			return swt_stat_fields[i].name;
+	return "?";
+}
+
+__u64 swt_stat_get(const struct synwall_stats *s, size_t off)
+{
+	__u64 v;
+
+	memcpy(&v, (const char *)s + off, sizeof(v));
+	return v;
+}
+
+int swt_stats_check_one(const struct synwall_stats *before,
+			const struct synwall_stats *after, size_t off,
+			char *why, size_t n)
+{
+	size_t i, used = 0;
+	int bad = 0;
+
+	if (n)
+		why[0] = 0;
+	for (i = 0; i < swt_nstat_fields; i++) {
+		size_t o = swt_stat_fields[i].off;
+		__u64 d = swt_stat_get(after, o) - swt_stat_get(before, o);
+
+		if (d == (o == off ? 1u : 0u))
+			continue;
+		bad = 1;
+		if (used < n)
+			used += snprintf(why + used, n - used, "%s%s %+lld%s",
+					 used ? ", " : "",
+					 swt_stat_fields[i].name, (long long)d,
+					 o == off ? " (want +1)" : "");
+	}
+	return bad;
+}
+
+int swt_xdp_run(int prog_fd, const void *pkt, size_t len, __u32 ifindex,
+		struct swt_xdp_out *o)
+{
+	struct xdp_md ctx_in = {
+		.data = 0,
+		.data_meta = 0,
+		.data_end = (__u32)len,
+		.ingress_ifindex = ifindex,
+	};
+	struct xdp_md ctx_out = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt,
+		    .data_size_in = (__u32)len, .data_out = o->buf,
+		    .data_size_out = sizeof(o->buf), .ctx_in = &ctx_in,
+		    .ctx_size_in = sizeof(ctx_in), .ctx_out = &ctx_out,
+		    .ctx_size_out = sizeof(ctx_out), .repeat = 1);
+
+	memset(o->buf, 0, sizeof(o->buf));
+	o->verdict = ~0u;
+	o->meta_len = 0;
+	o->len = 0;
+	o->err = bpf_prog_test_run_opts(prog_fd, &opts) ? -errno : 0;
+	if (o->err)
+		return o->err;
+	/*
+	 * The kernel copies out from data_meta (net/bpf/test_run.c): the
+	 * output is metadata then packet, and ctx_out.data is where the
+	 * packet starts in it.
+	 */
+	o->verdict = opts.retval;
+	o->meta_len = ctx_out.data;
+	if (ctx_out.data > opts.data_size_out ||
+	    ctx_out.data_end != opts.data_size_out) {
+		o->err = -EPROTO;
+		return o->err;
+	}
+	o->len = opts.data_size_out - ctx_out.data;
+	return 0;
+}
+
+const char *swt_xdp_verdict_name(__u32 v)
+{
+	static const char *const names[] = { "XDP_ABORTED", "XDP_DROP",
+					     "XDP_PASS", "XDP_TX",
+					     "XDP_REDIRECT" };
+
+	return v < 5 ? names[v] : "XDP_?";
+}
+
+int swt_netns_private(char *err, size_t errlen)
+{
+	struct ifreq ifr = {};
+	int fd, ret = 0;
+
+	if (unshare(CLONE_NEWNET)) {
+		snprintf(err, errlen, "unshare(CLONE_NEWNET): %s",
+			 strerror(errno));
+		return -1;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		ret = -1;
+	} else {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+			ret = -1;
+	}
+	if (ret)
+		snprintf(err, errlen, "bring lo up: %s", strerror(errno));
+	close(fd);
+	return ret;
+}

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * What synwall must emit, computed in user space: the SYN-ACK frame is
+ * built with the test's own builder and checksum; only the cookie (ISN)
+ * and the TSval option bits come from the shared header cookie.h.
+ */
+#include <string.h>
+
+#include "swt.h"
+/* cookie.h's "#pragma unroll" is for clang -target bpf */
+#pragma GCC diagnostic ignored "-Wunknown-pragmas"
+#include <synwall/cookie.h>
+
+void swt_cfg_resolve(const struct synwall_config *c, struct swt_cfg *r)
+{
+	r->mss4 = c->mss4 ? c->mss4 : SYNWALL_MSS4_DEFAULT;
+	r->mss6 = c->mss6 ? c->mss6 : SYNWALL_MSS6_DEFAULT;
+	r->window = c->window ? c->window : SYNWALL_WINDOW_DEFAULT;
+	if (c->wscale == SYNWALL_WSCALE_ZERO)
+		r->wscale = 0;
+	else if (c->wscale == 0)
+		r->wscale = SYNWALL_WSCALE_DEFAULT;
+	else
+		r->wscale = c->wscale;
+	r->ttl = c->ttl ? c->ttl : SYNWALL_TTL_DEFAULT;
+	r->no_ecn = c->flags & SYNWALL_CF_NO_ECN;
+	r->now = c->fixed_time;
+}
+
+__u32 swt_mss_index(__u32 mss, bool v6)
+{
+	const __u16 *t = v6 ? sw_mss_table6 : sw_mss_table4;
+	__u32 i, idx = 0;
+
+	for (i = 0; i < SW_MSS_SLOTS; i++)
+		if (t[i] <= mss)
+			idx = i;
+	return idx;
+}
+
+void swt_flow(const struct swt_pkt *p, __u32 isn, struct sw_flow *f)
+{
+	__u8 port[2];
+
+	memset(f, 0, sizeof(*f));
+	/* the packet's bytes loaded as native words, as the BPF side does */
+	memcpy(f->saddr, p->saddr, p->v6 ? 16 : 4);
+	memcpy(f->daddr, p->daddr, p->v6 ? 16 : 4);
+	swt_put16(port, p->sport);
+	memcpy(&f->sport, port, 2);
+	swt_put16(port, p->dport);
+	memcpy(&f->dport, port, 2);
+	f->isn = isn;
+}
+
+size_t swt_expect_synack(const struct swt_pkt *syn, const struct swt_synopts *o,
+			 const struct synwall_config *cfg,
+			 const struct synwall_keys *keys, __u8 *buf, size_t cap,
+			 __u32 *cookie, __u32 *tsval)
+{
+	static struct swt_pkt r; /* large: keep it off the stack */
+	struct sw_flow flow;
+	struct swt_cfg c;
+	__u32 slot = keys->current & 1, idx, mss, ck, tsv = 0;
+	bool v6 = syn->v6, ecn;
+
+	swt_cfg_resolve(cfg, &c);
+
+	idx = swt_mss_index(o->mss >= 0 ? (__u32)o->mss : v6 ? 1220 : 536, v6);
+	swt_flow(syn, syn->seq, &flow);
+	ck = sw_cookie_make(&keys->key[slot], slot, &flow, v6, c.now, idx);
+
+	r = *syn;
+	swt_pkt_reverse(&r);
+	/* tags and the ethertype stay as they were */
+	r.l3raw = NULL;
+	r.l3raw_len = 0;
+	r.tos = 0;
+	r.flowlabel = 0;
+	r.ttl = c.ttl;
+	r.ip_id = 0;
+	r.frag_off = 0x4000;
+	r.ipopt_len = 0;
+	r.v6ext_len = 0;
+	r.l4proto = 6;
+	r.seq = ck;
+	r.ack = syn->seq + 1;
+	r.flags = SWT_TCP_SYN | SWT_TCP_ACK;
+	r.window = c.window;
+	r.urg = 0;
+	r.doff = 0;
+	r.paylen = 0;
+	r.eth_pad = 0;
+	r.ip_len_override = 0;
+	r.csum_offload = false;
+	r.optlen = 0;
+
+	mss = v6 ? c.mss6 : c.mss4;
+	if (o->mss >= 0 && (__u32)o->mss < mss)
+		mss = o->mss;
+	swt_opt_mss(&r, (__u16)mss);
+	if (o->ts) {
+		__u32 peer_ws = SW_WS_NONE;
+
+		ecn = o->ecn && !c.no_ecn;
+		/* RFC 7323 2.3: a shift above 14 is taken as 14 */
+		if (o->ws >= 0)
+			peer_ws = o->ws > 14 ? 14 : o->ws;
+		/*
+		 * Our shift is encoded even when the client sent no WS (the
+		 * SYN-ACK then advertises none): the metadata ignores it
+		 * without the client's (no WSCALE flag, rcv_wscale 0).
+		 */
+		tsv = sw_ts_encode((__u32)((__u64)c.now * 1000), c.wscale,
+				   peer_ws, o->sack, ecn);
+		if (o->sack)
+			swt_opt_sackperm(&r);
+		else
+			swt_opt_raw(&r, "\x01\x01", 2);
+		swt_opt_ts(&r, tsv, o->tsval);
+		if (o->ws >= 0) {
+			swt_opt_nop(&r);
+			swt_opt_ws(&r, c.wscale);
+		}
+		if (ecn)
+			r.flags |= SWT_TCP_ECE;
+	}
+	if (cookie)
+		*cookie = ck;
+	if (tsval)
+		*tsval = tsv;
+	return swt_build(&r, buf, cap, NULL);
+}
+
+void swt_make_ack(const struct swt_pkt *syn, __u32 cookie, bool ts, __u32 tsval,
+		  __u32 tsecr, struct swt_pkt *ack)
+{
+	*ack = *syn;
+	ack->seq = syn->seq + 1;
+	ack->ack = cookie + 1;
+	ack->flags = SWT_TCP_ACK;
+	ack->window = 502;
+	ack->optlen = 0;
+	ack->paylen = 0;
+	ack->doff = 0;
+	if (ts) {
+		swt_opt_nop(ack);
+		swt_opt_nop(ack);
+		swt_opt_ts(ack, tsval, tsecr);
+	}
+}
