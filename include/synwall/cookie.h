@@ -261,7 +261,9 @@ static __always_inline int sw_cookie_check(const struct synwall_key *key,
 /* ---- options carried in our TSval ----------------------------------- */
 
 /*
- * our_ws: window scale our SYN-ACK advertises (0..14);
+ * our_ws: the configured window scale (0..14), which the SYN-ACK
+ * advertises when the client sent one; meaningless when peer_ws is
+ * SW_WS_NONE (no scaling then, in either direction).
  * peer_ws: the client's, SW_WS_NONE when it sent no WS option.
  */
 static __always_inline __u32 sw_ts_encode(__u32 clock, __u32 our_ws,
