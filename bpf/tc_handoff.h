@@ -191,7 +191,7 @@ __attribute__((noinline)) int sw_tc_recheck(struct __sk_buff *skb,
 	struct sw_tcp_opts o;
 	struct sw_ts_opts tso;
 	struct tcphdr th;
-	__u32 zero = 0, doff, cookie, l4_off;
+	__u32 zero = 0, doff, cookie, slot, l4_off;
 	__u8 flags;
 
 	if (!p || !m)
@@ -215,9 +215,12 @@ __attribute__((noinline)) int sw_tc_recheck(struct __sk_buff *skb,
 	if (!cfg || !k || !k->generation)
 		return -1;
 	cookie = bpf_ntohl(th.ack_seq) - 1;
+	slot = sw_cookie_slot(cookie);
 	p->flow.isn = bpf_ntohl(th.seq) - 1;
-	if (!sw_cookie_check(&k->key[sw_cookie_slot(cookie)], cookie, &p->flow,
-			     p->v6, sw_tc_now_sec(cfg)))
+	/* a slot never written holds no key, only zeros (abi.h) */
+	if (!k->installed_at[slot] ||
+	    !sw_cookie_check(&k->key[slot], cookie, &p->flow, p->v6,
+			     sw_tc_now_sec(cfg)))
 		return 0;
 
 	m->magic = SYNWALL_META_MAGIC;

@@ -103,7 +103,8 @@ bgs() {
 	E2E_PIDS+=($!)
 }
 
-# Build the helpers into build/e2e/ (no Makefile rule yet).
+# Build the helpers into build/e2e/ (no Makefile rule yet): xdp_pass.bpf.o,
+# tcpprobe (real TCP client/server), swcookie (cookie.h in user space).
 lab_build() {
 	mkdir -p "$E2E_OUT"
 	local ma
@@ -116,6 +117,12 @@ lab_build() {
 	if [ ! "$E2E_OUT/tcpprobe" -nt "$E2E_ROOT/tests/e2e/tcpprobe.c" ]; then
 		${CC:-gcc} -O2 -g -Wall -pthread "$E2E_ROOT/tests/e2e/tcpprobe.c" \
 			-o "$E2E_OUT/tcpprobe" || return 1
+	fi
+	if [ ! "$E2E_OUT/swcookie" -nt "$E2E_ROOT/tests/e2e/swcookie.c" ] ||
+		[ "$E2E_ROOT/include/synwall/cookie.h" -nt "$E2E_OUT/swcookie" ]; then
+		${CC:-gcc} -O2 -g -Wall -I"$E2E_ROOT/include" \
+			"$E2E_ROOT/tests/e2e/swcookie.c" -o "$E2E_OUT/swcookie" ||
+			return 1
 	fi
 }
 
@@ -140,8 +147,8 @@ lab_up() {
 	# both ends up (no ping on this machine; /sys is the host's)
 	local i
 	for i in $(seq 50); do
-		nsc ip -o link show dev "$E2E_CIF" | grep -q "state UP" &&
-			nss ip -o link show dev "$E2E_SIF" | grep -q "state UP" &&
+		nsc ip -o link show dev "$E2E_CIF" 2>/dev/null | grep -q "state UP" &&
+			nss ip -o link show dev "$E2E_SIF" 2>/dev/null | grep -q "state UP" &&
 			return 0
 		sleep 0.1
 	done
@@ -216,10 +223,10 @@ EOF
 	done <<<"$words"
 }
 
-# A random key in slot 0, generation 1.
+# A random key in slot 0, generation 1, installed now (slot 1 empty).
 sw_set_key() {
 	local v
-	v=$(_hex "'<QQQQIIQQ', *struct.unpack('<QQ', __import__('os').urandom(16)), 0, 0, 0, 1, 0, 0") || return 1
+	v=$(_hex "'<QQQQIIQQ', *struct.unpack('<QQ', __import__('os').urandom(16)), 0, 0, 0, 1, int(__import__('time').time()), 0") || return 1
 	sw_map_update keys 0 "$v"
 }
 
@@ -228,6 +235,16 @@ sw_set_config() {
 	local v
 	v=$(_hex "'<HHHBBII', 0, 0, 0, 0, 0, ${1:-0}, ${2:-0}") || return 1
 	sw_map_update config 0 "$v"
+}
+
+# sw_get_key: "SLOT K0 K1" of the key new cookies use (0x-hex words).
+sw_get_key() {
+	bpftool -j map dump pinned "$SW_PIN/keys" | "$SYSPY" -c '
+import json, sys
+v = json.load(sys.stdin)[0]["formatted"]["value"]
+s = v["current"] & 1
+print(s, hex(v["key"][s]["k0"]), hex(v["key"][s]["k1"]))
+'
 }
 
 # sw_stat FIELD...: the sums over CPUs, one per line, in order.

@@ -21,6 +21,9 @@
  *                                   STEP ms for MS ms
  *   tcpprobe reset ADDR PORT MS     expect the connection to be reset (or
  *                                   refused) within MS ms: exit 0 if so
+ *   tcpprobe twreuse ADDR PORT SPORT  two connections from source port
+ *                                   SPORT, the first closed by the server
+ *                                   first (TIME_WAIT on the server)
  *
  * ADDR is IPv4 or IPv6 (numeric).  Output is key=value words on one
  * line; exit status 0 means every check passed.  Every blocking call has
@@ -556,6 +559,70 @@ static int cmd_reset(struct sockaddr_storage *ss, socklen_t len, int ms)
 	return errno == ECONNRESET || errno == EPIPE ? 0 : 1;
 }
 
+/* connect from source port sport: 0, or -1 with errno */
+static int dial_from(const struct sockaddr_storage *ss, socklen_t len,
+		     int sport)
+{
+	struct sockaddr_storage src;
+	int one = 1, fd = socket(ss->ss_family, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return -1;
+	memset(&src, 0, sizeof(src));
+	src.ss_family = ss->ss_family;
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)&src)->sin_port = htons(sport);
+	else
+		((struct sockaddr_in6 *)&src)->sin6_port = htons(sport);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	set_timeouts(fd, 3000);
+	if (bind(fd, (struct sockaddr *)&src, len) ||
+	    connect(fd, (const struct sockaddr *)ss, len)) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * The same 4-tuple twice: the first connection is closed by the server
+ * first (XFER 0), which leaves a TIME_WAIT socket on the server; the
+ * second must work as it does without synwall (RFC 6191, Linux accepts a
+ * SYN into TIME_WAIT).
+ */
+static int cmd_twreuse(struct sockaddr_storage *ss, socklen_t len, int sport)
+{
+	char line[64];
+	int fd, i;
+
+	for (i = 0; i < 2; i++) {
+		double t0 = now_us();
+
+		fd = dial_from(ss, len, sport);
+		if (fd < 0) {
+			printf("conn%d=connect_error errno=%d\n", i + 1, errno);
+			return 1;
+		}
+		if (write_all(fd, "XFER 0\n", 7) || read_line(fd, line, sizeof(line)) ||
+		    strcmp(line, "OK")) {
+			printf("conn%d=no_reply errno=%d ms=%.0f\n", i + 1, errno,
+			       (now_us() - t0) / 1e3);
+			close(fd);
+			return 1;
+		}
+		/* the server's FIN: it closes first */
+		recv(fd, line, sizeof(line), 0);
+		close(fd);
+		printf("conn%d=ok ", i + 1);
+		usleep(100000);
+	}
+	printf("\n");
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr,
@@ -564,7 +631,8 @@ static int usage(void)
 		"       tcpprobe xfer ADDR PORT BYTES\n"
 		"       tcpprobe seq|conc ADDR PORT N\n"
 		"       tcpprobe hold ADDR PORT MS STEP_MS\n"
-		"       tcpprobe reset ADDR PORT MS\n");
+		"       tcpprobe reset ADDR PORT MS\n"
+		"       tcpprobe twreuse ADDR PORT SPORT\n");
 	return 2;
 }
 
@@ -595,5 +663,7 @@ int main(int argc, char **argv)
 		return cmd_hold(&ss, len, atoi(argv[4]), atoi(argv[5]));
 	if (!strcmp(cmd, "reset") && argc > 4)
 		return cmd_reset(&ss, len, atoi(argv[4]));
+	if (!strcmp(cmd, "twreuse") && argc > 4)
+		return cmd_twreuse(&ss, len, atoi(argv[4]));
 	return usage();
 }
