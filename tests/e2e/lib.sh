@@ -172,7 +172,7 @@ sw_attach() {
 		nss "$SW_LOADER" attach "$E2E_SIF" --ports "$(
 			IFS=,
 			echo "$*"
-		)" || return 1
+		)" >>"$E2E_TMP/loader.log" || return 1
 		return 0
 	fi
 	SW_MODE=iptc
@@ -187,7 +187,7 @@ sw_attach() {
 
 sw_detach() {
 	if [ "$SW_MODE" = loader ]; then
-		nss "$SW_LOADER" detach "$E2E_SIF"
+		nss "$SW_LOADER" detach "$E2E_SIF" >>"$E2E_TMP/loader.log"
 		return
 	fi
 	nss ip link set dev "$E2E_SIF" xdpdrv off
