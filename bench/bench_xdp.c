@@ -1,20 +1,50 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Per-packet cost of synwall's XDP program, with BPF_PROG_TEST_RUN.
+ * Per-packet cost of synwall's XDP program, and of the peer XDP SYN proxy
+ * (the kernel's BPF selftest xdp_synproxy_kern.c, built by bench/peer.sh),
+ * with BPF_PROG_TEST_RUN.
  *
  * Method (see ../shared/DESIGN.md): test_run with repeat > 1 re-runs the
  * program on the buffer it just rewrote, so a SYN would be timed as a
  * SYN-ACK from the second iteration on.  Every packet class is therefore
  * timed with repeat = 1 per call, averaging the kernel-measured duration
  * over CALLS calls, minus the same measurement of an empty XDP program
- * (the fixed cost of one test run).  Each class: RUNS runs, min and median
- * reported; RUNS * CALLS >= 1,000,000 packets.
+ * (the fixed cost of one test run), taken in the same run.  Each class:
+ * RUNS runs, min and median reported; RUNS * CALLS >= 1,000,000 packets
+ * per program.  The runs of synwall and of the peer are interleaved, so
+ * that a slow phase of the machine hits both.
  *
- * Classes that leave the packet unchanged (invalid ACK, established ACK,
- * non-TCP) are cross-checked with one call of repeat = CALLS.
+ * Cross-checks:
+ * - "repeat": classes that leave the packet unchanged (invalid ACK,
+ *   established ACK, non-TCP) are also timed with one call of
+ *   repeat = CALLS, minus the empty program the same way.
+ * - "live": BPF_F_TEST_XDP_LIVE_FRAMES with repeat == batch_size (64), so
+ *   that every iteration gets a freshly initialised page (the page pool
+ *   recycles pages without rewriting them).  This mode also transmits
+ *   (XDP_TX is redirected back to the ingress device, here loopback, which
+ *   refuses it), builds skbs for XDP_PASS and frees XDP_DROP pages, and
+ *   allocates the pages inside the timed region; so it subtracts a
+ *   baseline program with the same verdict: a MAC-swapping XDP_TX program,
+ *   an XDP_DROP program, or the empty XDP_PASS program.
  *
- * Usage: bench_xdp [--calls N] [--runs N] [--csv]
+ * Packet classes: SYN v4 and v6 with Linux's options (MSS, SACK-permitted,
+ * timestamps, window scale), the valid third ACK of that v4 SYN (each
+ * program gets the ACK of its own SYN-ACK), an ACK with a wrong cookie, an
+ * ACK of an established loopback connection (synwall finds its socket; the
+ * peer, which looks up conntrack instead, finds its conntrack entry: an
+ * nftables rule in the private namespace turns conntrack on), and UDP.
+ * Every class is checked (verdict, counter) before and after it is timed.
+ *
+ * The peer is configured as its user-space tool xdp_synproxy.c would do
+ * with --ports 80 --mss4 1460 --mss6 1440 --wscale 7 --ttl 64: map
+ * "values"[0] = tcpipopts, "allowed_ports" = {80, 0}.  It verifies the
+ * checksums of a SYN (synwall does not: see docs/datapath.md); the
+ * packets here carry correct checksums, so it takes its full SYN path.
+ *
+ * Usage: bench_xdp [--calls N] [--runs N] [--live-calls N] [--batch N]
+ *                  [--peer OBJ] [--csv]
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -22,6 +52,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <net/if.h>
+#include <linux/if_link.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
@@ -34,9 +66,37 @@
 
 #define FIXED_TIME 1800000000u
 #define SERVER_PORT 80
+#define MAXRUNS 64
 
 static int calls = 200000;
 static int runs = 5;
+static int live_calls = 4000;
+static int batch = 64;
+
+/*
+ * test_run with repeat > 1 (and so every live-frames call) adds the
+ * program to the XDP dispatcher and removes it afterwards: two
+ * synchronize_rcu() per call, milliseconds on a busy machine.  A program
+ * that is attached to a device stays in the dispatcher, so the calls
+ * leave it alone: hold() attaches the program about to be timed to a veth
+ * of the private namespace (0 if there is none).
+ */
+static int hold_ifindex;
+
+static void hold(int fd)
+{
+	if (hold_ifindex &&
+	    bpf_xdp_attach(hold_ifindex, fd, XDP_FLAGS_DRV_MODE, NULL))
+		hold_ifindex = 0; /* slow but correct without it */
+}
+
+static void hold_setup(void)
+{
+	if (system("ip link add swbl0 type veth peer name swbl1 2>/dev/null &&"
+		   " ip link set swbl0 up && ip link set swbl1 up"))
+		return;
+	hold_ifindex = if_nametoindex("swbl0");
+}
 
 /* Average ns per program run over n calls of repeat = 1. */
 static double time_calls(int fd, const void *pkt, size_t len, __u32 ifindex,
@@ -75,6 +135,7 @@ static double time_repeat(int fd, const void *pkt, size_t len, __u32 ifindex,
 		    .data_out = out, .data_size_out = sizeof(out),
 		    .repeat = n);
 
+	hold(fd);
 	if (ifindex) {
 		o.ctx_in = &ctx;
 		o.ctx_size_in = sizeof(ctx);
@@ -86,17 +147,93 @@ static double time_repeat(int fd, const void *pkt, size_t len, __u32 ifindex,
 	return o.duration;
 }
 
-/* An XDP program that returns XDP_PASS and does nothing else. */
-static int load_empty_prog(void)
+/*
+ * Average ns per frame over n calls in live-frames mode, each call with
+ * repeat == batch_size so that every frame is a fresh copy of pkt.
+ */
+static double time_live(int fd, const void *pkt, size_t len, __u32 ifindex,
+			int n)
+{
+	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = ifindex };
+	unsigned long long total = 0;
+	int i;
+
+	hold(fd);
+	for (i = 0; i < n; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt,
+			    .data_size_in = len, .repeat = batch,
+			    .batch_size = batch,
+			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+
+		if (ifindex) {
+			o.ctx_in = &ctx;
+			o.ctx_size_in = sizeof(ctx);
+		}
+		if (bpf_prog_test_run_opts(fd, &o)) {
+			fprintf(stderr, "test_run (live frames): %s\n",
+				strerror(errno));
+			exit(1);
+		}
+		total += o.duration;
+	}
+	return (double)total / n;
+}
+
+/* ---- baseline programs, as raw instructions ----------------------------- */
+
+#define INSN(c, d, s, o, i)                                            \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), \
+			    .off = (o), .imm = (i) })
+#define MOV_K(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
+#define MOV_X(d, s) INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+#define ADD_K(d, i) INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
+#define LDX(sz, d, s, o) INSN(BPF_LDX | BPF_MEM | (sz), d, s, o, 0)
+#define STX(sz, d, s, o) INSN(BPF_STX | BPF_MEM | (sz), d, s, o, 0)
+#define JGT_X(d, s, o) INSN(BPF_JMP | BPF_JGT | BPF_X, d, s, o, 0)
+#define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+
+static int load_insns(const char *name, const struct bpf_insn *insns, int n)
+{
+	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, name, "GPL", insns, n, NULL);
+
+	if (fd < 0) {
+		fprintf(stderr, "load %s: %s\n", name, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+/* return verdict; nothing else */
+static int load_const_prog(const char *name, int verdict)
+{
+	struct bpf_insn insns[] = { MOV_K(BPF_REG_0, verdict), EXIT() };
+
+	return load_insns(name, insns, 2);
+}
+
+/* swap the Ethernet addresses, XDP_TX (XDP_DROP if shorter than 12 bytes) */
+static int load_macswap_prog(void)
 {
 	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0,
-		  .imm = XDP_PASS },
-		{ .code = BPF_JMP | BPF_EXIT },
+		LDX(BPF_W, BPF_REG_2, BPF_REG_1, 0), /* data */
+		LDX(BPF_W, BPF_REG_3, BPF_REG_1, 4), /* data_end */
+		MOV_X(BPF_REG_4, BPF_REG_2),
+		ADD_K(BPF_REG_4, 12),
+		MOV_K(BPF_REG_0, XDP_DROP),
+		JGT_X(BPF_REG_4, BPF_REG_3, 9),
+		LDX(BPF_W, BPF_REG_4, BPF_REG_2, 0),
+		LDX(BPF_H, BPF_REG_5, BPF_REG_2, 4),
+		LDX(BPF_W, BPF_REG_6, BPF_REG_2, 6),
+		LDX(BPF_H, BPF_REG_7, BPF_REG_2, 10),
+		STX(BPF_W, BPF_REG_2, BPF_REG_6, 0),
+		STX(BPF_H, BPF_REG_2, BPF_REG_7, 4),
+		STX(BPF_W, BPF_REG_2, BPF_REG_4, 6),
+		STX(BPF_H, BPF_REG_2, BPF_REG_5, 10),
+		MOV_K(BPF_REG_0, XDP_TX),
+		EXIT(),
 	};
 
-	return bpf_prog_load(BPF_PROG_TYPE_XDP, "sw_empty", "GPL", insns, 2,
-			     NULL);
+	return load_insns("sw_macswap", insns, sizeof(insns) / sizeof(insns[0]));
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -106,14 +243,104 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* ---- the peer: kernel selftest xdp_synproxy_kern.c ---------------------- */
+
+struct peer {
+	struct bpf_object *obj;
+	int fd; /* syncookie_xdp */
+	int values_fd;
+	int ports_fd;
+};
+
+static int peer_open(const char *path, struct peer *p)
+{
+	struct bpf_program *tc, *xdp;
+	/* what xdp_synproxy --mss4 1460 --mss6 1440 --wscale 7 --ttl 64 sets */
+	__u64 tcpipopts = (1440ULL << 32) | (64 << 24) | (7 << 16) | 1460;
+	__u16 port = SERVER_PORT, end = 0;
+	__u32 k0 = 0, k1 = 1;
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	p->obj = bpf_object__open_file(path, NULL);
+	if (!p->obj) {
+		fprintf(stderr, "open %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	tc = bpf_object__find_program_by_name(p->obj, "syncookie_tc");
+	if (tc)
+		bpf_program__set_autoload(tc, false);
+	err = bpf_object__load(p->obj);
+	if (err) {
+		fprintf(stderr, "load %s: %s\n", path, strerror(-err));
+		return -1;
+	}
+	xdp = bpf_object__find_program_by_name(p->obj, "syncookie_xdp");
+	p->fd = xdp ? bpf_program__fd(xdp) : -1;
+	p->values_fd = bpf_object__find_map_fd_by_name(p->obj, "values");
+	p->ports_fd = bpf_object__find_map_fd_by_name(p->obj, "allowed_ports");
+	if (p->fd < 0 || p->values_fd < 0 || p->ports_fd < 0) {
+		fprintf(stderr, "%s: syncookie_xdp, values or allowed_ports "
+				"missing\n", path);
+		return -1;
+	}
+	if (bpf_map_update_elem(p->values_fd, &k0, &tcpipopts, BPF_ANY) ||
+	    bpf_map_update_elem(p->ports_fd, &k0, &port, BPF_ANY) ||
+	    bpf_map_update_elem(p->ports_fd, &k1, &end, BPF_ANY)) {
+		fprintf(stderr, "configure the peer: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static __u64 peer_synacks(const struct peer *p)
+{
+	__u32 k = 1;
+	__u64 v = 0;
+
+	bpf_map_lookup_elem(p->values_fd, &k, &v);
+	return v;
+}
+
+/*
+ * Turn conntrack on in this network namespace (a ct expression in an
+ * nftables chain registers its hooks), so that the peer's conntrack lookup
+ * finds loopback connections made afterwards.  0 on success.
+ */
+static int conntrack_on(void)
+{
+	FILE *f = popen("nft -f - 2>/dev/null", "w");
+
+	if (!f)
+		return -1;
+	fputs("table inet swb_bench {\n"
+	      "  chain out { type filter hook output priority 0; policy accept;"
+	      " ct state established accept; }\n"
+	      "}\n",
+	      f);
+	return pclose(f) ? -1 : 0;
+}
+
+/* ---- packet classes ------------------------------------------------------ */
+
+enum { BASE_PASS, BASE_DROP, BASE_TX };
+
 struct pclass {
 	const char *name;
 	__u8 pkt[SWT_PKT_MAX];
 	size_t len;
 	__u32 ifindex;
-	__u32 expect; /* verdict */
+	__u32 expect; /* synwall's verdict */
 	size_t counter; /* offset in struct synwall_stats */
 	int unchanged; /* program leaves the bytes alone: repeat cross-check */
+	/* the peer: its own packet when plen != 0, verdict; na = why not */
+	__u8 ppkt[SWT_PKT_MAX];
+	size_t plen;
+	__u32 pexpect;
+	const char *na;
+	/* results */
+	double sw_min, sw_med, sw_rep, sw_live;
+	double p_min, p_med, p_live;
 };
 
 /* A connected TCP pair on loopback; fills the client->server 4-tuple. */
@@ -141,13 +368,110 @@ static int make_established(struct sockaddr_in *cli, struct sockaddr_in *srv)
 	return 0;
 }
 
-static void build(struct pclass *c, const struct swt_pkt *p)
+static void build(const char *name, __u8 *buf, size_t *len,
+		  const struct swt_pkt *p)
 {
-	c->len = swt_build(p, c->pkt, sizeof(c->pkt), NULL);
-	if (!c->len) {
-		fprintf(stderr, "%s: packet does not fit\n", c->name);
+	*len = swt_build(p, buf, SWT_PKT_MAX, NULL);
+	if (!*len) {
+		fprintf(stderr, "%s: packet does not fit\n", name);
 		exit(1);
 	}
+}
+
+/* Offset of the TCP header in a frame without VLAN tags. */
+static size_t tcp_off(const __u8 *f)
+{
+	if (swt_get16(f + 12) == SWT_ETH_P_IPV6)
+		return 14 + 40;
+	return 14 + (f[14] & 0xf) * 4;
+}
+
+/* The peer's answer to syn: its cookie (ISN) and TSval.  0 on success. */
+static int peer_synack(const struct peer *pe, const __u8 *syn, size_t len,
+		       __u32 *cookie, __u32 *tsval)
+{
+	struct swt_xdp_out out;
+	const __u8 *f, *t, *o;
+	size_t off, optlen, i;
+	__u64 before = peer_synacks(pe);
+
+	if (swt_xdp_run(pe->fd, syn, len, 0, &out) || out.verdict != XDP_TX) {
+		fprintf(stderr, "peer: SYN verdict %s (err %d), expected "
+				"XDP_TX\n",
+			swt_xdp_verdict_name(out.verdict), out.err);
+		return -1;
+	}
+	if (peer_synacks(pe) != before + 1) {
+		fprintf(stderr, "peer: SYN-ACK counter did not move\n");
+		return -1;
+	}
+	f = swt_xdp_data(&out);
+	off = tcp_off(f);
+	t = f + off;
+	if (off + 20 > out.len || (t[13] & 0x3f) != (SWT_TCP_SYN | SWT_TCP_ACK)) {
+		fprintf(stderr, "peer: the answer is not a SYN-ACK\n");
+		return -1;
+	}
+	*cookie = swt_get32(t + 4);
+	*tsval = 0;
+	optlen = (t[12] >> 4) * 4 - 20;
+	o = t + 20;
+	for (i = 0; i < optlen;) {
+		if (o[i] == 0)
+			break;
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= optlen || o[i + 1] < 2)
+			break;
+		if (o[i] == 8 && o[i + 1] == 10 && i + 10 <= optlen)
+			*tsval = swt_get32(o + i + 2);
+		i += o[i + 1];
+	}
+	return 0;
+}
+
+/* Check that each program still does what the class says.  0 if so. */
+static int check_class(struct swt_env *env, const struct peer *pe,
+		       const struct pclass *c)
+{
+	struct synwall_stats b, a;
+	struct swt_xdp_out out;
+	char why[256];
+
+	swt_stats_read(env, &b);
+	if (swt_xdp_run(env->xdp_fd, c->pkt, c->len, c->ifindex, &out) ||
+	    out.verdict != c->expect) {
+		fprintf(stderr, "synwall, %s: verdict %s, expected %s\n",
+			c->name, swt_xdp_verdict_name(out.verdict),
+			swt_xdp_verdict_name(c->expect));
+		return -1;
+	}
+	swt_stats_read(env, &a);
+	if (swt_stats_check_one(&b, &a, c->counter, why, sizeof(why))) {
+		fprintf(stderr, "synwall, %s: %s\n", c->name, why);
+		return -1;
+	}
+	if (!pe || c->na)
+		return 0;
+	if (swt_xdp_run(pe->fd, c->plen ? c->ppkt : c->pkt,
+			c->plen ? c->plen : c->len, c->ifindex, &out) ||
+	    out.verdict != c->pexpect) {
+		fprintf(stderr, "peer, %s: verdict %s, expected %s\n", c->name,
+			swt_xdp_verdict_name(out.verdict),
+			swt_xdp_verdict_name(c->pexpect));
+		return -1;
+	}
+	return 0;
+}
+
+static const char *fmt(char *b, double v)
+{
+	if (v < -1e8)
+		return "-";
+	snprintf(b, 16, "%.1f", v);
+	return b;
 }
 
 int main(int argc, char **argv)
@@ -166,19 +490,26 @@ int main(int argc, char **argv)
 				  .ts = true, .tsval = 12345 };
 	struct swt_env env;
 	struct swt_pkt syn, p;
+	struct peer peer, *pe = NULL;
+	const char *peer_path = NULL;
 	char err[256];
-	int csv = 0, ncls = 0, empty_fd, i, r, opt;
-	__u32 cookie, tsval;
+	int csv = 0, ncls = 0, empty_fd, drop_fd, tx_fd, i, r, opt, ct = -1;
+	__u32 cookie, tsval, pcookie, ptsval;
 	__u8 tmp[SWT_PKT_MAX];
+	const double NA = -1e9;
 
 	static const struct option lo[] = {
 		{ "calls", required_argument, NULL, 'c' },
 		{ "runs", required_argument, NULL, 'r' },
+		{ "live-calls", required_argument, NULL, 'l' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "peer", required_argument, NULL, 'p' },
 		{ "csv", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	while ((opt = getopt_long(argc, argv, "c:r:Ch", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:r:l:b:p:Ch", lo, NULL)) !=
+	       -1) {
 		switch (opt) {
 		case 'c':
 			calls = atoi(optarg);
@@ -186,19 +517,35 @@ int main(int argc, char **argv)
 		case 'r':
 			runs = atoi(optarg);
 			break;
+		case 'l':
+			live_calls = atoi(optarg);
+			break;
+		case 'b':
+			batch = atoi(optarg);
+			break;
+		case 'p':
+			peer_path = optarg;
+			break;
 		case 'C':
 			csv = 1;
 			break;
 		default:
-			printf("usage: %s [--calls N] [--runs N] [--csv]\n"
-			       "Per-packet cost of synwall_xdp, ns (test_run, "
-			       "repeat=1 per call, minus an empty program).\n",
+			printf("usage: %s [--calls N] [--runs N] [--live-calls N] "
+			       "[--batch N] [--peer OBJ] [--csv]\n"
+			       "Per-packet cost of synwall_xdp (and of the peer "
+			       "XDP SYN proxy OBJ), ns:\n"
+			       "test_run, repeat=1 per call, minus an empty "
+			       "program; RUNS runs of CALLS calls.\n"
+			       "Live frames: LIVE-CALLS calls of repeat = "
+			       "batch_size = BATCH (0 calls: skip).\n",
 			       argv[0]);
 			return opt == 'h' ? 0 : 2;
 		}
 	}
-	if (calls < 1 || runs < 1 || runs > 64) {
-		fprintf(stderr, "--calls must be >= 1, --runs 1..64\n");
+	if (calls < 1 || runs < 1 || runs > MAXRUNS || live_calls < 0 ||
+	    batch < 1 || batch > 256) {
+		fprintf(stderr, "--calls >= 1, --runs 1..64, --live-calls >= 0, "
+				"--batch 1..256\n");
 		return 2;
 	}
 
@@ -215,11 +562,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "map write: %s\n", strerror(errno));
 		return 1;
 	}
-	empty_fd = load_empty_prog();
-	if (empty_fd < 0) {
-		fprintf(stderr, "load empty program: %s\n", strerror(errno));
-		return 1;
+	if (peer_path) {
+		libbpf_set_print(NULL);
+		if (peer_open(peer_path, &peer))
+			return 1;
+		pe = &peer;
+		ct = conntrack_on();
 	}
+	hold_setup();
+	empty_fd = load_const_prog("sw_empty", XDP_PASS);
+	drop_fd = load_const_prog("sw_drop", XDP_DROP);
+	tx_fd = load_macswap_prog();
 
 	/* SYN v4, Linux options */
 	swt_pkt_init(&syn, false);
@@ -227,8 +580,10 @@ int main(int argc, char **argv)
 	swt_opt_linux_syn(&syn, 1460, 12345, 7);
 	cls[ncls] = (struct pclass){ .name = "SYN v4 (MSS,SACK,TS,WS)",
 				     .expect = XDP_TX,
-				     .counter = SWT_STAT(xdp_tx_synack) };
-	build(&cls[ncls++], &syn);
+				     .counter = SWT_STAT(xdp_tx_synack),
+				     .pexpect = XDP_TX };
+	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &syn);
+	ncls++;
 
 	/* SYN v6 */
 	swt_pkt_init(&p, true);
@@ -236,10 +591,12 @@ int main(int argc, char **argv)
 	swt_opt_linux_syn(&p, 1440, 12345, 7);
 	cls[ncls] = (struct pclass){ .name = "SYN v6 (MSS,SACK,TS,WS)",
 				     .expect = XDP_TX,
-				     .counter = SWT_STAT(xdp_tx_synack) };
-	build(&cls[ncls++], &p);
+				     .counter = SWT_STAT(xdp_tx_synack),
+				     .pexpect = XDP_TX };
+	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &p);
+	ncls++;
 
-	/* valid third ACK for the v4 SYN */
+	/* valid third ACK for the v4 SYN: each program's own cookie */
 	if (!swt_expect_synack(&syn, &so, &cfg, &keys, tmp, sizeof(tmp),
 			       &cookie, &tsval)) {
 		fprintf(stderr, "cannot compute the SYN-ACK\n");
@@ -248,16 +605,26 @@ int main(int argc, char **argv)
 	swt_make_ack(&syn, cookie, true, 12346, tsval, &p);
 	cls[ncls] = (struct pclass){ .name = "valid ACK v4 (cookie)",
 				     .expect = XDP_PASS,
-				     .counter = SWT_STAT(xdp_pass_cookie) };
-	build(&cls[ncls++], &p);
+				     .counter = SWT_STAT(xdp_pass_cookie),
+				     .pexpect = XDP_PASS };
+	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &p);
+	if (pe) {
+		if (peer_synack(pe, cls[0].pkt, cls[0].len, &pcookie, &ptsval))
+			return 1;
+		swt_make_ack(&syn, pcookie, true, 12346, ptsval, &p);
+		build(cls[ncls].name, cls[ncls].ppkt, &cls[ncls].plen, &p);
+	}
+	ncls++;
 
 	/* invalid ACK: wrong cookie */
 	swt_make_ack(&syn, cookie ^ 0x40, true, 12346, tsval, &p);
 	cls[ncls] = (struct pclass){ .name = "invalid ACK v4",
 				     .expect = XDP_DROP,
 				     .counter = SWT_STAT(xdp_drop_bad_ack),
-				     .unchanged = 1 };
-	build(&cls[ncls++], &p);
+				     .unchanged = 1,
+				     .pexpect = XDP_DROP };
+	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &p);
+	ncls++;
 
 	/* ACK of an established loopback connection */
 	if (make_established(&cli, &srv)) {
@@ -279,8 +646,12 @@ int main(int argc, char **argv)
 				     .ifindex = 1,
 				     .expect = XDP_PASS,
 				     .counter = SWT_STAT(xdp_pass_socket),
-				     .unchanged = 1 };
-	build(&cls[ncls++], &p);
+				     .unchanged = 1,
+				     .pexpect = XDP_PASS,
+				     .na = ct ? "no conntrack (nft missing?)"
+					      : NULL };
+	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &p);
+	ncls++;
 
 	/* non-TCP: UDP */
 	swt_pkt_init(&p, false);
@@ -290,68 +661,115 @@ int main(int argc, char **argv)
 	cls[ncls] = (struct pclass){ .name = "non-TCP (UDP v4)",
 				     .expect = XDP_PASS,
 				     .counter = SWT_STAT(xdp_pass_not_tcp),
-				     .unchanged = 1 };
-	build(&cls[ncls++], &p);
+				     .unchanged = 1,
+				     .pexpect = XDP_PASS };
+	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &p);
+	ncls++;
 
 	/* each class must do what we think it does before we time it */
 	for (i = 0; i < ncls; i++) {
-		struct synwall_stats b, a;
-		struct swt_xdp_out out;
-		char why[256];
+		if (check_class(&env, pe, &cls[i]))
+			return 1;
+		if (pe && cls[i].na)
+			fprintf(stderr, "peer, %s: not measured: %s\n",
+				cls[i].name, cls[i].na);
+	}
 
-		swt_stats_read(&env, &b);
-		if (swt_xdp_run(env.xdp_fd, cls[i].pkt, cls[i].len,
-				cls[i].ifindex, &out) ||
-		    out.verdict != cls[i].expect) {
-			fprintf(stderr, "%s: verdict %s, expected %s\n",
-				cls[i].name, swt_xdp_verdict_name(out.verdict),
-				swt_xdp_verdict_name(cls[i].expect));
-			return 1;
+	for (i = 0; i < ncls; i++) {
+		struct pclass *c = &cls[i];
+		const __u8 *pp = c->plen ? c->ppkt : c->pkt;
+		size_t pl = c->plen ? c->plen : c->len;
+		int peer_on = pe && !c->na;
+		int base_fd = c->expect == XDP_TX     ? tx_fd :
+			      c->expect == XDP_DROP ? drop_fd :
+						      empty_fd;
+		double sv[MAXRUNS], pv[MAXRUNS];
+
+		for (r = 0; r < runs; r++) {
+			double base = time_calls(empty_fd, c->pkt, c->len,
+						 c->ifindex, calls);
+
+			sv[r] = time_calls(env.xdp_fd, c->pkt, c->len,
+					   c->ifindex, calls) - base;
+			if (peer_on)
+				pv[r] = time_calls(pe->fd, pp, pl, c->ifindex,
+						   calls) - base;
 		}
-		swt_stats_read(&env, &a);
-		if (swt_stats_check_one(&b, &a, cls[i].counter, why,
-					sizeof(why))) {
-			fprintf(stderr, "%s: %s\n", cls[i].name, why);
-			return 1;
+		qsort(sv, runs, sizeof(sv[0]), cmp_double);
+		c->sw_min = sv[0];
+		c->sw_med = sv[runs / 2];
+		c->sw_rep = c->sw_live = c->p_min = c->p_med = c->p_live = NA;
+		if (peer_on) {
+			qsort(pv, runs, sizeof(pv[0]), cmp_double);
+			c->p_min = pv[0];
+			c->p_med = pv[runs / 2];
 		}
+		if (c->unchanged)
+			c->sw_rep = time_repeat(env.xdp_fd, c->pkt, c->len,
+						c->ifindex, calls) -
+				    time_repeat(empty_fd, c->pkt, c->len,
+						c->ifindex, calls);
+		if (live_calls) {
+			double base = time_live(base_fd, c->pkt, c->len,
+						c->ifindex, live_calls);
+
+			c->sw_live = time_live(env.xdp_fd, c->pkt, c->len,
+					       c->ifindex, live_calls) - base;
+			if (peer_on) {
+				/* the peer's verdict decides its baseline */
+				int pb = c->pexpect == XDP_TX ? tx_fd :
+					 c->pexpect == XDP_DROP ? drop_fd :
+								  empty_fd;
+
+				c->p_live = time_live(pe->fd, pp, pl,
+						      c->ifindex, live_calls) -
+					    time_live(pb, pp, pl, c->ifindex,
+						      live_calls);
+			}
+		}
+		/* and still does it afterwards (cookie ages, key state) */
+		if (check_class(&env, pe, c))
+			return 1;
 	}
 
 	if (csv)
-		printf("class,min_ns,median_ns,repeat_ns,packets\n");
+		printf("class,sw_min_ns,sw_median_ns,sw_repeat_ns,sw_live_ns,"
+		       "peer_min_ns,peer_median_ns,peer_live_ns,ratio,packets\n");
 	else
-		printf("%-26s %9s %9s %11s %10s\n", "packet class", "min ns",
-		       "median ns", "repeat ns", "packets");
+		printf("%-26s %8s %8s %8s %8s | %8s %8s %8s | %6s\n",
+		       "packet class", "sw min", "sw med", "sw rep", "sw live",
+		       "peer min", "peer med", "peerlive", "sw/peer");
 	for (i = 0; i < ncls; i++) {
-		double v[64], rep = -1;
+		struct pclass *c = &cls[i];
+		char b[8][16], ratio[16] = "-";
 
-		for (r = 0; r < runs; r++) {
-			double base = time_calls(empty_fd, cls[i].pkt,
-						 cls[i].len, cls[i].ifindex,
-						 calls);
-			double t = time_calls(env.xdp_fd, cls[i].pkt,
-					      cls[i].len, cls[i].ifindex,
-					      calls);
-
-			v[r] = t - base;
-		}
-		qsort(v, runs, sizeof(v[0]), cmp_double);
-		if (cls[i].unchanged)
-			rep = time_repeat(env.xdp_fd, cls[i].pkt, cls[i].len,
-					  cls[i].ifindex, calls) -
-			      time_repeat(empty_fd, cls[i].pkt, cls[i].len,
-					  cls[i].ifindex, calls);
+		if (c->p_med > NA && c->p_med > 0)
+			snprintf(ratio, sizeof(ratio), "%.2f",
+				 c->sw_med / c->p_med);
 		if (csv)
-			printf("%s,%.1f,%.1f,%.1f,%lld\n", cls[i].name, v[0],
-			       v[runs / 2], rep, (long long)runs * calls);
-		else if (rep >= 0)
-			printf("%-26s %9.1f %9.1f %11.1f %10lld\n",
-			       cls[i].name, v[0], v[runs / 2], rep,
+			printf("%s,%s,%s,%s,%s,%s,%s,%s,%s,%lld\n", c->name,
+			       fmt(b[0], c->sw_min), fmt(b[1], c->sw_med),
+			       fmt(b[2], c->sw_rep), fmt(b[3], c->sw_live),
+			       fmt(b[4], c->p_min), fmt(b[5], c->p_med),
+			       fmt(b[6], c->p_live), ratio,
 			       (long long)runs * calls);
 		else
-			printf("%-26s %9.1f %9.1f %11s %10lld\n", cls[i].name,
-			       v[0], v[runs / 2], "-", (long long)runs * calls);
+			printf("%-26s %8s %8s %8s %8s | %8s %8s %8s | %6s\n",
+			       c->name, fmt(b[0], c->sw_min),
+			       fmt(b[1], c->sw_med), fmt(b[2], c->sw_rep),
+			       fmt(b[3], c->sw_live), fmt(b[4], c->p_min),
+			       fmt(b[5], c->p_med), fmt(b[6], c->p_live),
+			       ratio);
 	}
+	if (!csv)
+		printf("# %lld packets per program and class (%d runs x %d "
+		       "calls); live: %d calls x %d frames\n",
+		       (long long)runs * calls, runs, calls, live_calls, batch);
 	close(empty_fd);
+	close(drop_fd);
+	close(tx_fd);
+	if (pe)
+		bpf_object__close(pe->obj);
 	swt_env_close(&env);
 	return 0;
 }
