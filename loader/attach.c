@@ -169,9 +169,13 @@ static int configure(struct sw_maps *m, struct attach_args *a,
 	} else if (sw_keys_ensure(m->keys) < 0) {
 		return -1;
 	}
-	st->rotate_seconds = (__u32)a->rotate;
-	if (a->rotate)
+	if (a->rotate) {
+		st->rotate_seconds = (__u32)a->rotate;
 		st->daemon_pid = (__u32)getpid(); /* the loop starts next */
+	} else if (!sw_daemon_alive(st->daemon_pid)) {
+		st->rotate_seconds = 0;
+		st->daemon_pid = 0;
+	} /* else a rotation loop runs: it keeps its interval */
 	return sw_state_write(m->state, st) ? -1 : 0;
 }
 
@@ -355,6 +359,11 @@ static int update_attach(struct attach_args *a, struct sw_state *st)
 	__u32 tc_id = 0;
 	int rc = -1;
 
+	if (a->rotate && sw_daemon_alive(st->daemon_pid)) {
+		sw_err("a key rotation loop already runs for %s (pid %u): stop it first (systemctl stop synwall@%s, or kill %u), or attach without --rotate to change only the configuration",
+		       a->ifname, st->daemon_pid, a->ifname, st->daemon_pid);
+		return -1;
+	}
 	if ((__u32)a->mode != st->xdp_mode)
 		sw_warn("%s: synwall is attached in %s mode; --mode %s ignored (detach, then attach, to change it)",
 			a->ifname, sw_xdp_mode_name((int)st->xdp_mode),

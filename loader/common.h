@@ -218,6 +218,8 @@ struct sw_rotate_opts {
 /* Rotate keys in the foreground until SIGTERM/SIGINT or until synwall is
  * detached from the interface.  Returns the exit code. */
 int sw_rotate_loop(struct sw_maps *m, const struct sw_rotate_opts *o);
+/* Is pid a running synwall (a rotation loop)? */
+bool sw_daemon_alive(__u32 pid);
 /* Validate a --rotate value (prints the error). */
 int sw_rotate_check(unsigned long secs, bool allow_short);
 

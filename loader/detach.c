@@ -61,19 +61,9 @@ static int unpin(const char *dir, bool explicit_dir)
 /* Stop a rotation loop (attach --rotate / run) working on these maps. */
 static void stop_daemon(__u32 pid)
 {
-	char path[64], comm[32] = "";
-	FILE *f;
-
-	if (!pid || (pid_t)pid == getpid())
+	if (!pid || (pid_t)pid == getpid() || !sw_daemon_alive(pid))
 		return;
-	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	if (!fgets(comm, sizeof(comm), f))
-		comm[0] = '\0';
-	fclose(f);
-	if (!strncmp(comm, "synwall", 7) && kill((pid_t)pid, SIGTERM) == 0)
+	if (kill((pid_t)pid, SIGTERM) == 0)
 		sw_info("stopped the key rotation loop (pid %u)", pid);
 }
 

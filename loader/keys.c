@@ -199,7 +199,7 @@ void sw_keys_print(int keys_fd, const struct sw_state *st, const char *indent)
 	else
 		printf("%s        random keys (getrandom)\n", indent);
 	if (st && st->rotate_seconds) {
-		bool alive = st->daemon_pid && kill((pid_t)st->daemon_pid, 0) == 0;
+		bool alive = sw_daemon_alive(st->daemon_pid);
 
 		printf("%s        rotation every %us: %s", indent, st->rotate_seconds,
 		       alive ? "rotation loop running, pid " : "NO rotation loop running");

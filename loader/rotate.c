@@ -278,6 +278,13 @@ int cmd_run(int argc, char **argv)
 		return SW_EXIT_FAIL;
 	if (sw_maps_open(ro.ifname, ro.ifindex, pin_dir, &m))
 		return SW_EXIT_FAIL;
+	if (sw_state_read(m.state, &st) == 0 && sw_daemon_alive(st.daemon_pid) &&
+	    st.daemon_pid != (__u32)getpid()) {
+		sw_err("a key rotation loop already runs for %s (pid %u): one is enough",
+		       ro.ifname, st.daemon_pid);
+		sw_maps_close(&m);
+		return SW_EXIT_FAIL;
+	}
 	if (!secs && sw_state_read(m.state, &st) == 0)
 		secs = st.rotate_seconds;
 	if (!secs) {

@@ -253,3 +253,20 @@ int sw_enter_netns(const char *name)
 	close(fd);
 	return 0;
 }
+
+bool sw_daemon_alive(__u32 pid)
+{
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	if (!pid)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	return !strncmp(comm, "synwall", 7);
+}
