@@ -229,7 +229,7 @@ static int print_attached(const struct attach_args *a, const char *dir)
 	return 0;
 }
 
-static int fresh_attach(struct attach_args *a)
+static int fresh_attach_locked(struct attach_args *a)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = a->dir);
 	struct undo u = { .mode = a->mode };
@@ -350,6 +350,23 @@ fail:
 		synwall__destroy(skel);
 	sw_err("attach failed: nothing was left attached or pinned on %s", a->ifname);
 	return -1;
+}
+
+static int fresh_attach(struct attach_args *a)
+{
+	sigset_t block, old;
+	int rc;
+
+	/* Ctrl-C in the middle must not leave half an attach: signals wait
+	 * until it is complete, or undone. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	rc = fresh_attach_locked(a);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }
 
 /* synwall is attached already: rewrite the configuration. */

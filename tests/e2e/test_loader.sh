@@ -87,6 +87,7 @@ wait_listen() { # PORT
 
 server_up "$PORT"
 server_up "$OTHER"
+bgs "$E2E_OUT/tcpprobe" server "$S6" "$PORT" >/dev/null
 wait_listen "$PORT" && wait_listen "$OTHER" || die "loader: tcpprobe servers did not start"
 
 # ---- attach / detach ------------------------------------------------------
@@ -122,6 +123,14 @@ if grep -q "ok=20 fail=0" <<<"$out" && [ "$(swstat tc_handoff_ok)" -ge 20 ]; the
 	pass "connects_through_synwall: 20 of 20, handed off by TC"
 else
 	fail "connects_through_synwall: $out; $(L stats "$E2E_SIF" 2>&1 | tr "\n" " ")"
+fi
+
+h0=$(swstat tc_handoff_ok)
+out=$(nsc "$E2E_OUT/tcpprobe" seq "$S6" "$PORT" 10)
+if grep -q "ok=10 fail=0" <<<"$out" && [ "$(swstat tc_handoff_ok)" -eq $((h0 + 10)) ]; then
+	pass "connects_ipv6_through_synwall: 10 of 10, handed off by TC"
+else
+	fail "connects_ipv6_through_synwall: $out; $(L stats "$E2E_SIF" 2>&1 | tr "\n" " ")"
 fi
 
 # attach again: configuration updated in place, nothing stacked
