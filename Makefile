@@ -10,7 +10,7 @@ CC         ?= gcc
 ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
 
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -I$(BUILD) -Iinclude -Ibpf
 CFLAGS     ?= -g -O2
 CFLAGS     += -Wall -Wextra -Wno-unused-parameter -Iinclude -I$(BUILD) -Iloader
@@ -23,13 +23,15 @@ LOADER_HDR := $(wildcard loader/*.h)
 TEST_LIB   := $(wildcard tests/lib/*.c)
 TEST_HDR   := $(wildcard tests/lib/*.h)
 TEST_PROGS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
-BENCH_PROGS:= $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+BENCH_PROGS:= $(patsubst bench/%.c,$(BUILD)/bench/%,$(filter-out %.bpf.c,$(wildcard bench/*.c)))
+E2E_PROGS  := $(BUILD)/e2e/xdp_pass.bpf.o $(BUILD)/e2e/tcpprobe $(BUILD)/e2e/swcookie
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test bench demo clean format
+.PHONY: all deps test bench demo fuzz soak install clean format
 
 all: $(BUILD)/synwall.bpf.o $(BUILD)/synwall.skel.h \
-     $(if $(LOADER_SRC),$(BUILD)/synwall) $(TEST_PROGS) $(BENCH_PROGS)
+     $(if $(LOADER_SRC),$(BUILD)/synwall) $(TEST_PROGS) $(BENCH_PROGS) \
+     $(E2E_PROGS)
 
 deps: $(DEPS_STAMP)
 
@@ -60,11 +62,36 @@ $(BUILD)/bench/%: bench/%.c $(TEST_LIB) $(TEST_HDR) $(BUILD)/synwall.skel.h incl
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/lib $< $(TEST_LIB) -o $@ $(LDLIBS_XDP) -lm
 
+# end-to-end helpers: an XDP_PASS program for the client veth (XDP_TX
+# frames reach a veth peer only if it runs XDP), a TCP probe, a cookie tool
+$(BUILD)/e2e/xdp_pass.bpf.o: tests/e2e/xdp_pass.bpf.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CLANG) -O2 -g -target bpf -I/usr/include/$(MULTIARCH) -c $< -o $@
+
+$(BUILD)/e2e/tcpprobe: tests/e2e/tcpprobe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -pthread $< -o $@
+
+$(BUILD)/e2e/swcookie: tests/e2e/swcookie.c include/synwall/cookie.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< -o $@
+
 test: all
 	@./tests/run.sh
 
 bench: all
 	@./bench/run.sh
+
+# a veth lab under a SYN flood, with live statistics (builds what it needs)
+demo:
+	@./scripts/demo.sh
+
+PREFIX ?= /usr/local
+install: $(BUILD)/synwall
+	install -D -m 0755 $(BUILD)/synwall $(DESTDIR)$(PREFIX)/sbin/synwall
+	install -D -m 0644 $(BUILD)/synwall.bpf.o $(DESTDIR)$(PREFIX)/lib/synwall/synwall.bpf.o
+	install -D -m 0644 docs/synwall.8 $(DESTDIR)$(PREFIX)/share/man/man8/synwall.8
+	install -D -m 0644 loader/synwall@.service $(DESTDIR)/etc/systemd/system/synwall@.service
 
 clean:
 	rm -rf $(BUILD)

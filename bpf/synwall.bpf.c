@@ -292,24 +292,35 @@ static __always_inline int sw_send_synack(struct xdp_md *ctx,
 }
 
 /* Put the handshake parameters in front of the packet for TC. */
+/*
+ * The driver gave no metadata room: TC must re-check this ACK's cookie
+ * from the packet.  Arm it (once; the flag stays) before passing, so TC
+ * sees the flag for this very ACK and no handshake is lost.
+ */
+static __always_inline int sw_pass_nometa(struct synwall_config *cfg,
+					  struct synwall_stats *st)
+{
+	if (!(cfg->flags & SYNWALL_CF_TC_RECHECK))
+		__sync_fetch_and_or(&cfg->flags, SYNWALL_CF_TC_RECHECK);
+	st->xdp_pass_cookie_nometa++;
+	return XDP_PASS;
+}
+
 static __always_inline int sw_pass_cookie(struct xdp_md *ctx, __u32 cookie,
 					  const struct sw_tcp_opts *o,
-					  int v6, struct synwall_stats *st)
+					  int v6, struct synwall_config *cfg,
+					  struct synwall_stats *st)
 {
 	struct synwall_meta *meta;
 	struct sw_ts_opts tso;
 	void *data;
 
-	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*meta))) {
-		st->xdp_pass_cookie_nometa++;
-		return XDP_PASS;
-	}
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*meta)))
+		return sw_pass_nometa(cfg, st);
 	meta = (void *)(long)ctx->data_meta;
 	data = (void *)(long)ctx->data;
-	if ((void *)(meta + 1) > data) {
-		st->xdp_pass_cookie_nometa++;
-		return XDP_PASS;
-	}
+	if ((void *)(meta + 1) > data)
+		return sw_pass_nometa(cfg, st);
 	meta->magic = SYNWALL_META_MAGIC;
 	meta->cookie = cookie;
 	meta->mss = sw_index_to_mss(sw_cookie_mss_index(cookie), v6);
@@ -435,6 +446,16 @@ int synwall_xdp(struct xdp_md *ctx)
 		if (flags & (TCPF_FIN | TCPF_RST))
 			goto malformed;
 		if (!(flags & TCPF_ACK)) {
+			/*
+			 * A SYN for a 4-tuple that still has a socket (TIME_WAIT
+			 * after the server closed first, or a live connection)
+			 * is the kernel's: only it can recycle the TIME_WAIT
+			 * socket.  A cookie would be answered by the old socket.
+			 */
+			if (sw_has_socket(ctx, &p)) {
+				st->xdp_pass_socket++;
+				return XDP_PASS;
+			}
 			p.flow.isn = bpf_ntohl(th->seq);
 			return sw_send_synack(ctx, &p, &o, flags, cfg, k, st);
 		}
@@ -456,7 +477,8 @@ int synwall_xdp(struct xdp_md *ctx)
 		if (k->installed_at[slot] &&
 		    sw_cookie_check(&k->key[slot], cookie, &p.flow, p.v6,
 				    now.sec))
-			return sw_pass_cookie(ctx, cookie, &o, p.v6, st);
+			return sw_pass_cookie(ctx, cookie, &o, p.v6, cfg,
+					      st);
 		st->xdp_drop_bad_ack++;
 		return XDP_DROP;
 	}

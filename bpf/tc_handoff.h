@@ -39,15 +39,6 @@
 #define ENOMEM 12
 #endif
 
-/*
- * Proposed for abi.h (config.flags): re-check cookies in TC when an ACK
- * arrives without handoff metadata.  Set by the loader to force it, and
- * by the XDP program, once, the first time bpf_xdp_adjust_meta() fails.
- */
-#ifndef SYNWALL_CF_TC_RECHECK
-#define SYNWALL_CF_TC_RECHECK (1u << 1)
-#endif
-
 /* the option walk of parse.h, verified once as a global function */
 SW_DEFINE_OPTS_PARSER(sw_tc_tcp_opts, struct __sk_buff, bpf_skb_load_bytes)
 

@@ -55,6 +55,13 @@ struct synwall_config {
 
 /* Do not negotiate ECN even when the client asks (RFC 3168 SYN). */
 #define SYNWALL_CF_NO_ECN (1u << 0)
+/*
+ * TC re-checks cookies from the packet alone when an ACK arrives without
+ * handoff metadata (docs/handoff.md).  Set by the loader to force it, and
+ * by the XDP program itself the first time the driver has no metadata
+ * room; keep it when rewriting config.
+ */
+#define SYNWALL_CF_TC_RECHECK (1u << 1)
 
 /*
  * Protected ports: array map "ports" of SYNWALL_PORT_WORDS entries of
