@@ -1573,6 +1573,8 @@ static int established(bool v6)
 		{ "FIN|ACK", SWT_TCP_ACK | SWT_TCP_FIN, 0 },
 		{ "RST", SWT_TCP_RST, 0 },
 		{ "RST|ACK", SWT_TCP_RST | SWT_TCP_ACK, 0 },
+		/* a SYN on a live 4-tuple is the kernel's (challenge ACK) */
+		{ "SYN", SWT_TCP_SYN, 0 },
 	};
 	struct tcp_conn c;
 	struct swt_pkt p;
@@ -1708,6 +1710,19 @@ static int t_time_wait(void)
 		p.flags = SWT_TCP_ACK | SWT_TCP_FIN;
 		r = sub(run_lo(&p, XDP_PASS, SWT_STAT(xdp_pass_socket)),
 			"FIN|ACK to a TIME_WAIT flow");
+	}
+	/*
+	 * A new SYN reusing the TIME_WAIT 4-tuple must reach the kernel,
+	 * which recycles the TIME_WAIT socket; a cookie SYN-ACK would leave
+	 * the client's ACK to the old socket.
+	 */
+	if (r == T_PASS) {
+		loopback_pkt(&p, false, c.lport, c.cport);
+		p.flags = SWT_TCP_SYN;
+		p.ack = 0;
+		swt_opt_linux_syn(&p, 1460, CLIENT_TSVAL, 7);
+		r = sub(run_lo(&p, XDP_PASS, SWT_STAT(xdp_pass_socket)),
+			"SYN reusing a TIME_WAIT 4-tuple");
 	}
 	conn_close(&c);
 	return r;
