@@ -50,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -69,6 +70,7 @@
 #define MAXRUNS 64
 
 static int calls = 200000;
+static int fixed_clock; /* --clock fixed: the config's test clock hook */
 static int runs = 5;
 static int live_calls = 4000;
 static int batch = 64;
@@ -343,20 +345,32 @@ struct pclass {
 	double p_min, p_med, p_live;
 };
 
-/* A connected TCP pair on loopback; fills the client->server 4-tuple. */
+/*
+ * Listeners on port 80 of every address, IPv4 and IPv6, as a protected
+ * server has (so the socket lookups of the SYN and ACK paths find a
+ * listener, as they do in production), and a connected TCP pair on
+ * loopback; fills the client->server 4-tuple.
+ */
 static int make_established(struct sockaddr_in *cli, struct sockaddr_in *srv)
 {
-	socklen_t sl = sizeof(*srv);
-	int ls, c, a, one = 1;
+	struct sockaddr_in any = { .sin_family = AF_INET,
+				   .sin_port = htons(SERVER_PORT) };
+	struct sockaddr_in6 any6 = { .sin6_family = AF_INET6,
+				     .sin6_port = htons(SERVER_PORT) };
+	socklen_t sl;
+	int ls, ls6, c, a, one = 1;
 
 	ls = socket(AF_INET, SOCK_STREAM, 0);
+	ls6 = socket(AF_INET6, SOCK_STREAM, 0);
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(ls6, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(ls, (void *)&any, sizeof(any)) || listen(ls, 8) ||
+	    bind(ls6, (void *)&any6, sizeof(any6)) || listen(ls6, 8))
+		return -1;
 	memset(srv, 0, sizeof(*srv));
 	srv->sin_family = AF_INET;
 	srv->sin_port = htons(SERVER_PORT);
 	srv->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(ls, (void *)srv, sizeof(*srv)) || listen(ls, 8))
-		return -1;
 	c = socket(AF_INET, SOCK_STREAM, 0);
 	if (connect(c, (void *)srv, sizeof(*srv)))
 		return -1;
@@ -386,30 +400,28 @@ static size_t tcp_off(const __u8 *f)
 	return 14 + (f[14] & 0xf) * 4;
 }
 
-/* The peer's answer to syn: its cookie (ISN) and TSval.  0 on success. */
-static int peer_synack(const struct peer *pe, const __u8 *syn, size_t len,
-		       __u32 *cookie, __u32 *tsval)
+/*
+ * Run fd on syn and read the SYN-ACK it answers with: its cookie (ISN)
+ * and TSval (0 without timestamps).  0 on success.
+ */
+static int synack_of(const char *who, int fd, const __u8 *syn, size_t len,
+		     __u32 *cookie, __u32 *tsval)
 {
-	struct swt_xdp_out out;
+	static struct swt_xdp_out out;
 	const __u8 *f, *t, *o;
 	size_t off, optlen, i;
-	__u64 before = peer_synacks(pe);
 
-	if (swt_xdp_run(pe->fd, syn, len, 0, &out) || out.verdict != XDP_TX) {
-		fprintf(stderr, "peer: SYN verdict %s (err %d), expected "
+	if (swt_xdp_run(fd, syn, len, 0, &out) || out.verdict != XDP_TX) {
+		fprintf(stderr, "%s: SYN verdict %s (err %d), expected "
 				"XDP_TX\n",
-			swt_xdp_verdict_name(out.verdict), out.err);
-		return -1;
-	}
-	if (peer_synacks(pe) != before + 1) {
-		fprintf(stderr, "peer: SYN-ACK counter did not move\n");
+			who, swt_xdp_verdict_name(out.verdict), out.err);
 		return -1;
 	}
 	f = swt_xdp_data(&out);
 	off = tcp_off(f);
 	t = f + off;
 	if (off + 20 > out.len || (t[13] & 0x3f) != (SWT_TCP_SYN | SWT_TCP_ACK)) {
-		fprintf(stderr, "peer: the answer is not a SYN-ACK\n");
+		fprintf(stderr, "%s: the answer is not a SYN-ACK\n", who);
 		return -1;
 	}
 	*cookie = swt_get32(t + 4);
@@ -474,28 +486,93 @@ static const char *fmt(char *b, double v)
 	return b;
 }
 
+/* Open synwall from an object file (a variant) instead of the skeleton. */
+static int env_open_obj(struct swt_env *e, const char *path)
+{
+	struct bpf_object *obj;
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	int err;
+
+	memset(e, 0, sizeof(*e));
+	e->ncpus = libbpf_num_possible_cpus();
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj) {
+		fprintf(stderr, "open %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	bpf_object__for_each_map(map, obj)
+		bpf_map__set_pin_path(map, NULL);
+	err = bpf_object__load(obj);
+	if (err) {
+		fprintf(stderr, "load %s: %s\n", path, strerror(-err));
+		return -1;
+	}
+	prog = bpf_object__find_program_by_name(obj, "synwall_xdp");
+	e->xdp_fd = prog ? bpf_program__fd(prog) : -1;
+	e->tc_fd = -1;
+	e->config_fd = bpf_object__find_map_fd_by_name(obj, "config");
+	e->ports_fd = bpf_object__find_map_fd_by_name(obj, "ports");
+	e->keys_fd = bpf_object__find_map_fd_by_name(obj, "keys");
+	e->stats_fd = bpf_object__find_map_fd_by_name(obj, "stats");
+	if (e->xdp_fd < 0 || e->config_fd < 0 || e->ports_fd < 0 ||
+	    e->keys_fd < 0 || e->stats_fd < 0) {
+		fprintf(stderr, "%s: synwall_xdp or a map is missing\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Class keys for --only. */
+static const char *const class_keys[] = { "syn4", "syn6", "ack",
+					  "badack", "est", "udp" };
+#define NCLASSES 6
+
+/*
+ * The valid third ACK of the v4 SYN, for synwall and for the peer, each
+ * from the SYN-ACK the program itself answered just now (so that the
+ * cookie's epoch is current).  0 on success.
+ */
+static int make_valid_acks(struct pclass *c, const struct swt_pkt *syn,
+			   const struct pclass *syn4, int sw_fd,
+			   const struct peer *pe)
+{
+	struct swt_pkt p;
+	__u32 cookie, tsval;
+
+	if (synack_of("synwall", sw_fd, syn4->pkt, syn4->len, &cookie, &tsval))
+		return -1;
+	swt_make_ack(syn, cookie, true, 12346, tsval, &p);
+	build(c->name, c->pkt, &c->len, &p);
+	if (pe) {
+		if (synack_of("peer", pe->fd, syn4->pkt, syn4->len, &cookie,
+			      &tsval))
+			return -1;
+		swt_make_ack(syn, cookie, true, 12346, tsval, &p);
+		build(c->name, c->ppkt, &c->plen, &p);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	static struct pclass cls[8];
-	struct synwall_config cfg = { .fixed_time = FIXED_TIME };
+	static struct pclass cls[NCLASSES];
+	struct synwall_config cfg = {};
 	struct synwall_keys keys = {
 		.key = { { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL },
 			 { 0x1716151413121110ULL, 0x1f1e1d1c1b1a1918ULL } },
 		.current = 0,
 		.generation = 1,
-		.installed_at = { FIXED_TIME, FIXED_TIME },
 	};
 	struct sockaddr_in cli, srv;
-	struct swt_synopts so = { .mss = 1460, .ws = 7, .sack = true,
-				  .ts = true, .tsval = 12345 };
 	struct swt_env env;
 	struct swt_pkt syn, p;
 	struct peer peer, *pe = NULL;
-	const char *peer_path = NULL;
+	const char *peer_path = NULL, *obj_path = NULL, *only = NULL;
 	char err[256];
 	int csv = 0, ncls = 0, empty_fd, drop_fd, tx_fd, i, r, opt, ct = -1;
-	__u32 cookie, tsval, pcookie, ptsval;
-	__u8 tmp[SWT_PKT_MAX];
+	int want[NCLASSES];
+	__u64 p_before;
 	const double NA = -1e9;
 
 	static const struct option lo[] = {
@@ -504,12 +581,15 @@ int main(int argc, char **argv)
 		{ "live-calls", required_argument, NULL, 'l' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "peer", required_argument, NULL, 'p' },
+		{ "obj", required_argument, NULL, 'o' },
+		{ "only", required_argument, NULL, 'O' },
+		{ "clock", required_argument, NULL, 'k' },
 		{ "csv", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	while ((opt = getopt_long(argc, argv, "c:r:l:b:p:Ch", lo, NULL)) !=
-	       -1) {
+	while ((opt = getopt_long(argc, argv, "c:r:l:b:p:o:O:k:Ch", lo,
+				  NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			calls = atoi(optarg);
@@ -526,18 +606,39 @@ int main(int argc, char **argv)
 		case 'p':
 			peer_path = optarg;
 			break;
+		case 'o':
+			obj_path = optarg;
+			break;
+		case 'O':
+			only = optarg;
+			break;
+		case 'k':
+			if (strcmp(optarg, "real") && strcmp(optarg, "fixed")) {
+				fprintf(stderr, "--clock real|fixed\n");
+				return 2;
+			}
+			fixed_clock = !strcmp(optarg, "fixed");
+			break;
 		case 'C':
 			csv = 1;
 			break;
 		default:
 			printf("usage: %s [--calls N] [--runs N] [--live-calls N] "
-			       "[--batch N] [--peer OBJ] [--csv]\n"
+			       "[--batch N] [--peer OBJ]\n"
+			       "       [--obj SYNWALL_OBJ] [--only LIST] "
+			       "[--clock real|fixed] [--csv]\n"
 			       "Per-packet cost of synwall_xdp (and of the peer "
 			       "XDP SYN proxy OBJ), ns:\n"
 			       "test_run, repeat=1 per call, minus an empty "
 			       "program; RUNS runs of CALLS calls.\n"
 			       "Live frames: LIVE-CALLS calls of repeat = "
-			       "batch_size = BATCH (0 calls: skip).\n",
+			       "batch_size = BATCH (0 calls: skip).\n"
+			       "--obj: time this synwall object (a variant) "
+			       "instead of build/synwall.bpf.o's skeleton.\n"
+			       "--only: comma list of syn4,syn6,ack,badack,est,"
+			       "udp.\n"
+			       "--clock fixed: use the config's test clock "
+			       "(no clock helper call); default real.\n",
 			       argv[0]);
 			return opt == 'h' ? 0 : 2;
 		}
@@ -548,12 +649,33 @@ int main(int argc, char **argv)
 				"--batch 1..256\n");
 		return 2;
 	}
+	for (i = 0; i < NCLASSES; i++) {
+		char list[256], *tok, *save = NULL;
+
+		want[i] = !only;
+		if (!only)
+			continue;
+		snprintf(list, sizeof(list), "%s", only);
+		for (tok = strtok_r(list, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save))
+			if (!strcmp(tok, class_keys[i]))
+				want[i] = 1;
+	}
+
+	if (fixed_clock)
+		cfg.fixed_time = FIXED_TIME;
+	keys.installed_at[0] = keys.installed_at[1] =
+		fixed_clock ? FIXED_TIME : (__u64)time(NULL);
 
 	if (swt_netns_private(err, sizeof(err))) {
 		fprintf(stderr, "netns: %s\n", err);
 		return 1;
 	}
-	if (swt_env_open(&env, err, sizeof(err))) {
+	if (obj_path) {
+		libbpf_set_print(NULL);
+		if (env_open_obj(&env, obj_path))
+			return 1;
+	} else if (swt_env_open(&env, err, sizeof(err))) {
 		fprintf(stderr, "load: %s\n", err);
 		return 1;
 	}
@@ -570,6 +692,11 @@ int main(int argc, char **argv)
 		ct = conntrack_on();
 	}
 	hold_setup();
+	if (make_established(&cli, &srv)) {
+		fprintf(stderr, "listeners, loopback connection: %s\n",
+			strerror(errno));
+		return 1;
+	}
 	empty_fd = load_const_prog("sw_empty", XDP_PASS);
 	drop_fd = load_const_prog("sw_drop", XDP_DROP);
 	tx_fd = load_macswap_prog();
@@ -596,28 +723,34 @@ int main(int argc, char **argv)
 	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &p);
 	ncls++;
 
-	/* valid third ACK for the v4 SYN: each program's own cookie */
-	if (!swt_expect_synack(&syn, &so, &cfg, &keys, tmp, sizeof(tmp),
-			       &cookie, &tsval)) {
-		fprintf(stderr, "cannot compute the SYN-ACK\n");
-		return 1;
+	/* the peer answers SYNs, and counts them */
+	if (pe) {
+		__u32 c, t;
+
+		p_before = peer_synacks(pe);
+		if (synack_of("peer", pe->fd, cls[0].pkt, cls[0].len, &c, &t))
+			return 1;
+		if (peer_synacks(pe) != p_before + 1) {
+			fprintf(stderr, "peer: SYN-ACK counter did not move\n");
+			return 1;
+		}
 	}
-	swt_make_ack(&syn, cookie, true, 12346, tsval, &p);
+
+	/* valid third ACK of the v4 SYN: each program's own cookie */
 	cls[ncls] = (struct pclass){ .name = "valid ACK v4 (cookie)",
 				     .expect = XDP_PASS,
 				     .counter = SWT_STAT(xdp_pass_cookie),
 				     .pexpect = XDP_PASS };
-	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &p);
-	if (pe) {
-		if (peer_synack(pe, cls[0].pkt, cls[0].len, &pcookie, &ptsval))
-			return 1;
-		swt_make_ack(&syn, pcookie, true, 12346, ptsval, &p);
-		build(cls[ncls].name, cls[ncls].ppkt, &cls[ncls].plen, &p);
-	}
+	if (make_valid_acks(&cls[ncls], &syn, &cls[0], env.xdp_fd, pe))
+		return 1;
 	ncls++;
 
-	/* invalid ACK: wrong cookie */
-	swt_make_ack(&syn, cookie ^ 0x40, true, 12346, tsval, &p);
+	/* invalid ACK: a cookie of the right form with a wrong MAC */
+	{
+		__u32 ck = swt_get32(cls[2].pkt + 14 + 20 + 8) - 1;
+
+		swt_make_ack(&syn, ck ^ 0x40, true, 12346, 1, &p);
+	}
 	cls[ncls] = (struct pclass){ .name = "invalid ACK v4",
 				     .expect = XDP_DROP,
 				     .counter = SWT_STAT(xdp_drop_bad_ack),
@@ -626,11 +759,7 @@ int main(int argc, char **argv)
 	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &p);
 	ncls++;
 
-	/* ACK of an established loopback connection */
-	if (make_established(&cli, &srv)) {
-		fprintf(stderr, "loopback connection: %s\n", strerror(errno));
-		return 1;
-	}
+	/* ACK of the established loopback connection */
 	swt_pkt_init(&p, false);
 	memcpy(p.saddr, &cli.sin_addr, 4);
 	memcpy(p.daddr, &srv.sin_addr, 4);
@@ -677,14 +806,23 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < ncls; i++) {
 		struct pclass *c = &cls[i];
-		const __u8 *pp = c->plen ? c->ppkt : c->pkt;
-		size_t pl = c->plen ? c->plen : c->len;
+		const __u8 *pp;
+		size_t pl;
 		int peer_on = pe && !c->na;
 		int base_fd = c->expect == XDP_TX     ? tx_fd :
 			      c->expect == XDP_DROP ? drop_fd :
 						      empty_fd;
 		double sv[MAXRUNS], pv[MAXRUNS];
 
+		if (!want[i])
+			continue;
+		/* a fresh cookie: valid for at least 64 s from now */
+		if (i == 2 && (make_valid_acks(c, &syn, &cls[0], env.xdp_fd,
+					       pe) ||
+			       check_class(&env, pe, c)))
+			return 1;
+		pp = c->plen ? c->ppkt : c->pkt;
+		pl = c->plen ? c->plen : c->len;
 		for (r = 0; r < runs; r++) {
 			double base = time_calls(empty_fd, c->pkt, c->len,
 						 c->ifindex, calls);
@@ -743,6 +881,8 @@ int main(int argc, char **argv)
 		struct pclass *c = &cls[i];
 		char b[8][16], ratio[16] = "-";
 
+		if (!want[i])
+			continue;
 		if (c->p_med > NA && c->p_med > 0)
 			snprintf(ratio, sizeof(ratio), "%.2f",
 				 c->sw_med / c->p_med);
@@ -763,8 +903,9 @@ int main(int argc, char **argv)
 	}
 	if (!csv)
 		printf("# %lld packets per program and class (%d runs x %d "
-		       "calls); live: %d calls x %d frames\n",
-		       (long long)runs * calls, runs, calls, live_calls, batch);
+		       "calls); live: %d calls x %d frames; clock %s\n",
+		       (long long)runs * calls, runs, calls, live_calls, batch,
+		       fixed_clock ? "fixed (config hook)" : "real");
 	close(empty_fd);
 	close(drop_fd);
 	close(tx_fd);

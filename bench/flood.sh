@@ -400,16 +400,30 @@ flood() {
 	emit "$(cat "$TMP/line")"
 }
 
+# with SWB_DEBUG set: the veths' drop and error counters (cumulative)
+debug_drops() {
+	[ -n "${SWB_DEBUG:-}" ] || return 0
+	log "$CIF: $(nsc ethtool -S $CIF | awk '$2 != 0 && /drop|err|full/' | tr -s ' \n' ' ')"
+	log "$SIF: $(nss ethtool -S $SIF | awk '$2 != 0 && /drop|err|full/' | tr -s ' \n' ' ')"
+	log "$CIF: $(nsc ip -s link show $CIF | tr -s ' \n' ' ')"
+	log "$SIF: $(nss ip -s link show $SIF | tr -s ' \n' ' ')"
+}
+
+# segments the client retransmitted (SYNs and data)
+retrans() { nsc awk '$1 == "Tcp:" && $13 ~ /^[0-9]+$/ { print $13 }' /proc/net/snmp; }
+
 # legit SYSTEM FLOOD: LEGIT connections, alone or under a flood
 legit() {
-	local sys=$1 fl=$2 r
+	local sys=$1 fl=$2 r0
 	if [ "$fl" != none ]; then
 		gen_start "${fl}4" 100000000 # stopped as soon as the client is done
 		sleep 0.5
 	fi
+	r0=$(retrans)
 	nsc "$B/legit" $S4 $PORT "$LEGIT" --timeout-ms 3000 --deadline-s 60 >"$TMP/legit"
 	[ "$fl" = none ] || gen_stop
-	emit "swb: system=$sys piece=legit flood=$fl $(cat "$TMP/legit")"
+	emit "swb: system=$sys piece=legit flood=$fl $(cat "$TMP/legit") retrans=$(($(retrans) - r0))"
+	debug_drops
 }
 
 emit() {
