@@ -516,7 +516,9 @@ EOF
 	E2E_PIDS+=($!)
 	nsenter --net=/run/netns/"swb-$$" "$SW_LOADER" run "${FB}s" --key-file "$E2E_TMP/fleet.key" --rotate 2 --allow-short-rotate >"$E2E_TMP/runB.out" 2>&1 &
 	E2E_PIDS+=($!)
-	sleep 4.6
+	sleep 4
+	# compare in the middle of a 2 s period, away from the rotation instant
+	"$SYSPY" -c 'import time; time.sleep((1.0 - time.time() % 2) % 2)'
 	keysA=$(bpftool -j map dump pinned /sys/fs/bpf/synwall/"$E2E_SIF"/keys | "$SYSPY" -c 'import json,sys; v=json.load(sys.stdin)[0]["formatted"]["value"]; print(v["key"], v["current"])')
 	keysB=$(bpftool -j map dump pinned /sys/fs/bpf/synwall/"${FB}s"/keys | "$SYSPY" -c 'import json,sys; v=json.load(sys.stdin)[0]["formatted"]["value"]; print(v["key"], v["current"])')
 	nrot=$(grep -c "fleet key rotation" "$E2E_TMP/runA.out")
