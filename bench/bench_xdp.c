@@ -705,7 +705,7 @@ int main(int argc, char **argv)
 	swt_pkt_init(&syn, false);
 	syn.dport = SERVER_PORT;
 	swt_opt_linux_syn(&syn, 1460, 12345, 7);
-	cls[ncls] = (struct pclass){ .name = "SYN v4 (MSS,SACK,TS,WS)",
+	cls[ncls] = (struct pclass){ .name = "SYN v4 (MSS/SACK/TS/WS)",
 				     .expect = XDP_TX,
 				     .counter = SWT_STAT(xdp_tx_synack),
 				     .pexpect = XDP_TX };
@@ -716,7 +716,7 @@ int main(int argc, char **argv)
 	swt_pkt_init(&p, true);
 	p.dport = SERVER_PORT;
 	swt_opt_linux_syn(&p, 1440, 12345, 7);
-	cls[ncls] = (struct pclass){ .name = "SYN v6 (MSS,SACK,TS,WS)",
+	cls[ncls] = (struct pclass){ .name = "SYN v6 (MSS/SACK/TS/WS)",
 				     .expect = XDP_TX,
 				     .counter = SWT_STAT(xdp_tx_synack),
 				     .pexpect = XDP_TX };
