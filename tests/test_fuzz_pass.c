@@ -13,6 +13,7 @@
  * Usage: test_fuzz_pass [-n MUTATIONS] [-s SEED] [--corpus DIR] [-v]
  *        test_fuzz_pass --write-seeds DIR      (libFuzzer's seed corpus)
  *        test_fuzz_pass --replay FILE...       (check these inputs, verbose)
+ *        test_fuzz_pass --classify FILE...     (the counter each one moves)
  * Environment: FUZZ_PASS_ITERS, FUZZ_PASS_SEED, FUZZ_CORPUS.
  */
 #define _GNU_SOURCE
@@ -231,6 +232,7 @@ int main(int argc, char **argv)
 	size_t nseeds, k, len, prev_len = 0;
 	const char *write_dir = NULL;
 	int replay_from = 0, fails = 0, hard = 0;
+	bool classify = false;
 	struct fc_rng rng;
 	double t0;
 
@@ -251,11 +253,13 @@ int main(int argc, char **argv)
 			snprintf(corpus, sizeof(corpus), "%s", argv[++i]);
 		else if (!strcmp(argv[i], "--write-seeds") && i + 1 < argc)
 			write_dir = argv[++i];
-		else if (!strcmp(argv[i], "--replay")) {
+		else if (!strcmp(argv[i], "--replay") ||
+			 !strcmp(argv[i], "--classify")) {
+			classify = argv[i][2] == 'c';
 			replay_from = (int)i + 1;
 			break;
 		} else {
-			fprintf(stderr, "usage: %s [-n N] [-s SEED] [--corpus DIR] [-v] | --write-seeds DIR | --replay FILE...\n",
+			fprintf(stderr, "usage: %s [-n N] [-s SEED] [--corpus DIR] [-v] | --write-seeds DIR | --replay FILE... | --classify FILE...\n",
 				argv[0]);
 			return 2;
 		}
@@ -283,6 +287,28 @@ int main(int argc, char **argv)
 		printf("  # note: %s (IPv6 established-flow cases check the no-socket rows instead)\n",
 		       err);
 
+	if (classify) {
+		for (i = replay_from; i < argc; i++) {
+			struct synwall_stats b;
+			static char why[8192];
+			size_t j;
+
+			if (read_file(argv[i], buf, sizeof(buf), &len))
+				continue;
+			b = env.last;
+			if (fc_check(&env, buf, len, why, sizeof(why)) < 0)
+				continue;
+			for (j = 0; j < swt_nstat_fields; j++)
+				if (swt_stat_get(&env.last, swt_stat_fields[j].off) !=
+				    swt_stat_get(&b, swt_stat_fields[j].off))
+					break;
+			printf("%s %s\n", argv[i],
+			       j < swt_nstat_fields ? swt_stat_fields[j].name :
+						      "not-runnable");
+		}
+		fc_env_close(&env);
+		return 0;
+	}
 	if (replay_from) {
 		verbose = true;
 		for (i = replay_from; i < argc; i++) {

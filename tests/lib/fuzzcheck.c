@@ -484,6 +484,12 @@ static void predict(const struct fc_env *e, const struct fc_state_def *s,
 			return;
 		}
 		if (!(fl & SWT_TCP_ACK)) {
+			/* a 4-tuple with a socket (TIME_WAIT reuse) is the kernel's */
+			if (has_socket(e, f)) {
+				p->verdict = XDP_PASS;
+				p->counter = ST(xdp_pass_socket);
+				return;
+			}
 			p->verdict = XDP_TX;
 			p->counter = ST(xdp_tx_synack);
 			p->synack = true;
