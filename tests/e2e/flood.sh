@@ -6,7 +6,8 @@
 # lab is up (lab_up): the floods leave the client veth ($E2E_CIF) in the
 # client namespace for the server's address $S4.
 #
-#   swf_flood_start KIND COUNT PORT   start a flood in the background
+#   swf_flood_start KIND COUNT PORT [PPS]   start a flood in the background
+#       (at PPS packets per second if given, else as fast as trafgen goes)
 #       KIND syn4  TCP SYNs as Linux sends them (MSS, SACK, TS, WS)
 #            ack4  ACKs with random seq/ack and timestamps (forged third ACKs)
 #            syn6  IPv6 SYNs (to $S6)
@@ -74,14 +75,15 @@ EOF
 }
 
 swf_flood_start() {
-	local kind=$1 n=$2 port=$3 cfg="$E2E_TMP/flood-$1.cfg" limit dst6
+	local kind=$1 n=$2 port=$3 pps=${4:-} cfg="$E2E_TMP/flood-$1.cfg" limit dst6
 	swf_cfg "$kind" >"$cfg" || return 1
 	limit=$((n / 50000 + 20))
+	[ -n "$pps" ] && limit=$((n / pps + 20))
 	dst6=$("$SYSPY" -c "import ipaddress; print(','.join('0x%02x' % b for b in ipaddress.ip_address('$S6').packed))")
 	setsid bash -c 'exec timeout --foreground -k 2 "$@"' _ "$limit" \
 		nsenter --net=/run/netns/"$E2E_CNS" \
 		trafgen --cpp --dev "$E2E_CIF" --conf "$cfg" -n "$n" -P 1 \
-		--no-sock-mem -D "DMAC=$(swf_mac nss "$E2E_SIF")" \
+		--no-sock-mem ${pps:+-b "${pps}pps"} -D "DMAC=$(swf_mac nss "$E2E_SIF")" \
 		-D "SMAC=$(swf_mac nsc "$E2E_CIF")" -D "DST4=${S4//./,}" \
 		-D "DST6=$dst6" -D "PORT=$port" \
 		>"$E2E_TMP/flood-$kind.log" 2>&1 &
