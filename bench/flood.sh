@@ -407,6 +407,7 @@ debug_drops() {
 	log "$SIF: $(nss ethtool -S $SIF | awk '$2 != 0 && /drop|err|full/' | tr -s ' \n' ' ')"
 	log "$CIF: $(nsc ip -s link show $CIF | tr -s ' \n' ' ')"
 	log "$SIF: $(nss ip -s link show $SIF | tr -s ' \n' ' ')"
+	log "server TCP counters: $(nss nstat -az 2>/dev/null | awk '$2 != 0 && $1 ~ /Tcp/ { printf "%s=%s ", $1, $2 }')"
 }
 
 # segments the client retransmitted (SYNs and data)

@@ -31,10 +31,10 @@ CALLS=${1:-100000}
 RUNS=${2:-5}
 V=build/bench/variants
 ARCH=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+# the Makefile's BPF_CFLAGS (first line: code generation and warnings)
 FLAGS=$(sed -n 's/^BPF_CFLAGS *:= *//p' Makefile | sed 's/\\$//')
 FLAGS=${FLAGS//\$(ARCH)/$ARCH}
-FLAGS=${FLAGS//\$(BUILD)/build}
-[ -n "$FLAGS" ] || FLAGS="-g -O2 -target bpf -D__TARGET_ARCH_$ARCH -Ibuild -Iinclude -Ibpf"
+[ -n "$FLAGS" ] || FLAGS="-g -O2 -target bpf -D__TARGET_ARCH_$ARCH"
 make -s build/bench/bench_xdp build/vmlinux.h >/dev/null
 
 variant() { # NAME SED_ON_PROGRAM SED_ON_COOKIE_H
@@ -45,8 +45,7 @@ variant() { # NAME SED_ON_PROGRAM SED_ON_COOKIE_H
 	cp include/synwall/abi.h "$d/include/synwall/"
 	sed "$3" include/synwall/cookie.h >"$d/include/synwall/cookie.h"
 	# shellcheck disable=SC2086
-	clang $(echo $FLAGS | sed "s#-Iinclude#-I$d/include#; s#-Ibpf#-I$d/bpf#") \
-		-Wno-error -c "$d/bpf/synwall.bpf.c" -o "$d/synwall.bpf.o"
+	clang $FLAGS -Wno-error -Ibuild -I"$d/include" -I"$d/bpf" -c "$d/bpf/synwall.bpf.c" -o "$d/synwall.bpf.o"
 }
 
 variant as-is '' ''
