@@ -453,6 +453,7 @@ run_system() {
 	fi
 	if [ "$sys" = synwall ]; then
 		emit "swb: system=$sys piece=stats $(nss "$BUILD/synwall" stats $SIF 2>/dev/null | awk 'NF == 2 { printf "%s=%s ", $1, $2 }')"
+		nss "$BUILD/synwall" detach $SIF >/dev/null 2>&1 || true
 	fi
 	lab_down
 }
