@@ -48,7 +48,11 @@
 #                  gen_s) / txd), napi_ns (receiver NAPI thread's CPU / txd),
 #                  slab_kb_before/after, bpf_kb_before/after, ct (conntrack
 #                  entries after)
-#   piece=legit    flood=none|syn|ack, ok, fail, skipped, p50_us, p99_us
+#   piece=legit    flood=none|syn|ack, ok, fail, skipped, p50_us, p99_us,
+#                  max_us, secs, retrans (segments the client retransmitted)
+#   piece=stats    synwall's counters after all its pieces
+# Environment: GEN_CPU/RX_CPU (0/1), TX_RING (64KiB), SWB_DEBUG=1 (drop and
+# TCP counters after each legit phase), SWB_KEEP_TMP=1 (keep trafgen's log).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -196,8 +200,7 @@ lab_up() {
 	pin_napi
 	nss "$B/tcpprobe" server $S4 $PORT >/dev/null 2>&1 &
 	PIDS+=($!)
-	local i
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		nss ss -Hltn "sport = :$PORT" | grep -q . && return 0
 		sleep 0.1
 	done
@@ -433,7 +436,7 @@ emit() {
 }
 
 run_system() {
-	local sys=$1 line
+	local sys=$1
 	log "$sys: lab up"
 	lab_up
 	sys_up "$sys"
