@@ -32,7 +32,7 @@
 # stops what it started (by PID or by its own process group) and deletes
 # the namespaces.  A fresh pair of namespaces for every system.
 #
-# What runs where (2 CPUs): trafgen, one worker, pinned to GEN_CPU (0);
+# What runs where (2 CPUs): trafgen, one worker, pinned to CPU 0 (-P 1);
 # swbs0 receives with threaded NAPI (GRO on, so the kernel-only systems have
 # NAPI too), its thread pinned to RX_CPU (1): each system gets one core of
 # its own.  swbc0 runs bench/swb_count.bpf.c: it counts and drops what comes
@@ -51,7 +51,7 @@
 #   piece=legit    flood=none|syn|ack, ok, fail, skipped, p50_us, p99_us,
 #                  max_us, secs, retrans (segments the client retransmitted)
 #   piece=stats    synwall's counters after all its pieces
-# Environment: GEN_CPU/RX_CPU (0/1), TX_RING (64KiB), SWB_DEBUG=1 (drop and
+# Environment: RX_CPU (1; trafgen -P 1 pins its worker to CPU 0), TX_RING (64KiB), SWB_DEBUG=1 (drop and
 # TCP counters after each legit phase), SWB_KEEP_TMP=1 (keep trafgen's log).
 set -euo pipefail
 
@@ -97,7 +97,7 @@ S4=10.202.0.2
 C6=fd00:202::1
 S6=fd00:202::2
 PORT=80
-GEN_CPU=${GEN_CPU:-0}
+
 RX_CPU=${RX_CPU:-1}
 HZ=$(getconf CLK_TCK)
 TMP=$(mktemp -d /tmp/swb-flood.XXXXXX)
@@ -345,8 +345,8 @@ slab_kb() { awk '/^Slab:/ { print $2 }' /proc/meminfo; }
 
 ct_count() { nss cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null || echo -; }
 
-# gen_start CFG COUNT: trafgen in swb-c, one worker pinned to GEN_CPU (its
-# -P 1 pins worker i to CPU i, so GEN_CPU must be 0), bounded by -n and a
+# gen_start CFG COUNT: trafgen in swb-c, one worker pinned to CPU 0 (its
+# -P 1 pins worker i to CPU i), bounded by -n and a
 # time limit, in a session and process group of its own (setsid), so that
 # gen_stop can kill the parent and any worker it leaves behind.
 gen_start() {
