@@ -51,8 +51,9 @@
 #   piece=legit    flood=none|syn|ack, ok, fail, skipped, p50_us, p99_us,
 #                  max_us, secs, retrans (segments the client retransmitted)
 #   piece=stats    synwall's counters after all its pieces
-# Environment: RX_CPU (1; trafgen -P 1 pins its worker to CPU 0), TX_RING (64KiB), SWB_DEBUG=1 (drop and
-# TCP counters after each legit phase), SWB_KEEP_TMP=1 (keep trafgen's log).
+# Environment: RX_CPU (1; trafgen -P 1 pins its worker to CPU 0),
+# TX_RING (64KiB), SWB_DEBUG=1 (drop and TCP counters after each legit
+# phase), SWB_KEEP_TMP=1 (keep trafgen's log).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
