@@ -109,7 +109,12 @@ import json, subprocess, sys
 ids = set(json.load(sys.stdin).get("map_ids", []))
 for m in ("config", "ports", "keys", "stats"):
     p = sys.argv[1] + "/" + m
-    mid = json.loads(subprocess.check_output(["bpftool", "-j", "map", "show", "pinned", p]))["id"]
+    try:
+        mid = json.loads(subprocess.check_output(["bpftool", "-j", "map", "show", "pinned", p],
+                                                 stderr=subprocess.DEVNULL))["id"]
+    except Exception:
+        print("no pin %s" % p)
+        sys.exit(1)
     if mid not in ids:
         print("pinned %s is map %d, not one of the program'"'"'s %s" % (m, mid, sorted(ids)))
         sys.exit(1)' "$2"
@@ -132,7 +137,7 @@ else
 		[ $rcf -ne 0 ] && nothing_left "$E2E_SIF" "$PIN"; then
 		pass "bpffs_missing: attach refused (exit $rc; --force: exit $rcf), nothing attached: $(grep -i bpffs <<<"$out" | head -1)"
 	else
-		fail "bpffs_missing: rc=$rc rcf=$rcf xdp=$(xdp_id "$E2E_SIF") filters=$(tc_filters "$E2E_SIF"): $out / $outf"
+		fail "bpffs_missing: rc=$rc rcf=$rcf xdp=$(xdp_id "$E2E_SIF") filters=$(tc_filters "$E2E_SIF"): $(tr '\n' ' ' <<<"$out / $outf")"
 	fi
 fi
 mount -t bpf bpf /sys/fs/bpf || die "faults: cannot mount bpffs again"
@@ -150,7 +155,7 @@ rcd=$?
 if [ "$(xdp_id "$E2E_SIF")" = "$id0" ] && [ "$id0" != 0 ] && [ "${ok:-0}" -eq 20 ]; then
 	pass "bpffs_lost_while_attached: XDP program $id0 stays, 20 of 20 connects (keys generation $gen0 kept in the map); detach without the pins: exit $rcd: $(head -1 <<<"$outd")"
 else
-	fail "bpffs_lost_while_attached: xdp $id0 -> $(xdp_id "$E2E_SIF"), connects ok=${ok:-?}; detach: $outd"
+	fail "bpffs_lost_while_attached: xdp $id0 -> $(xdp_id "$E2E_SIF"), connects ok=${ok:-?}; detach: $(tr '\n' ' ' <<<"$outd")"
 fi
 # clean up by hand, as detach says when it has no pins to go by
 nss ip link set dev "$E2E_SIF" xdpdrv off 2>/dev/null
@@ -173,7 +178,7 @@ sleep 5 # 2.5 rotation intervals
 g2=$(keys_gen)
 read -r ok h s < <(connects 50)
 if [ "$g1" = "$g2" ] && [ "$(xdp_id "$E2E_SIF")" = "$id1" ] && [ "$id1" != 0 ] &&
-	[ "${ok:-0}" -eq 50 ] && [ "$h" -eq 50 ] && [ "$s" -eq 50 ]; then
+	[ "${ok:-0}" -eq 50 ] && [ "$h" -ge 50 ] && [ "$s" -ge 50 ]; then
 	pass "sigkill_rotating_loader: protection continues with the last keys (generation $g1 unchanged over 5 s, XDP $id1 attached, 50 of 50 connects: $s SYN-ACKs from XDP, $h handoffs)"
 else
 	fail "sigkill_rotating_loader: generation $g1 -> $g2, xdp $id1 -> $(xdp_id "$E2E_SIF"), connects ok=$ok handoffs=$h synacks=$s"
@@ -185,7 +190,7 @@ ROT2=${E2E_PIDS[-1]}
 if wait_for 10 gen_above "$g2"; then
 	g3=$(keys_gen)
 	read -r ok h s < <(connects 50)
-	if [ "$(xdp_id "$E2E_SIF")" = "$id1" ] && [ "$ok" -eq 50 ] && [ "$h" -eq 50 ] &&
+	if [ "$(xdp_id "$E2E_SIF")" = "$id1" ] && [ "$ok" -eq 50 ] && [ "$h" -ge 50 ] &&
 		pins_match_prog "$E2E_SIF" "$PIN" >/dev/null; then
 		pass "restarted_loader_adopts_pins: synwall run rotates the same maps (generation $g2 -> $g3), XDP $id1 kept, 50 of 50 connects handed off"
 	else
@@ -206,7 +211,7 @@ if [ $rc -eq 0 ] && [ "$(xdp_id "$E2E_SIF")" = "$id1" ] &&
 	[ "$gb" -gt "$ga" ] && L config "$E2E_SIF" 2>&1 | grep -q "$((PORT + 1))"; then
 	pass "second_attach_while_rotating: configuration updated in place (port $((PORT + 1)) added), same XDP $id1, one TC filter, the loop keeps rotating (generation $ga -> $gb)"
 else
-	fail "second_attach_while_rotating: rc=$rc xdp=$(xdp_id "$E2E_SIF") filters=$(tc_filters "$E2E_SIF") loop_alive=$(kill -0 "$ROT2" 2>/dev/null && echo yes || echo no) generation $ga -> $gb: $out"
+	fail "second_attach_while_rotating: rc=$rc xdp=$(xdp_id "$E2E_SIF") filters=$(tc_filters "$E2E_SIF") loop_alive=$(kill -0 "$ROT2" 2>/dev/null && echo yes || echo no) generation $ga -> $gb: $(tr '\n' ' ' <<<"$out")"
 fi
 out=$(L attach "$E2E_SIF" --ports "$PORT" --rotate 2 --allow-short-rotate 2>&1)
 rc=$?
@@ -215,7 +220,7 @@ rc2=$?
 if [ $rc -ne 0 ] && [ $rc2 -ne 0 ] && kill -0 "$ROT2" 2>/dev/null; then
 	pass "second_rotation_loop_refused: attach --rotate exit $rc, run exit $rc2, the first loop still runs: $(head -1 <<<"$out")"
 else
-	fail "second_rotation_loop_refused: attach --rotate rc=$rc ($out), run rc=$rc2 ($out2)"
+	fail "second_rotation_loop_refused: attach --rotate rc=$rc ($(tr '\n' ' ' <<<"$out")), run rc=$rc2 ($(tr '\n' ' ' <<<"$out2"))"
 fi
 kill -TERM "$ROT2"
 wait "$ROT2"
@@ -279,7 +284,7 @@ loop_alive=$(kill -0 "$ROTX" 2>/dev/null && echo yes || echo no)
 if [ $rc -eq 0 ] && [ ! -e "$XPIN" ] && [ "$loop_alive" = no ]; then
 	pass "iface_deleted_then_detach: exit 0, no pins left, the rotation loop ended: $(head -1 <<<"$out")"
 else
-	fail "iface_deleted_then_detach: exit $rc, pins: $(ls "$XPIN" 2>&1 | tr '\n' ' '), loop alive: $loop_alive: $out"
+	fail "iface_deleted_then_detach: exit $rc, pins: $(ls "$XPIN" 2>&1 | tr '\n' ' '), loop alive: $loop_alive: $(tr '\n' ' ' <<<"$out")"
 fi
 wait "$ROTX" 2>/dev/null
 
@@ -295,14 +300,14 @@ mrc=$?
 if [ $rc -eq 0 ] && [ $mrc -eq 0 ] && [ "$(tc_filters "$XIF")" -eq 1 ]; then
 	pass "iface_recreated_then_attach: stale pins replaced (keys map $oldkeys -> $newkeys), the pins are the new program's maps, one TC filter"
 else
-	fail "iface_recreated_then_attach: exit $rc, $m, filters $(tc_filters "$XIF"): $out"
+	fail "iface_recreated_then_attach: exit $rc, $m, filters $(tc_filters "$XIF"): $(tr '\n' ' ' <<<"$out")"
 fi
 out=$(L detach "$XIF" 2>&1)
 rc=$?
 if [ $rc -eq 0 ] && nothing_left "$XIF" "$XPIN"; then
 	pass "iface_recreated_detach: nothing left"
 else
-	fail "iface_recreated_detach: exit $rc: $out"
+	fail "iface_recreated_detach: exit $rc: $(tr '\n' ' ' <<<"$out")"
 fi
 nss ip link del "$XIF" 2>/dev/null
 
@@ -313,10 +318,11 @@ bgc "$E2E_OUT/tcpprobe" hold "$S4" "$PORT" 14000 50 >"$HOLD"
 HOLD_PID=${E2E_PIDS[-1]}
 wait_for 5 grep -q connected "$HOLD" || fail "flood: hold connection: $(cat "$HOLD")"
 s0=$(stat1 xdp_tx_synack) b0=$(stat1 xdp_drop_bad_ack)
-swf_flood_start syn4 3000000 "$PORT"
-swf_flood_start ack4 1500000 "$PORT"
+# rate-limited: the point is a detach under load, not the machine's limit
+swf_flood_start syn4 1000000 "$PORT" 50000
+swf_flood_start ack4 600000 "$PORT" 30000
 # wait until the flood arrives (trafgen takes a moment to start)
-flooding() { [ $(($(stat1 xdp_tx_synack) - s0)) -gt 20000 ]; }
+flooding() { [ $(($(stat1 xdp_tx_synack) - s0)) -gt 10000 ]; }
 wait_for 8 flooding || info "the SYN flood is slow to arrive: $(cat "$E2E_TMP"/flood-*.log | tail -3)"
 s0=$(stat1 xdp_tx_synack) b0=$(stat1 xdp_drop_bad_ack)
 sleep 1
@@ -338,7 +344,7 @@ if [ $rc -eq 0 ] && [ $hold_rc -eq 0 ] && [ $xfer_rc -eq 0 ] &&
 	[ $((s1 - s0)) -gt 1000 ] && nothing_left "$E2E_SIF" "$PIN"; then
 	pass "detach_during_flood: detach took ${dt} ms under a flood of $((s1 - s0)) SYN-ACKs/s + $((b1 - b0)) dropped forged ACKs/s; the established connection kept answering ($(tail -1 "$HOLD")) and a 256 MiB transfer (each way) in flight finished intact ($(cat "$E2E_TMP/xfer.out"))"
 else
-	fail "detach_during_flood: detach exit $rc ($out); hold rc=$hold_rc $(tail -1 "$HOLD"); xfer rc=$xfer_rc $(cat "$E2E_TMP/xfer.out"); flood synacks $((s1 - s0)); left: xdp=$(xdp_id "$E2E_SIF") pins=$(ls "$PIN" 2>&1)"
+	fail "detach_during_flood: detach exit $rc ($(tr '\n' ' ' <<<"$out")); hold rc=$hold_rc $(tail -1 "$HOLD"); xfer rc=$xfer_rc $(tr '\n' ' ' <"$E2E_TMP/xfer.out"); flood synacks $((s1 - s0))/s; left: xdp=$(xdp_id "$E2E_SIF") filters=$(tc_filters "$E2E_SIF") pins=$(ls "$PIN" 2>&1 | tr '\n' ' ')"
 fi
 
 [ -z "$E2E_FAILED" ]
