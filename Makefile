@@ -24,7 +24,8 @@ TEST_LIB   := $(wildcard tests/lib/*.c)
 TEST_HDR   := $(wildcard tests/lib/*.h)
 TEST_PROGS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 BENCH_PROGS:= $(patsubst bench/%.c,$(BUILD)/bench/%,$(filter-out %.bpf.c,$(wildcard bench/*.c)))
-E2E_PROGS  := $(BUILD)/e2e/xdp_pass.bpf.o $(BUILD)/e2e/tcpprobe $(BUILD)/e2e/swcookie
+E2E_PROGS  := $(BUILD)/e2e/xdp_pass.bpf.o $(BUILD)/e2e/tcpprobe $(BUILD)/e2e/swcookie \
+	      $(BUILD)/bench/swb_count.bpf.o
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 .PHONY: all deps test bench demo fuzz soak install clean format
@@ -75,6 +76,11 @@ $(BUILD)/e2e/tcpprobe: tests/e2e/tcpprobe.c
 $(BUILD)/e2e/swcookie: tests/e2e/swcookie.c include/synwall/cookie.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $< -o $@
+
+# bench: an XDP program counting SYN-ACKs/RSTs on the generator's veth
+$(BUILD)/bench/swb_count.bpf.o: bench/swb_count.bpf.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CLANG) -O2 -g -target bpf -I/usr/include/$(MULTIARCH) -c $< -o $@
 
 test: all
 	@./tests/run.sh

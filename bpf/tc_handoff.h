@@ -42,6 +42,30 @@
 /* the option walk of parse.h, verified once as a global function */
 SW_DEFINE_OPTS_PARSER(sw_tc_tcp_opts, struct __sk_buff, bpf_skb_load_bytes)
 
+/*
+ * The last handoff on this CPU: which flow (cookie and ports) and when.
+ * Two cookie segments of one flow in one receive batch (the final ACK and
+ * the first data segment) both reach TC before TCP has processed the
+ * first; handing off both makes the kernel drop the second, and the client
+ * must retransmit it.  The second is instead left unassigned: TCP then
+ * finds the socket that the first has just created.  One entry per CPU is
+ * enough: a flow's packets of one batch are handled on one CPU.
+ */
+struct sw_recent_handoff {
+	__u64 flow;
+	__u64 at_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sw_recent_handoff);
+} recent_handoff SEC(".maps");
+
+/* a batch is handled within microseconds; a retransmission comes >= 200 ms later */
+#define SW_BATCH_WINDOW_NS 1000000ULL
+
 extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk,
 				   struct bpf_tcp_req_attrs *attrs,
 				   int attrs__sz) __ksym;
@@ -91,11 +115,15 @@ sw_tc_lookup(struct __sk_buff *skb, const struct sw_pkt *p)
  */
 static __always_inline int sw_tc_handoff(struct __sk_buff *skb,
 					 struct bpf_sock *skc,
+					 const struct sw_pkt *p,
 					 const struct synwall_meta *m,
 					 struct synwall_stats *st)
 {
 	struct bpf_tcp_req_attrs attrs = {};
+	struct sw_recent_handoff *recent;
 	struct tcp_sock *tp;
+	__u64 flow, now;
+	__u32 zero = 0;
 	int err;
 
 	if (!skc) {
@@ -112,6 +140,25 @@ static __always_inline int sw_tc_handoff(struct __sk_buff *skb,
 	tp = bpf_skc_to_tcp_sock(skc);
 	if (!tp) {
 		st->tc_err_other++;
+		bpf_sk_release(skc);
+		return TC_ACT_OK;
+	}
+
+	/*
+	 * The same flow handed off a moment ago on this CPU: its socket is
+	 * being created by TCP right behind us.  Unless the listener's accept
+	 * queue is full (the first may then fail, and this one must be able
+	 * to complete the handshake), leave this segment to that socket.
+	 */
+	flow = (__u64)m->cookie << 32 | (__u32)p->flow.sport << 16 |
+	       p->flow.dport;
+	now = bpf_ktime_get_ns();
+	recent = bpf_map_lookup_elem(&recent_handoff, &zero);
+	if (recent && recent->flow == flow &&
+	    now - recent->at_ns < SW_BATCH_WINDOW_NS &&
+	    tp->inet_conn.icsk_inet.sk.sk_ack_backlog <
+		    tp->inet_conn.icsk_inet.sk.sk_max_ack_backlog) {
+		st->tc_dup_batch++;
 		bpf_sk_release(skc);
 		return TC_ACT_OK;
 	}
@@ -144,6 +191,10 @@ static __always_inline int sw_tc_handoff(struct __sk_buff *skb,
 	switch (err) {
 	case 0:
 		st->tc_handoff_ok++;
+		if (recent) {
+			recent->flow = flow;
+			recent->at_ns = now;
+		}
 		break;
 	case -EINVAL:
 		/* attrs refused: a sysctl off (tcp_sack, tcp_timestamps,
@@ -301,7 +352,7 @@ int synwall_tc(struct __sk_buff *skb)
 			return TC_ACT_OK;
 		}
 	}
-	return sw_tc_handoff(skb, skc, &m, st);
+	return sw_tc_handoff(skb, skc, &p, &m, st);
 }
 
 #endif /* SYNWALL_TC_HANDOFF_H */

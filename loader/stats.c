@@ -48,6 +48,7 @@ static const struct counter counters[] = {
 	C(tc_no_listener, "TC: valid cookie but no listener"),
 	C(tc_has_socket, "TC: the flow already has a socket"),
 	C(tc_bad_cookie, "TC: cookie re-checked from the packet and invalid"),
+	C(tc_dup_batch, "TC: 2nd cookie segment in one batch, left to the new socket"),
 	C(tc_err_einval, "TC: bpf_sk_assign_tcp_reqsk() failed with EINVAL"),
 	C(tc_err_enoent, "TC: bpf_sk_assign_tcp_reqsk() failed with ENOENT"),
 	C(tc_err_enomem, "TC: bpf_sk_assign_tcp_reqsk() failed with ENOMEM"),

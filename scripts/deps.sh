@@ -26,6 +26,7 @@ check iproute2        has ip
 check xdp-tools       has xdp-loader
 check netsniff-ng     has trafgen
 check tcpdump         has tcpdump
+check nftables        has nft
 check python3-scapy   /usr/bin/python3 -c 'import scapy.all'
 check ethtool         has ethtool
 check procps          has sysctl

@@ -142,6 +142,12 @@ struct synwall_stats {
 	__u64 tc_has_socket;
 	/* TC: cookie re-checked from the packet (no metadata) and invalid */
 	__u64 tc_bad_cookie;
+	/*
+	 * TC: a second cookie segment of a flow in the same receive batch
+	 * as the one just handed off; left unassigned, it reaches the
+	 * socket that the first creates (docs/handoff.md)
+	 */
+	__u64 tc_dup_batch;
 	/* TC: bpf_sk_assign_tcp_reqsk() failed, by errno */
 	__u64 tc_err_einval;
 	__u64 tc_err_enoent;

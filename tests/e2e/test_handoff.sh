@@ -187,10 +187,9 @@ done
 
 # ==== 5. 1000 sequential, 200 concurrent ================================
 # Every connection is one handoff.  Rarely a few more: when the client's
-# first data segment is in the same receive batch as its final ACK, both
-# carry a valid cookie and no socket exists yet for either at TC; the
-# kernel creates the socket from the first and drops the second (as in
-# its own syncookie path), and the client retransmits it (docs/handoff.md).
+# first data segment is in the same receive batch as its final ACK, TC
+# leaves the second to the new socket (tc_dup_batch), unless the accept
+# queue is full, when both are handed off (docs/handoff.md).
 handoffs_ok() { # N DELTA
 	[ "$2" -ge "$1" ] && [ "$2" -le $(($1 + $1 / 50 + 1)) ]
 }

@@ -153,7 +153,7 @@ const struct swt_stat_field swt_stat_fields[] = {
 	F(xdp_tx_synack), F(xdp_drop_malformed), F(xdp_drop_bad_ack),
 	F(xdp_drop_no_socket), F(xdp_drop_synack_err),
 	F(tc_handoff_ok), F(tc_no_listener), F(tc_has_socket),
-	F(tc_bad_cookie), F(tc_err_einval), F(tc_err_enoent),
+	F(tc_bad_cookie), F(tc_dup_batch), F(tc_err_einval), F(tc_err_enoent),
 	F(tc_err_enomem), F(tc_err_other),
 };
 #undef F
