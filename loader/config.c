@@ -96,7 +96,14 @@ int sw_cfg_apply(const struct sw_maps *m, const struct sw_cfg_req *r,
 	unsigned int i;
 
 	if (defaults) {
+		struct synwall_config old;
+		/* the data path's own finding: this driver has no XDP metadata */
+		__u32 keep = !sw_config_read(m->config, &old) ?
+				     old.flags & SYNWALL_CF_TC_RECHECK :
+				     0;
+
 		memset(&c, 0, sizeof(c));
+		c.flags = keep;
 		c.mss4 = SYNWALL_MSS4_DEFAULT;
 		c.mss6 = SYNWALL_MSS6_DEFAULT;
 		c.window = SYNWALL_WINDOW_DEFAULT;
@@ -163,6 +170,10 @@ void sw_cfg_print(const struct sw_maps *m, const char *indent)
 	       indent, c.mss4, c.mss6, c.wscale, c.ttl, c.window,
 	       c.flags & SYNWALL_CF_NO_ECN ? "off" : "on",
 	       raw.fixed_time ? "  (test clock fixed_time set)" : "");
+	if (c.flags & SYNWALL_CF_TC_RECHECK)
+		printf("%shandoff: the driver gave no XDP metadata; TC re-checks "
+		       "cookies from the packet (docs/handoff.md)\n",
+		       indent);
 }
 
 static void usage(FILE *f)
