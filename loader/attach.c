@@ -602,6 +602,8 @@ int cmd_attach(int argc, char **argv)
 			rc = SW_EXIT_FAIL;
 			goto out;
 		}
+		/* attached: let other synwall commands (detach) run */
+		sw_lock_release();
 		rc = sw_rotate_loop(&m, &ro);
 		sw_maps_close(&m);
 	}

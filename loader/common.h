@@ -33,6 +33,16 @@
 
 extern int sw_verbose;
 
+/*
+ * Verbs that change what is attached or configured (attach, detach,
+ * config, keys) hold this host-wide lock, so two of them never interleave
+ * (two concurrent attaches to one interface would otherwise both see it
+ * free).  A rotation loop releases it before looping.
+ */
+#define SW_LOCK_PATH "/run/synwall.lock"
+int sw_lock_take(void);
+void sw_lock_release(void);
+
 void sw_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sw_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* synwall: the loader's command line.  `synwall --help` lists the verbs;
  * `synwall VERB --help` explains one; docs/synwall.8 is the manual. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -82,8 +83,21 @@ int main(int argc, char **argv)
 		return SW_EXIT_FAIL;
 	for (v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
 		if (!strcmp(argv[i], verbs[v].name)) {
+			const char *n = verbs[v].name;
+			bool help = i + 1 < argc &&
+				    (!strcmp(argv[i + 1], "--help") ||
+				     !strcmp(argv[i + 1], "-h"));
+			int rc;
+
+			if (!help &&
+			    (!strcmp(n, "attach") || !strcmp(n, "detach") ||
+			     !strcmp(n, "config") || !strcmp(n, "keys")) &&
+			    sw_lock_take())
+				return SW_EXIT_FAIL;
 			/* getopt_long in the verb sees "VERB ARGS..." */
-			return verbs[v].fn(argc - i, argv + i);
+			rc = verbs[v].fn(argc - i, argv + i);
+			sw_lock_release();
+			return rc;
 		}
 	}
 	if (!strcmp(argv[i], "help")) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -269,4 +270,41 @@ bool sw_daemon_alive(__u32 pid)
 		comm[0] = '\0';
 	fclose(f);
 	return !strncmp(comm, "synwall", 7);
+}
+
+static int sw_lock_fd = -1;
+
+int sw_lock_take(void)
+{
+	int fd = open(SW_LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		sw_err("cannot open the lock file %s: %s (is /run writable? run as root)",
+		       SW_LOCK_PATH, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		if (errno != EWOULDBLOCK) {
+			sw_err("cannot lock %s: %s", SW_LOCK_PATH, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (sw_verbose)
+			fprintf(stderr, "synwall: waiting for another synwall command to finish\n");
+		if (flock(fd, LOCK_EX)) {
+			sw_err("cannot lock %s: %s", SW_LOCK_PATH, strerror(errno));
+			close(fd);
+			return -1;
+		}
+	}
+	sw_lock_fd = fd;
+	return 0;
+}
+
+void sw_lock_release(void)
+{
+	if (sw_lock_fd >= 0) {
+		close(sw_lock_fd);
+		sw_lock_fd = -1;
+	}
 }
