@@ -60,6 +60,10 @@ command -v trafgen >/dev/null || die "soak: trafgen missing (netsniff-ng)"
 lab_build || die "soak: building the e2e helpers failed"
 lab_up || die "soak: lab setup failed"
 nss sysctl -qw net.ipv4.tcp_syncookies=1
+# The clients close first and open ~1000 connections/s: without reuse their
+# TIME_WAIT sockets exhaust the ephemeral ports (EADDRNOTAVAIL) within a
+# minute.  Reuse them (RFC 7323 timestamps make it safe), from a wide range.
+nsc sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="1024 65535"
 PIN=/sys/fs/bpf/synwall/$E2E_SIF
 SW_PIN=$PIN
 L() { nss "$SW_LOADER" "$@"; }
