@@ -88,6 +88,16 @@ test: all
 bench: all
 	@./bench/run.sh
 
+# libFuzzer on the real XDP program (tests/fuzz/README.md);
+# FUZZ_SECONDS (default 300), FUZZ_JOBS (default 1)
+fuzz: all
+	@./tests/fuzz/run.sh
+
+# floods + legit clients + key rotation + live config changes
+# (tests/soak/soak.sh); SOAK_SECONDS (default 180); not part of `test`
+soak: all
+	@./tests/soak/soak.sh
+
 # a veth lab under a SYN flood, with live statistics (builds what it needs)
 demo:
 	@./scripts/demo.sh

@@ -8,8 +8,10 @@
  * program (tc_handoff.h), which turns it into a socket of the listener
  * with bpf_sk_assign_tcp_reqsk().  The contract is docs/datapath.md.
  *
- * Per packet: array lookups only, per-CPU counters, no atomics, no writes
- * to shared memory, no per-connection state.
+ * Per packet: array lookups, socket lookups, per-CPU counters, no
+ * per-connection state, no atomics and no writes to shared memory -- but
+ * once: the first ACK that finds no metadata room arms TC's re-check flag
+ * in config (sw_pass_nometa).  The contract is docs/datapath.md.
  */
 /* vmlinux.h has a typedef named "config": keep the name for our map */
 #define config sw_vmlinux_config_t

@@ -29,6 +29,8 @@ check tcpdump         has tcpdump
 check nftables        has nft
 check python3-scapy   /usr/bin/python3 -c 'import scapy.all'
 check ethtool         has ethtool
+# libFuzzer's runtime (make fuzz): clang only recommends it
+check libclang-rt-14-dev test -e "$(clang --print-runtime-dir 2>/dev/null)/libclang_rt.fuzzer-$(uname -m).a"
 check procps          has sysctl
 check util-linux      has nsenter
 check linux-libc-dev  hdr linux/bpf.h
