@@ -11,7 +11,7 @@
  * Per packet: array lookups, socket lookups, per-CPU counters, no
  * per-connection state, no atomics and no writes to shared memory -- but
  * once: the first ACK that finds no metadata room arms TC's re-check flag
- * in config (sw_pass_nometa).  The contract is docs/datapath.md.
+ * in config (sw_pass_nometa).
  */
 /* vmlinux.h has a typedef named "config": keep the name for our map */
 #define config sw_vmlinux_config_t
@@ -22,74 +22,15 @@
 #include <synwall/abi.h>
 #include <synwall/cookie.h>
 #include "parse.h"
+#include "handshake.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct synwall_config);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} config SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, SYNWALL_PORT_WORDS);
-	__type(key, __u32);
-	__type(value, __u64);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} ports SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct synwall_keys);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} keys SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct synwall_stats);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} stats SEC(".maps");
 
 SW_DEFINE_OPTS_PARSER(sw_xdp_tcp_opts, struct xdp_md, bpf_xdp_load_bytes)
 
 #define NSEC_PER_SEC 1000000000ULL
 #define NSEC_PER_MSEC 1000000ULL
-
-static __always_inline int sw_port_protected(__u16 port_be)
-{
-	__u32 port = bpf_ntohs(port_be);
-	__u32 word = port >> 6;
-	__u64 *bits = bpf_map_lookup_elem(&ports, &word);
-
-	return bits && (*bits >> (port & 63)) & 1;
-}
-
-/* Seconds and milliseconds of the cookie clock (CLOCK_TAI, or the hook). */
-struct sw_now {
-	__u32 sec;
-	__u32 msec;
-};
-
-static __always_inline void sw_clock(const struct synwall_config *cfg,
-				     struct sw_now *now)
-{
-	if (cfg->fixed_time) {
-		now->sec = cfg->fixed_time;
-		now->msec = cfg->fixed_time * 1000;
-	} else {
-		__u64 ns = bpf_ktime_get_tai_ns();
-
-		now->sec = ns / NSEC_PER_SEC;
-		now->msec = ns / NSEC_PER_MSEC;
-	}
-}
 
 /* One's-complement sum of n 32-bit words, unfolded. */
 static __always_inline __u64 sw_csum_words(const __u32 *w, int n, __u64 sum)
@@ -314,7 +255,6 @@ static __always_inline int sw_pass_cookie(struct xdp_md *ctx, __u32 cookie,
 					  struct synwall_stats *st)
 {
 	struct synwall_meta *meta;
-	struct sw_ts_opts tso;
 	void *data;
 
 	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*meta)))
@@ -323,57 +263,18 @@ static __always_inline int sw_pass_cookie(struct xdp_md *ctx, __u32 cookie,
 	data = (void *)(long)ctx->data;
 	if ((void *)(meta + 1) > data)
 		return sw_pass_nometa(cfg, st);
-	meta->magic = SYNWALL_META_MAGIC;
-	meta->cookie = cookie;
-	meta->mss = sw_index_to_mss(sw_cookie_mss_index(cookie), v6);
-	meta->tsval = 0;
-	meta->tsecr = 0;
-	meta->snd_wscale = 0;
-	meta->rcv_wscale = 0;
-	meta->flags = 0;
-	meta->pad[0] = 0;
-	meta->pad[1] = 0;
-	meta->pad[2] = 0;
-	if (o->ts_ok && sw_ts_decode(o->tsecr, &tso)) {
-		meta->tsval = o->tsval;
-		meta->tsecr = o->tsecr;
-		meta->flags = SYNWALL_MF_TSTAMP;
-		if (tso.peer_ws != SW_WS_NONE) {
-			meta->flags |= SYNWALL_MF_WSCALE;
-			meta->snd_wscale = tso.peer_ws;
-			meta->rcv_wscale = tso.our_ws;
-		}
-		if (tso.sack)
-			meta->flags |= SYNWALL_MF_SACK;
-		if (tso.ecn)
-			meta->flags |= SYNWALL_MF_ECN;
-	}
+	sw_meta_fill(meta, cookie, o, v6);
 	st->xdp_pass_cookie++;
 	return XDP_PASS;
 }
 
 /* Does this segment belong to a socket (established, time-wait, request)? */
-static __always_inline int sw_has_socket(void *ctx, const struct sw_pkt *p)
+static __always_inline int sw_has_socket(struct xdp_md *ctx,
+					 const struct sw_pkt *p)
 {
-	struct bpf_sock_tuple t = {};
-	struct bpf_sock *sk;
+	struct bpf_sock *sk = sw_skc_lookup(ctx, p);
 	int found;
 
-	if (p->v6) {
-		__builtin_memcpy(t.ipv6.saddr, p->flow.saddr, 16);
-		__builtin_memcpy(t.ipv6.daddr, p->flow.daddr, 16);
-		t.ipv6.sport = p->flow.sport;
-		t.ipv6.dport = p->flow.dport;
-		sk = bpf_skc_lookup_tcp(ctx, &t, sizeof(t.ipv6),
-					BPF_F_CURRENT_NETNS, 0);
-	} else {
-		t.ipv4.saddr = p->flow.saddr[0];
-		t.ipv4.daddr = p->flow.daddr[0];
-		t.ipv4.sport = p->flow.sport;
-		t.ipv4.dport = p->flow.dport;
-		sk = bpf_skc_lookup_tcp(ctx, &t, sizeof(t.ipv4),
-					BPF_F_CURRENT_NETNS, 0);
-	}
 	if (!sk)
 		return 0;
 	/* with no flow socket the lookup falls back to the listener */

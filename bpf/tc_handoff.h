@@ -70,44 +70,6 @@ extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk,
 				   struct bpf_tcp_req_attrs *attrs,
 				   int attrs__sz) __ksym;
 
-/* The cookie clock, as docs/datapath.md defines it for the XDP side. */
-static __always_inline __u32 sw_tc_now_sec(const struct synwall_config *cfg)
-{
-	if (cfg->fixed_time)
-		return cfg->fixed_time;
-	return bpf_ktime_get_tai_ns() / 1000000000ULL;
-}
-
-static __always_inline int sw_tc_port_protected(__u16 port_be)
-{
-	__u32 port = bpf_ntohs(port_be);
-	__u32 word = port >> 6;
-	__u64 *bits = bpf_map_lookup_elem(&ports, &word);
-
-	return bits && (*bits >> (port & 63)) & 1;
-}
-
-static __always_inline struct bpf_sock *
-sw_tc_lookup(struct __sk_buff *skb, const struct sw_pkt *p)
-{
-	struct bpf_sock_tuple t = {};
-
-	if (p->v6) {
-		__builtin_memcpy(t.ipv6.saddr, p->flow.saddr, 16);
-		__builtin_memcpy(t.ipv6.daddr, p->flow.daddr, 16);
-		t.ipv6.sport = p->flow.sport;
-		t.ipv6.dport = p->flow.dport;
-		return bpf_skc_lookup_tcp(skb, &t, sizeof(t.ipv6),
-					  BPF_F_CURRENT_NETNS, 0);
-	}
-	t.ipv4.saddr = p->flow.saddr[0];
-	t.ipv4.daddr = p->flow.daddr[0];
-	t.ipv4.sport = p->flow.sport;
-	t.ipv4.dport = p->flow.dport;
-	return bpf_skc_lookup_tcp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS,
-				  0);
-}
-
 /*
  * The handoff proper.  m holds the validated handshake parameters (from
  * XDP's metadata, or rebuilt from the packet).  skc is the socket the
@@ -231,7 +193,7 @@ __attribute__((noinline)) int sw_tc_recheck(struct __sk_buff *skb,
 	struct synwall_config *cfg;
 	struct synwall_keys *k;
 	struct sw_tcp_opts o;
-	struct sw_ts_opts tso;
+	struct sw_now now;
 	struct tcphdr th;
 	__u32 zero = 0, doff, cookie, slot, l4_off;
 	__u8 flags;
@@ -256,37 +218,17 @@ __attribute__((noinline)) int sw_tc_recheck(struct __sk_buff *skb,
 	k = bpf_map_lookup_elem(&keys, &zero);
 	if (!cfg || !k || !k->generation)
 		return -1;
+	sw_clock(cfg, &now);
 	cookie = bpf_ntohl(th.ack_seq) - 1;
 	slot = sw_cookie_slot(cookie);
 	p->flow.isn = bpf_ntohl(th.seq) - 1;
 	/* a slot never written holds no key, only zeros (abi.h) */
 	if (!k->installed_at[slot] ||
 	    !sw_cookie_check(&k->key[slot], cookie, &p->flow, p->v6,
-			     sw_tc_now_sec(cfg)))
+			     now.sec))
 		return 0;
 
-	m->magic = SYNWALL_META_MAGIC;
-	m->cookie = cookie;
-	m->mss = sw_index_to_mss(sw_cookie_mss_index(cookie), p->v6);
-	m->tsval = 0;
-	m->tsecr = 0;
-	m->snd_wscale = 0;
-	m->rcv_wscale = 0;
-	m->flags = 0;
-	if (o.ts_ok && sw_ts_decode(o.tsecr, &tso)) {
-		m->tsval = o.tsval;
-		m->tsecr = o.tsecr;
-		m->flags = SYNWALL_MF_TSTAMP;
-		if (tso.peer_ws != SW_WS_NONE) {
-			m->flags |= SYNWALL_MF_WSCALE;
-			m->snd_wscale = tso.peer_ws;
-			m->rcv_wscale = tso.our_ws;
-		}
-		if (tso.sack)
-			m->flags |= SYNWALL_MF_SACK;
-		if (tso.ecn)
-			m->flags |= SYNWALL_MF_ECN;
-	}
+	sw_meta_fill(m, cookie, &o, p->v6);
 	return 1;
 }
 
@@ -328,14 +270,14 @@ int synwall_tc(struct __sk_buff *skb)
 			meta_ok = 0;
 	}
 	if (!meta_ok && (!(cfg->flags & SYNWALL_CF_TC_RECHECK) ||
-			 !sw_tc_port_protected(p.flow.dport)))
+			 !sw_port_protected(p.flow.dport)))
 		return TC_ACT_OK;
 
 	st = bpf_map_lookup_elem(&stats, &zero);
 	if (!st)
 		return TC_ACT_OK;
 
-	skc = sw_tc_lookup(skb, &p);
+	skc = sw_skc_lookup(skb, &p);
 	if (!meta_ok) {
 		/* the fallback: no metadata, armed */
 		if (skc && skc->state != BPF_TCP_LISTEN) {

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * What the XDP and the TC program of synwall.bpf.c share: the maps (one
+ * object, so both programs use the same ones; pinned by name so that
+ * `ip link` and `tc` loads share them too), the port check, the cookie
+ * clock, the socket lookup and the handoff metadata.  Layouts are in
+ * include/synwall/abi.h.
+ */
+#ifndef SYNWALL_HANDSHAKE_H
+#define SYNWALL_HANDSHAKE_H
+
+#include <synwall/abi.h>
+#include <synwall/cookie.h>
+#include "parse.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct synwall_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SYNWALL_PORT_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct synwall_keys);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} keys SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct synwall_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} stats SEC(".maps");
+
+#define NSEC_PER_SEC 1000000000ULL
+#define NSEC_PER_MSEC 1000000ULL
+
+/* Is the destination port (network order) in the protected set?  O(1). */
+static __always_inline int sw_port_protected(__u16 port_be)
+{
+	__u32 port = bpf_ntohs(port_be);
+	__u32 word = port >> 6;
+	__u64 *bits = bpf_map_lookup_elem(&ports, &word);
+
+	return bits && (*bits >> (port & 63)) & 1;
+}
+
+/* Seconds and milliseconds of the cookie clock (CLOCK_TAI, or the hook). */
+struct sw_now {
+	__u32 sec;
+	__u32 msec;
+};
+
+static __always_inline void sw_clock(const struct synwall_config *cfg,
+				     struct sw_now *now)
+{
+	if (cfg->fixed_time) {
+		now->sec = cfg->fixed_time;
+		now->msec = cfg->fixed_time * 1000;
+	} else {
+		__u64 ns = bpf_ktime_get_tai_ns();
+
+		now->sec = ns / NSEC_PER_SEC;
+		now->msec = ns / NSEC_PER_MSEC;
+	}
+}
+
+
+/*
+ * The socket of this segment's 4-tuple, or the listener of its
+ * destination when no flow socket exists, or NULL; release it with
+ * bpf_sk_release().  ctx: the XDP or TC context.
+ */
+static __always_inline struct bpf_sock *sw_skc_lookup(void *ctx,
+						      const struct sw_pkt *p)
+{
+	struct bpf_sock_tuple t = {};
+
+	if (p->v6) {
+		__builtin_memcpy(t.ipv6.saddr, p->flow.saddr, 16);
+		__builtin_memcpy(t.ipv6.daddr, p->flow.daddr, 16);
+		t.ipv6.sport = p->flow.sport;
+		t.ipv6.dport = p->flow.dport;
+		return bpf_skc_lookup_tcp(ctx, &t, sizeof(t.ipv6),
+					  BPF_F_CURRENT_NETNS, 0);
+	}
+	t.ipv4.saddr = p->flow.saddr[0];
+	t.ipv4.daddr = p->flow.daddr[0];
+	t.ipv4.sport = p->flow.sport;
+	t.ipv4.dport = p->flow.dport;
+	return bpf_skc_lookup_tcp(ctx, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS,
+				  0);
+}
+
+/*
+ * The handoff metadata of a valid cookie: the MSS from the cookie; with a
+ * timestamp whose TSecr decodes, the options our SYN-ACK's TSval carried
+ * (docs/datapath.md, "The final ACK").
+ */
+static __always_inline void sw_meta_fill(struct synwall_meta *m, __u32 cookie,
+					 const struct sw_tcp_opts *o, int v6)
+{
+	struct sw_ts_opts tso;
+
+	m->magic = SYNWALL_META_MAGIC;
+	m->cookie = cookie;
+	m->mss = sw_index_to_mss(sw_cookie_mss_index(cookie), v6);
+	m->tsval = 0;
+	m->tsecr = 0;
+	m->snd_wscale = 0;
+	m->rcv_wscale = 0;
+	m->flags = 0;
+	m->pad[0] = 0;
+	m->pad[1] = 0;
+	m->pad[2] = 0;
+	if (o->ts_ok && sw_ts_decode(o->tsecr, &tso)) {
+		m->tsval = o->tsval;
+		m->tsecr = o->tsecr;
+		m->flags = SYNWALL_MF_TSTAMP;
+		if (tso.peer_ws != SW_WS_NONE) {
+			m->flags |= SYNWALL_MF_WSCALE;
+			m->snd_wscale = tso.peer_ws;
+			m->rcv_wscale = tso.our_ws;
+		}
+		if (tso.sack)
+			m->flags |= SYNWALL_MF_SACK;
+		if (tso.ecn)
+			m->flags |= SYNWALL_MF_ECN;
+	}
+}
+
+#endif /* SYNWALL_HANDSHAKE_H */
