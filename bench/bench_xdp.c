@@ -105,7 +105,7 @@ static double time_calls(int fd, const void *pkt, size_t len, __u32 ifindex,
 			 int n)
 {
 	static __u8 out[SWT_PKT_MAX];
-	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = ifindex };
+	struct xdp_md ctx = {.data_end = len, .ingress_ifindex = ifindex};
 	unsigned long long total = 0;
 	int i;
 
@@ -132,10 +132,9 @@ static double time_repeat(int fd, const void *pkt, size_t len, __u32 ifindex,
 			  int n)
 {
 	static __u8 out[SWT_PKT_MAX];
-	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = ifindex };
+	struct xdp_md ctx = {.data_end = len, .ingress_ifindex = ifindex};
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = len,
-		    .data_out = out, .data_size_out = sizeof(out),
-		    .repeat = n);
+		    .data_out = out, .data_size_out = sizeof(out), .repeat = n);
 
 	hold(fd);
 	if (ifindex) {
@@ -156,7 +155,7 @@ static double time_repeat(int fd, const void *pkt, size_t len, __u32 ifindex,
 static double time_live(int fd, const void *pkt, size_t len, __u32 ifindex,
 			int n)
 {
-	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = ifindex };
+	struct xdp_md ctx = {.data_end = len, .ingress_ifindex = ifindex};
 	unsigned long long total = 0;
 	int i;
 
@@ -183,9 +182,12 @@ static double time_live(int fd, const void *pkt, size_t len, __u32 ifindex,
 
 /* ---- baseline programs, as raw instructions ----------------------------- */
 
-#define INSN(c, d, s, o, i)                                            \
-	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), \
-			    .off = (o), .imm = (i) })
+#define INSN(c, d, s, o, i)                \
+	((struct bpf_insn){.code = (c),    \
+			   .dst_reg = (d), \
+			   .src_reg = (s), \
+			   .off = (o),     \
+			   .imm = (i)})
 #define MOV_K(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
 #define MOV_X(d, s) INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
 #define ADD_K(d, i) INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
@@ -208,7 +210,7 @@ static int load_insns(const char *name, const struct bpf_insn *insns, int n)
 /* return verdict; nothing else */
 static int load_const_prog(const char *name, int verdict)
 {
-	struct bpf_insn insns[] = { MOV_K(BPF_REG_0, verdict), EXIT() };
+	struct bpf_insn insns[] = {MOV_K(BPF_REG_0, verdict), EXIT()};
 
 	return load_insns(name, insns, 2);
 }
@@ -235,7 +237,8 @@ static int load_macswap_prog(void)
 		EXIT(),
 	};
 
-	return load_insns("sw_macswap", insns, sizeof(insns) / sizeof(insns[0]));
+	return load_insns("sw_macswap", insns,
+			  sizeof(insns) / sizeof(insns[0]));
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -282,8 +285,10 @@ static int peer_open(const char *path, struct peer *p)
 	p->values_fd = bpf_object__find_map_fd_by_name(p->obj, "values");
 	p->ports_fd = bpf_object__find_map_fd_by_name(p->obj, "allowed_ports");
 	if (p->fd < 0 || p->values_fd < 0 || p->ports_fd < 0) {
-		fprintf(stderr, "%s: syncookie_xdp, values or allowed_ports "
-				"missing\n", path);
+		fprintf(stderr,
+			"%s: syncookie_xdp, values or allowed_ports "
+			"missing\n",
+			path);
 		return -1;
 	}
 	if (bpf_map_update_elem(p->values_fd, &k0, &tcpipopts, BPF_ANY) ||
@@ -332,9 +337,9 @@ struct pclass {
 	__u8 pkt[SWT_PKT_MAX];
 	size_t len;
 	__u32 ifindex;
-	__u32 expect; /* synwall's verdict */
+	__u32 expect;	/* synwall's verdict */
 	size_t counter; /* offset in struct synwall_stats */
-	int unchanged; /* program leaves the bytes alone: repeat cross-check */
+	int unchanged;	/* program leaves the bytes alone: repeat cross-check */
 	/* the peer: its own packet when plen != 0, verdict; na = why not */
 	__u8 ppkt[SWT_PKT_MAX];
 	size_t plen;
@@ -353,10 +358,10 @@ struct pclass {
  */
 static int make_established(struct sockaddr_in *cli, struct sockaddr_in *srv)
 {
-	struct sockaddr_in any = { .sin_family = AF_INET,
-				   .sin_port = htons(SERVER_PORT) };
-	struct sockaddr_in6 any6 = { .sin6_family = AF_INET6,
-				     .sin6_port = htons(SERVER_PORT) };
+	struct sockaddr_in any = {.sin_family = AF_INET,
+				  .sin_port = htons(SERVER_PORT)};
+	struct sockaddr_in6 any6 = {.sin6_family = AF_INET6,
+				    .sin6_port = htons(SERVER_PORT)};
 	socklen_t sl;
 	int ls, ls6, c, a, one = 1;
 
@@ -412,15 +417,17 @@ static int synack_of(const char *who, int fd, const __u8 *syn, size_t len,
 	size_t off, optlen, i;
 
 	if (swt_xdp_run(fd, syn, len, 0, &out) || out.verdict != XDP_TX) {
-		fprintf(stderr, "%s: SYN verdict %s (err %d), expected "
-				"XDP_TX\n",
+		fprintf(stderr,
+			"%s: SYN verdict %s (err %d), expected "
+			"XDP_TX\n",
 			who, swt_xdp_verdict_name(out.verdict), out.err);
 		return -1;
 	}
 	f = swt_xdp_data(&out);
 	off = tcp_off(f);
 	t = f + off;
-	if (off + 20 > out.len || (t[13] & 0x3f) != (SWT_TCP_SYN | SWT_TCP_ACK)) {
+	if (off + 20 > out.len ||
+	    (t[13] & 0x3f) != (SWT_TCP_SYN | SWT_TCP_ACK)) {
 		fprintf(stderr, "%s: the answer is not a SYN-ACK\n", who);
 		return -1;
 	}
@@ -501,8 +508,7 @@ static int env_open_obj(struct swt_env *e, const char *path)
 		fprintf(stderr, "open %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	bpf_object__for_each_map(map, obj)
-		bpf_map__set_pin_path(map, NULL);
+	bpf_object__for_each_map(map, obj) bpf_map__set_pin_path(map, NULL);
 	err = bpf_object__load(obj);
 	if (err) {
 		fprintf(stderr, "load %s: %s\n", path, strerror(-err));
@@ -524,8 +530,8 @@ static int env_open_obj(struct swt_env *e, const char *path)
 }
 
 /* Class keys for --only. */
-static const char *const class_keys[] = { "syn4", "syn6", "ack",
-					  "badack", "est", "udp" };
+static const char *const class_keys[] = {"syn4",   "syn6", "ack",
+					 "badack", "est",  "udp"};
 #define NCLASSES 6
 
 /*
@@ -559,8 +565,8 @@ int main(int argc, char **argv)
 	static struct pclass cls[NCLASSES];
 	struct synwall_config cfg = {};
 	struct synwall_keys keys = {
-		.key = { { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL },
-			 { 0x1716151413121110ULL, 0x1f1e1d1c1b1a1918ULL } },
+		.key = {{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL},
+			{0x1716151413121110ULL, 0x1f1e1d1c1b1a1918ULL}},
 		.current = 0,
 		.generation = 1,
 	};
@@ -576,18 +582,17 @@ int main(int argc, char **argv)
 	const double NA = -1e9;
 
 	static const struct option lo[] = {
-		{ "calls", required_argument, NULL, 'c' },
-		{ "runs", required_argument, NULL, 'r' },
-		{ "live-calls", required_argument, NULL, 'l' },
-		{ "batch", required_argument, NULL, 'b' },
-		{ "peer", required_argument, NULL, 'p' },
-		{ "obj", required_argument, NULL, 'o' },
-		{ "only", required_argument, NULL, 'O' },
-		{ "clock", required_argument, NULL, 'k' },
-		{ "csv", no_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+		{"calls", required_argument, NULL, 'c'},
+		{"runs", required_argument, NULL, 'r'},
+		{"live-calls", required_argument, NULL, 'l'},
+		{"batch", required_argument, NULL, 'b'},
+		{"peer", required_argument, NULL, 'p'},
+		{"obj", required_argument, NULL, 'o'},
+		{"only", required_argument, NULL, 'O'},
+		{"clock", required_argument, NULL, 'k'},
+		{"csv", no_argument, NULL, 'C'},
+		{"help", no_argument, NULL, 'h'},
+		{}};
 	while ((opt = getopt_long(argc, argv, "c:r:l:b:p:o:O:k:Ch", lo,
 				  NULL)) != -1) {
 		switch (opt) {
@@ -623,11 +628,13 @@ int main(int argc, char **argv)
 			csv = 1;
 			break;
 		default:
-			printf("usage: %s [--calls N] [--runs N] [--live-calls N] "
+			printf("usage: %s [--calls N] [--runs N] [--live-calls "
+			       "N] "
 			       "[--batch N] [--peer OBJ]\n"
 			       "       [--obj SYNWALL_OBJ] [--only LIST] "
 			       "[--clock real|fixed] [--csv]\n"
-			       "Per-packet cost of synwall_xdp (and of the peer "
+			       "Per-packet cost of synwall_xdp (and of the "
+			       "peer "
 			       "XDP SYN proxy OBJ), ns:\n"
 			       "test_run, repeat=1 per call, minus an empty "
 			       "program; RUNS runs of CALLS calls.\n"
@@ -645,8 +652,9 @@ int main(int argc, char **argv)
 	}
 	if (calls < 1 || runs < 1 || runs > MAXRUNS || live_calls < 0 ||
 	    batch < 1 || batch > 256) {
-		fprintf(stderr, "--calls >= 1, --runs 1..64, --live-calls >= 0, "
-				"--batch 1..256\n");
+		fprintf(stderr,
+			"--calls >= 1, --runs 1..64, --live-calls >= 0, "
+			"--batch 1..256\n");
 		return 2;
 	}
 	for (i = 0; i < NCLASSES; i++) {
@@ -705,10 +713,10 @@ int main(int argc, char **argv)
 	swt_pkt_init(&syn, false);
 	syn.dport = SERVER_PORT;
 	swt_opt_linux_syn(&syn, 1460, 12345, 7);
-	cls[ncls] = (struct pclass){ .name = "SYN v4 (MSS/SACK/TS/WS)",
-				     .expect = XDP_TX,
-				     .counter = SWT_STAT(xdp_tx_synack),
-				     .pexpect = XDP_TX };
+	cls[ncls] = (struct pclass){.name = "SYN v4 (MSS/SACK/TS/WS)",
+				    .expect = XDP_TX,
+				    .counter = SWT_STAT(xdp_tx_synack),
+				    .pexpect = XDP_TX};
 	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &syn);
 	ncls++;
 
@@ -716,10 +724,10 @@ int main(int argc, char **argv)
 	swt_pkt_init(&p, true);
 	p.dport = SERVER_PORT;
 	swt_opt_linux_syn(&p, 1440, 12345, 7);
-	cls[ncls] = (struct pclass){ .name = "SYN v6 (MSS/SACK/TS/WS)",
-				     .expect = XDP_TX,
-				     .counter = SWT_STAT(xdp_tx_synack),
-				     .pexpect = XDP_TX };
+	cls[ncls] = (struct pclass){.name = "SYN v6 (MSS/SACK/TS/WS)",
+				    .expect = XDP_TX,
+				    .counter = SWT_STAT(xdp_tx_synack),
+				    .pexpect = XDP_TX};
 	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &p);
 	ncls++;
 
@@ -737,10 +745,10 @@ int main(int argc, char **argv)
 	}
 
 	/* valid third ACK of the v4 SYN: each program's own cookie */
-	cls[ncls] = (struct pclass){ .name = "valid ACK v4 (cookie)",
-				     .expect = XDP_PASS,
-				     .counter = SWT_STAT(xdp_pass_cookie),
-				     .pexpect = XDP_PASS };
+	cls[ncls] = (struct pclass){.name = "valid ACK v4 (cookie)",
+				    .expect = XDP_PASS,
+				    .counter = SWT_STAT(xdp_pass_cookie),
+				    .pexpect = XDP_PASS};
 	if (make_valid_acks(&cls[ncls], &syn, &cls[0], env.xdp_fd, pe))
 		return 1;
 	ncls++;
@@ -751,11 +759,11 @@ int main(int argc, char **argv)
 
 		swt_make_ack(&syn, ck ^ 0x40, true, 12346, 1, &p);
 	}
-	cls[ncls] = (struct pclass){ .name = "invalid ACK v4",
-				     .expect = XDP_DROP,
-				     .counter = SWT_STAT(xdp_drop_bad_ack),
-				     .unchanged = 1,
-				     .pexpect = XDP_DROP };
+	cls[ncls] = (struct pclass){.name = "invalid ACK v4",
+				    .expect = XDP_DROP,
+				    .counter = SWT_STAT(xdp_drop_bad_ack),
+				    .unchanged = 1,
+				    .pexpect = XDP_DROP};
 	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &p);
 	ncls++;
 
@@ -771,14 +779,14 @@ int main(int argc, char **argv)
 	swt_opt_nop(&p);
 	swt_opt_nop(&p);
 	swt_opt_ts(&p, 1, 2);
-	cls[ncls] = (struct pclass){ .name = "established ACK v4",
-				     .ifindex = 1,
-				     .expect = XDP_PASS,
-				     .counter = SWT_STAT(xdp_pass_socket),
-				     .unchanged = 1,
-				     .pexpect = XDP_PASS,
-				     .na = ct ? "no conntrack (nft missing?)"
-					      : NULL };
+	cls[ncls] = (struct pclass){.name = "established ACK v4",
+				    .ifindex = 1,
+				    .expect = XDP_PASS,
+				    .counter = SWT_STAT(xdp_pass_socket),
+				    .unchanged = 1,
+				    .pexpect = XDP_PASS,
+				    .na = ct ? "no conntrack (nft missing?)" :
+					       NULL};
 	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &p);
 	ncls++;
 
@@ -787,11 +795,11 @@ int main(int argc, char **argv)
 	p.l4proto = 17;
 	p.dport = 53;
 	p.paylen = 32;
-	cls[ncls] = (struct pclass){ .name = "non-TCP (UDP v4)",
-				     .expect = XDP_PASS,
-				     .counter = SWT_STAT(xdp_pass_not_tcp),
-				     .unchanged = 1,
-				     .pexpect = XDP_PASS };
+	cls[ncls] = (struct pclass){.name = "non-TCP (UDP v4)",
+				    .expect = XDP_PASS,
+				    .counter = SWT_STAT(xdp_pass_not_tcp),
+				    .unchanged = 1,
+				    .pexpect = XDP_PASS};
 	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &p);
 	ncls++;
 
@@ -809,7 +817,7 @@ int main(int argc, char **argv)
 		const __u8 *pp;
 		size_t pl;
 		int peer_on = pe && !c->na;
-		int base_fd = c->expect == XDP_TX     ? tx_fd :
+		int base_fd = c->expect == XDP_TX   ? tx_fd :
 			      c->expect == XDP_DROP ? drop_fd :
 						      empty_fd;
 		double sv[MAXRUNS], pv[MAXRUNS];
@@ -817,9 +825,9 @@ int main(int argc, char **argv)
 		if (!want[i])
 			continue;
 		/* a fresh cookie: valid for at least 64 s from now */
-		if (i == 2 && (make_valid_acks(c, &syn, &cls[0], env.xdp_fd,
-					       pe) ||
-			       check_class(&env, pe, c)))
+		if (i == 2 &&
+		    (make_valid_acks(c, &syn, &cls[0], env.xdp_fd, pe) ||
+		     check_class(&env, pe, c)))
 			return 1;
 		pp = c->plen ? c->ppkt : c->pkt;
 		pl = c->plen ? c->plen : c->len;
@@ -828,10 +836,12 @@ int main(int argc, char **argv)
 						 c->ifindex, calls);
 
 			sv[r] = time_calls(env.xdp_fd, c->pkt, c->len,
-					   c->ifindex, calls) - base;
+					   c->ifindex, calls) -
+				base;
 			if (peer_on)
 				pv[r] = time_calls(pe->fd, pp, pl, c->ifindex,
-						   calls) - base;
+						   calls) -
+					base;
 		}
 		qsort(sv, runs, sizeof(sv[0]), cmp_double);
 		c->sw_min = sv[0];
@@ -852,10 +862,11 @@ int main(int argc, char **argv)
 						c->ifindex, live_calls);
 
 			c->sw_live = time_live(env.xdp_fd, c->pkt, c->len,
-					       c->ifindex, live_calls) - base;
+					       c->ifindex, live_calls) -
+				     base;
 			if (peer_on) {
 				/* the peer's verdict decides its baseline */
-				int pb = c->pexpect == XDP_TX ? tx_fd :
+				int pb = c->pexpect == XDP_TX	? tx_fd :
 					 c->pexpect == XDP_DROP ? drop_fd :
 								  empty_fd;
 
@@ -872,7 +883,8 @@ int main(int argc, char **argv)
 
 	if (csv)
 		printf("class,sw_min_ns,sw_median_ns,sw_repeat_ns,sw_live_ns,"
-		       "peer_min_ns,peer_median_ns,peer_live_ns,ratio,packets\n");
+		       "peer_min_ns,peer_median_ns,peer_live_ns,ratio,"
+		       "packets\n");
 	else
 		printf("%-26s %8s %8s %8s %8s | %8s %8s %8s | %6s\n",
 		       "packet class", "sw min", "sw med", "sw rep", "sw live",

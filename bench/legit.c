@@ -50,7 +50,7 @@ static int cmp_double(const void *a, const void *b)
 static int wait_fd(int fd, short ev, double deadline)
 {
 	for (;;) {
-		struct pollfd p = { .fd = fd, .events = ev };
+		struct pollfd p = {.fd = fd, .events = ev};
 		double left = deadline - now_us();
 		int r;
 

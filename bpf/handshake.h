@@ -78,7 +78,6 @@ static __always_inline void sw_clock(const struct synwall_config *cfg,
 	}
 }
 
-
 /*
  * The socket of this segment's 4-tuple, or the listener of its
  * destination when no flow socket exists, or NULL; release it with

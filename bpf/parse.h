@@ -54,7 +54,7 @@
 
 /* Result of parsing up to the TCP ports. */
 enum sw_parse_res {
-	SW_PARSE_TCP = 0, /* ports readable; see struct sw_pkt */
+	SW_PARSE_TCP = 0,   /* ports readable; see struct sw_pkt */
 	SW_PARSE_MALFORMED, /* truncated before the ports */
 	SW_PARSE_NOT_TCP,
 	SW_PARSE_FRAGMENT,
@@ -62,8 +62,8 @@ enum sw_parse_res {
 };
 
 struct sw_pkt {
-	__u32 l3_off; /* offset of the IP header */
-	__u32 l4_off; /* offset of the TCP header */
+	__u32 l3_off;  /* offset of the IP header */
+	__u32 l4_off;  /* offset of the TCP header */
 	__u32 seg_len; /* TCP header + payload, from the IP length field */
 	int v6;
 	struct sw_flow flow; /* addresses and ports; isn filled later */
@@ -73,11 +73,11 @@ struct sw_pkt {
 static __always_inline int sw_ipv6_is_ext(__u8 nh)
 {
 	switch (nh) {
-	case 0: /* hop-by-hop */
-	case 43: /* routing */
-	case 50: /* ESP */
-	case 51: /* AH */
-	case 60: /* destination options */
+	case 0:	  /* hop-by-hop */
+	case 43:  /* routing */
+	case 50:  /* ESP */
+	case 51:  /* AH */
+	case 60:  /* destination options */
 	case 135: /* mobility */
 	case 139: /* HIP */
 	case 140: /* shim6 */
@@ -93,8 +93,8 @@ static __always_inline int sw_ipv6_is_ext(__u8 nh)
  * TCP header whose first 4 bytes (the ports) are inside the packet, and
  * p->flow holds addresses and ports.
  */
-static __always_inline enum sw_parse_res
-sw_parse(void *data, void *data_end, struct sw_pkt *p)
+static __always_inline enum sw_parse_res sw_parse(void *data, void *data_end,
+						  struct sw_pkt *p)
 {
 	struct ethhdr *eth = data;
 	__u32 off = ETH_HLEN;
@@ -147,8 +147,7 @@ sw_parse(void *data, void *data_end, struct sw_pkt *p)
 		if ((void *)(ip6 + 1) > data_end)
 			return SW_PARSE_MALFORMED;
 		plen = bpf_ntohs(ip6->payload_len);
-		if (ip6->version != 6 ||
-		    (void *)(ip6 + 1) + plen > data_end)
+		if (ip6->version != 6 || (void *)(ip6 + 1) + plen > data_end)
 			return SW_PARSE_MALFORMED;
 		if (ip6->nexthdr != IPPROTO_TCP) {
 			if (ip6->nexthdr == 44)
@@ -179,7 +178,7 @@ sw_parse(void *data, void *data_end, struct sw_pkt *p)
 
 /* What a SYN or an ACK told us in its options. */
 struct sw_tcp_opts {
-	__u16 mss; /* 0: no MSS option */
+	__u16 mss;   /* 0: no MSS option */
 	__u8 wscale; /* SW_WS_NONE: no window scale option */
 	__u8 sack_ok;
 	__u8 ts_ok;
@@ -328,26 +327,26 @@ static __always_inline int sw_tcp_opts_fast(const __u8 *opt, void *data_end,
  * states would each re-verify the whole SYN-ACK builder.  The option
  * bytes are copied to the stack with the program type's load helper.
  */
-#define SW_DEFINE_OPTS_PARSER(name, ctx_type, load_bytes)                      \
-	__attribute__((noinline)) int name(ctx_type *ctx, __u32 opt_off,       \
-					   __u32 opt_len,                      \
-					   struct sw_tcp_opts *o)              \
-	{                                                                      \
-		__u8 buf[SW_OPTBUF] = {};                                      \
-                                                                               \
-		if (!o)                                                        \
-			return -1;                                             \
-		if (opt_len > TCP_MAX_OPTLEN)                                  \
-			return -1;                                             \
-		if (opt_len) {                                                 \
-			/* size in [1, 64], visibly, for the helper */         \
-			__u64 n = opt_len - 1;                                 \
-                                                                               \
-			SW_BOUND(n, 0x3f);                                     \
-			if (load_bytes(ctx, opt_off, buf, n + 1))              \
-				return -1;                                     \
-		}                                                              \
-		return sw_walk_tcp_opts(buf, opt_len, o);                      \
+#define SW_DEFINE_OPTS_PARSER(name, ctx_type, load_bytes)                \
+	__attribute__((noinline)) int name(ctx_type *ctx, __u32 opt_off, \
+					   __u32 opt_len,                \
+					   struct sw_tcp_opts *o)        \
+	{                                                                \
+		__u8 buf[SW_OPTBUF] = {};                                \
+                                                                         \
+		if (!o)                                                  \
+			return -1;                                       \
+		if (opt_len > TCP_MAX_OPTLEN)                            \
+			return -1;                                       \
+		if (opt_len) {                                           \
+			/* size in [1, 64], visibly, for the helper */   \
+			__u64 n = opt_len - 1;                           \
+                                                                         \
+			SW_BOUND(n, 0x3f);                               \
+			if (load_bytes(ctx, opt_off, buf, n + 1))        \
+				return -1;                               \
+		}                                                        \
+		return sw_walk_tcp_opts(buf, opt_len, o);                \
 	}
 
 #endif /* SYNWALL_PARSE_H */

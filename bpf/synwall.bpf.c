@@ -26,7 +26,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-
 SW_DEFINE_OPTS_PARSER(sw_xdp_tcp_opts, struct xdp_md, bpf_xdp_load_bytes)
 
 #define NSEC_PER_SEC 1000000000ULL
@@ -59,8 +58,7 @@ static __always_inline __u16 sw_csum_fold(__u64 sum)
  * inputs are read before the first write; the frame is then resized to
  * exactly L2 + IP + TCP and written from the front.
  */
-static __always_inline int sw_send_synack(struct xdp_md *ctx,
-					  struct sw_pkt *p,
+static __always_inline int sw_send_synack(struct xdp_md *ctx, struct sw_pkt *p,
 					  const struct sw_tcp_opts *o,
 					  __u8 syn_flags,
 					  const struct synwall_config *cfg,
@@ -97,7 +95,8 @@ static __always_inline int sw_send_synack(struct xdp_md *ctx,
 		cfg_mss = p->v6 ? SYNWALL_MSS6_DEFAULT : SYNWALL_MSS4_DEFAULT;
 	mss_out = o->mss && o->mss < cfg_mss ? o->mss : cfg_mss;
 	our_ws = cfg->wscale == SYNWALL_WSCALE_ZERO ? 0 :
-		 cfg->wscale ? cfg->wscale : SYNWALL_WSCALE_DEFAULT;
+		 cfg->wscale			    ? cfg->wscale :
+						      SYNWALL_WSCALE_DEFAULT;
 	if (our_ws > SYNWALL_WSCALE_MAX)
 		our_ws = SYNWALL_WSCALE_MAX;
 
@@ -250,8 +249,8 @@ static __always_inline int sw_pass_nometa(struct synwall_config *cfg,
 }
 
 static __always_inline int sw_pass_cookie(struct xdp_md *ctx, __u32 cookie,
-					  const struct sw_tcp_opts *o,
-					  int v6, struct synwall_config *cfg,
+					  const struct sw_tcp_opts *o, int v6,
+					  struct synwall_config *cfg,
 					  struct synwall_stats *st)
 {
 	struct synwall_meta *meta;
@@ -380,8 +379,7 @@ int synwall_xdp(struct xdp_md *ctx)
 		if (k->installed_at[slot] &&
 		    sw_cookie_check(&k->key[slot], cookie, &p.flow, p.v6,
 				    now.sec))
-			return sw_pass_cookie(ctx, cookie, &o, p.v6, cfg,
-					      st);
+			return sw_pass_cookie(ctx, cookie, &o, p.v6, cfg, st);
 		st->xdp_drop_bad_ack++;
 		return XDP_DROP;
 	}

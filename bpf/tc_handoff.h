@@ -186,9 +186,8 @@ static __always_inline int sw_tc_handoff(struct __sk_buff *skb,
  * malformed, no key).  A global function: the verifier checks it once,
  * apart from the main program (one MAC per address family).
  */
-__attribute__((noinline)) int sw_tc_recheck(struct __sk_buff *skb,
-					    struct sw_pkt *p,
-					    struct synwall_meta *m)
+__attribute__((noinline)) int
+sw_tc_recheck(struct __sk_buff *skb, struct sw_pkt *p, struct synwall_meta *m)
 {
 	struct synwall_config *cfg;
 	struct synwall_keys *k;
@@ -224,8 +223,7 @@ __attribute__((noinline)) int sw_tc_recheck(struct __sk_buff *skb,
 	p->flow.isn = bpf_ntohl(th.seq) - 1;
 	/* a slot never written holds no key, only zeros (abi.h) */
 	if (!k->installed_at[slot] ||
-	    !sw_cookie_check(&k->key[slot], cookie, &p->flow, p->v6,
-			     now.sec))
+	    !sw_cookie_check(&k->key[slot], cookie, &p->flow, p->v6, now.sec))
 		return 0;
 
 	sw_meta_fill(m, cookie, &o, p->v6);

@@ -43,7 +43,7 @@
 
 static const char *const pin_names[] = {
 	SYNWALL_MAP_CONFIG, SYNWALL_MAP_PORTS, SYNWALL_MAP_KEYS,
-	SYNWALL_MAP_STATS, SW_STATE_PIN,
+	SYNWALL_MAP_STATS,  SW_STATE_PIN,
 };
 
 struct attach_args {
@@ -62,31 +62,50 @@ struct attach_args {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: synwall attach IFACE [--ports LIST] [--mss4 N] [--mss6 N] [--wscale N]\n"
-		"                     [--ttl N] [--window N] [--ecn on|off] [--mode native|skb]\n"
-		"                     [--key-file FILE] [--rotate SECONDS] [--allow-short-rotate]\n"
+		"usage: synwall attach IFACE [--ports LIST] [--mss4 N] [--mss6 "
+		"N] [--wscale N]\n"
+		"                     [--ttl N] [--window N] [--ecn on|off] "
+		"[--mode native|skb]\n"
+		"                     [--key-file FILE] [--rotate SECONDS] "
+		"[--allow-short-rotate]\n"
 		"                     [--pin-dir DIR] [--force]\n"
 		"\n"
-		"Load synwall, attach its XDP program and its TC ingress program to IFACE,\n"
-		"pin its maps under /sys/fs/bpf/synwall/IFACE/ and configure them.\n"
+		"Load synwall, attach its XDP program and its TC ingress "
+		"program to IFACE,\n"
+		"pin its maps under /sys/fs/bpf/synwall/IFACE/ and configure "
+		"them.\n"
 		"\n"
-		"  --ports LIST        ports to protect: 22,80,443,8000-8100 (also all, none);\n"
-		"                      default none: synwall then passes every packet\n"
-		"  --mss4/--mss6/--wscale/--ttl/--window/--ecn   see synwall config --help\n"
-		"                      (defaults 1460, 1440, 7, 64, 65535, on)\n"
-		"  --mode native|skb   XDP in the driver (default) or generic (any driver, slower)\n"
-		"  --key-file FILE     fleet mode: keys derived from FILE's secret and the wall\n"
-		"                      clock, the same on every host holding FILE (default:\n"
+		"  --ports LIST        ports to protect: 22,80,443,8000-8100 "
+		"(also all, none);\n"
+		"                      default none: synwall then passes every "
+		"packet\n"
+		"  --mss4/--mss6/--wscale/--ttl/--window/--ecn   see synwall "
+		"config --help\n"
+		"                      (defaults 1460, 1440, 7, 64, 65535, "
+		"on)\n"
+		"  --mode native|skb   XDP in the driver (default) or generic "
+		"(any driver, slower)\n"
+		"  --key-file FILE     fleet mode: keys derived from FILE's "
+		"secret and the wall\n"
+		"                      clock, the same on every host holding "
+		"FILE (default:\n"
 		"                      random keys)\n"
-		"  --rotate SECONDS    stay in the foreground rotating keys every SECONDS (>= %d)\n"
-		"                      until SIGTERM, which leaves synwall attached\n"
-		"  --allow-short-rotate  accept --rotate below %d s (tests only: cookies in\n"
+		"  --rotate SECONDS    stay in the foreground rotating keys "
+		"every SECONDS (>= %d)\n"
+		"                      until SIGTERM, which leaves synwall "
+		"attached\n"
+		"  --allow-short-rotate  accept --rotate below %d s (tests "
+		"only: cookies in\n"
 		"                      flight can then fail)\n"
-		"  --pin-dir DIR       pin the maps in DIR instead of /sys/fs/bpf/synwall/IFACE\n"
-		"  --force             go on when a kernel capability check fails\n"
+		"  --pin-dir DIR       pin the maps in DIR instead of "
+		"/sys/fs/bpf/synwall/IFACE\n"
+		"  --force             go on when a kernel capability check "
+		"fails\n"
 		"\n"
-		"Attaching again where synwall is attached updates the configuration in place\n"
-		"(what the command line omits returns to its default; keys are kept).\n",
+		"Attaching again where synwall is attached updates the "
+		"configuration in place\n"
+		"(what the command line omits returns to its default; keys are "
+		"kept).\n",
 		SW_ROTATE_MIN, SW_ROTATE_MIN);
 }
 
@@ -126,14 +145,17 @@ static void undo_attach(const struct attach_args *a, const struct undo *u)
 	if (u->tc_attached) {
 		err = sw_tc_detach(a->ifindex, u->clsact_created);
 		if (err < 0)
-			sw_warn("undo: cannot remove the TC filter from %s: %s (tc filter del dev %s ingress handle 0x%x prio %d bpf)",
-				a->ifname, strerror(-err), a->ifname, SW_TC_HANDLE,
-				SW_TC_PRIO);
+			sw_warn("undo: cannot remove the TC filter from %s: %s "
+				"(tc filter del dev %s ingress handle 0x%x "
+				"prio %d bpf)",
+				a->ifname, strerror(-err), a->ifname,
+				SW_TC_HANDLE, SW_TC_PRIO);
 	}
 	if (u->xdp_attached) {
 		err = sw_xdp_detach(a->ifindex, u->xdp_id, u->mode);
 		if (err)
-			sw_warn("undo: cannot remove the XDP program from %s: %s (ip link set dev %s xdp off)",
+			sw_warn("undo: cannot remove the XDP program from %s: "
+				"%s (ip link set dev %s xdp off)",
 				a->ifname, strerror(-err), a->ifname);
 	}
 	unpin_all(a->dir);
@@ -188,30 +210,42 @@ static int xdp_attach_error(const struct attach_args *a, int err)
 	case EEXIST:
 		sw_xdp_query(a->ifindex, &xi);
 		if (xi.other_id)
-			sw_err("%s already has an XDP program (id %u, \"%s\"): synwall does not stack with it and libxdp's dispatcher is unavailable here; remove it first (e.g. ip link set dev %s xdp off, or the tool that attached it)",
-			       a->ifname, xi.other_id, xi.other_name, a->ifname);
+			sw_err("%s already has an XDP program (id %u, \"%s\"): "
+			       "synwall does not stack with it and libxdp's "
+			       "dispatcher is unavailable here; remove it "
+			       "first (e.g. ip link set dev %s xdp off, or the "
+			       "tool that attached it)",
+			       a->ifname, xi.other_id, xi.other_name,
+			       a->ifname);
 		else
-			sw_err("%s already has an XDP program attached in another mode: remove it first (ip link set dev %s xdp off / xdpgeneric off)",
+			sw_err("%s already has an XDP program attached in "
+			       "another mode: remove it first (ip link set dev "
+			       "%s xdp off / xdpgeneric off)",
 			       a->ifname, a->ifname);
 		return -1;
 	case EOPNOTSUPP:
 		if (a->mode == XDP_MODE_NATIVE) {
-			sw_err("the driver of %s has no native XDP support: attach with --mode skb (generic XDP, slower)",
+			sw_err("the driver of %s has no native XDP support: "
+			       "attach with --mode skb (generic XDP, slower)",
 			       a->ifname);
 			return -1;
 		}
 		break;
 	case EPERM:
 	case EACCES:
-		sw_err("the kernel refused to load or attach synwall on %s (%s): run as root; if root already, the verifier rejected the program (details below, -v for all)",
+		sw_err("the kernel refused to load or attach synwall on %s "
+		       "(%s): run as root; if root already, the verifier "
+		       "rejected the program (details below, -v for all)",
 		       a->ifname, strerror(-err));
 		return -1;
 	case ERANGE:
-		sw_err("the MTU of %s is too large for native XDP: lower it (ip link set dev %s mtu 1500) or use --mode skb",
+		sw_err("the MTU of %s is too large for native XDP: lower it "
+		       "(ip link set dev %s mtu 1500) or use --mode skb",
 		       a->ifname, a->ifname);
 		return -1;
 	}
-	sw_err("cannot attach the XDP program to %s: %s", a->ifname, strerror(-err));
+	sw_err("cannot attach the XDP program to %s: %s", a->ifname,
+	       strerror(-err));
 	return -1;
 }
 
@@ -220,10 +254,12 @@ static int print_attached(const struct attach_args *a, const char *dir)
 	struct sw_maps m;
 	struct sw_state st;
 
-	if (sw_maps_open(a->ifname, a->ifindex, a->explicit_dir ? a->dir : NULL, &m))
+	if (sw_maps_open(a->ifname, a->ifindex, a->explicit_dir ? a->dir : NULL,
+			 &m))
 		return -1;
 	sw_cfg_print(&m, "  ");
-	sw_keys_print(m.keys, sw_state_read(m.state, &st) == 0 ? &st : NULL, "  ");
+	sw_keys_print(m.keys, sw_state_read(m.state, &st) == 0 ? &st : NULL,
+		      "  ");
 	printf("  pins:   %s (bpftool map dump pinned %s/stats)\n", dir, dir);
 	sw_maps_close(&m);
 	return 0;
@@ -232,7 +268,7 @@ static int print_attached(const struct attach_args *a, const char *dir)
 static int fresh_attach_locked(struct attach_args *a)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = a->dir);
-	struct undo u = { .mode = a->mode };
+	struct undo u = {.mode = a->mode};
 	struct synwall *skel = NULL;
 	struct xdp_program *xp = NULL;
 	struct sw_state st;
@@ -253,7 +289,8 @@ static int fresh_attach_locked(struct attach_args *a)
 		if (mkdir(SYNWALL_PIN_ROOT, 0700) == 0)
 			u.made_root = true;
 		else if (errno != EEXIST) {
-			sw_err("cannot create %s: %s", SYNWALL_PIN_ROOT, strerror(errno));
+			sw_err("cannot create %s: %s", SYNWALL_PIN_ROOT,
+			       strerror(errno));
 			return -1;
 		}
 	}
@@ -268,17 +305,20 @@ static int fresh_attach_locked(struct attach_args *a)
 
 	skel = synwall__open_opts(&oo);
 	if (!skel) {
-		sw_err("cannot open the synwall BPF object: %s", strerror(errno));
+		sw_err("cannot open the synwall BPF object: %s",
+		       strerror(errno));
 		goto fail;
 	}
 	xp = xdp_program__from_bpf_obj(skel->obj, "xdp");
 	err = libxdp_get_error(xp);
 	if (err) {
 		xp = NULL;
-		sw_err("libxdp cannot use the synwall object: %s", strerror(-err));
+		sw_err("libxdp cannot use the synwall object: %s",
+		       strerror(-err));
 		goto fail;
 	}
-	err = xdp_program__attach(xp, a->ifindex, (enum xdp_attach_mode)a->mode, 0);
+	err = xdp_program__attach(xp, a->ifindex, (enum xdp_attach_mode)a->mode,
+				  0);
 	if (err) {
 		xdp_attach_error(a, err);
 		goto fail;
@@ -286,13 +326,17 @@ static int fresh_attach_locked(struct attach_args *a)
 	u.xdp_attached = true;
 	u.xdp_id = xdp_program__id(xp);
 	if (sw_xdp_query(a->ifindex, &xi) == 0 && !xi.dispatcher)
-		sw_dbg("libxdp attached synwall alone (its dispatcher is unavailable on this kernel)");
+		sw_dbg("libxdp attached synwall alone (its dispatcher is "
+		       "unavailable on this kernel)");
 
 	err = sw_tc_attach(a->ifindex, bpf_program__fd(skel->progs.synwall_tc),
 			   &created, &tc_id);
 	if (err) {
 		if (err == -EEXIST)
-			sw_err("%s already has a TC ingress filter with synwall's handle 0x%x and priority %d: remove it (tc filter del dev %s ingress handle 0x%x prio %d bpf)",
+			sw_err("%s already has a TC ingress filter with "
+			       "synwall's handle 0x%x and priority %d: remove "
+			       "it (tc filter del dev %s ingress handle 0x%x "
+			       "prio %d bpf)",
 			       a->ifname, SW_TC_HANDLE, SW_TC_PRIO, a->ifname,
 			       SW_TC_HANDLE, SW_TC_PRIO);
 		else
@@ -334,7 +378,8 @@ static int fresh_attach_locked(struct attach_args *a)
 	xdp_program__close(xp);
 	synwall__destroy(skel);
 	tidy_xdp_lock_dir(u.xdp_lock_existed);
-	sw_info("synwall attached to %s: XDP program id %u (%s%s), TC ingress program id %u%s",
+	sw_info("synwall attached to %s: XDP program id %u (%s%s), TC ingress "
+		"program id %u%s",
 		a->ifname, u.xdp_id, sw_xdp_mode_name(a->mode),
 		xi.dispatcher ? ", libxdp dispatcher" : "", tc_id,
 		created ? " (clsact created)" : "");
@@ -348,7 +393,8 @@ fail:
 		xdp_program__close(xp);
 	if (skel)
 		synwall__destroy(skel);
-	sw_err("attach failed: nothing was left attached or pinned on %s", a->ifname);
+	sw_err("attach failed: nothing was left attached or pinned on %s",
+	       a->ifname);
 	return -1;
 }
 
@@ -377,12 +423,16 @@ static int update_attach(struct attach_args *a, struct sw_state *st)
 	int rc = -1;
 
 	if (a->rotate && sw_daemon_alive(st->daemon_pid)) {
-		sw_err("a key rotation loop already runs for %s (pid %u): stop it first (systemctl stop synwall@%s, or kill %u), or attach without --rotate to change only the configuration",
+		sw_err("a key rotation loop already runs for %s (pid %u): stop "
+		       "it first (systemctl stop synwall@%s, or kill %u), or "
+		       "attach without --rotate to change only the "
+		       "configuration",
 		       a->ifname, st->daemon_pid, a->ifname, st->daemon_pid);
 		return -1;
 	}
 	if ((__u32)a->mode != st->xdp_mode)
-		sw_warn("%s: synwall is attached in %s mode; --mode %s ignored (detach, then attach, to change it)",
+		sw_warn("%s: synwall is attached in %s mode; --mode %s ignored "
+			"(detach, then attach, to change it)",
 			a->ifname, sw_xdp_mode_name((int)st->xdp_mode),
 			sw_xdp_mode_name(a->mode));
 	if (sw_maps_open(a->ifname, a->ifindex, a->dir, &m))
@@ -392,25 +442,30 @@ static int update_attach(struct attach_args *a, struct sw_state *st)
 		bool created = false;
 
 		if (tc_id || fd < 0) {
-			sw_err("the TC ingress filter of synwall on %s is gone or replaced: synwall detach %s, then attach again",
+			sw_err("the TC ingress filter of synwall on %s is gone "
+			       "or replaced: synwall detach %s, then attach "
+			       "again",
 			       a->ifname, a->ifname);
 			if (fd >= 0)
 				close(fd);
 			goto out;
 		}
 		if (sw_tc_attach(a->ifindex, fd, &created, &tc_id)) {
-			sw_err("cannot re-attach the TC program to %s", a->ifname);
+			sw_err("cannot re-attach the TC program to %s",
+			       a->ifname);
 			close(fd);
 			goto out;
 		}
 		close(fd);
 		if (created)
 			st->flags |= SW_ST_CREATED_CLSACT;
-		sw_warn("%s: the TC ingress filter was missing: re-attached", a->ifname);
+		sw_warn("%s: the TC ingress filter was missing: re-attached",
+			a->ifname);
 	}
 	if (configure(&m, a, st, false))
 		goto out;
-	sw_info("synwall is already attached to %s (XDP program id %u, TC program id %u): configuration updated, programs kept",
+	sw_info("synwall is already attached to %s (XDP program id %u, TC "
+		"program id %u): configuration updated, programs kept",
 		a->ifname, st->xdp_prog_id, st->tc_prog_id);
 	rc = 0;
 out:
@@ -441,12 +496,16 @@ static int inspect_pin_dir(struct attach_args *a, struct sw_state *st)
 		close(fd);
 	if (rc) {
 		for (i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]); i++) {
-			snprintf(path, sizeof(path), "%s/%s", a->dir, pin_names[i]);
+			snprintf(path, sizeof(path), "%s/%s", a->dir,
+				 pin_names[i]);
 			any |= access(path, F_OK) == 0;
 		}
 		if (!any)
 			return 0;
-		sw_err("%s holds synwall map pins that `synwall attach` did not record (a killed attach? maps of an ip link load?): if nothing uses them, remove them (rm -r %s) and attach again; else pick another --pin-dir",
+		sw_err("%s holds synwall map pins that `synwall attach` did "
+		       "not record (a killed attach? maps of an ip link "
+		       "load?): if nothing uses them, remove them (rm -r %s) "
+		       "and attach again; else pick another --pin-dir",
 		       a->dir, a->dir);
 		return -1;
 	}
@@ -458,7 +517,9 @@ static int inspect_pin_dir(struct attach_args *a, struct sw_state *st)
 	pfd = bpf_prog_get_fd_by_id(st->xdp_prog_id);
 	if (pfd >= 0) {
 		close(pfd);
-		sw_err("%s is in use by synwall attached to %s in %s (XDP program id %u): use another --pin-dir for %s here, or detach it there first",
+		sw_err("%s is in use by synwall attached to %s in %s (XDP "
+		       "program id %u): use another --pin-dir for %s here, or "
+		       "detach it there first",
 		       a->dir, st->ifname,
 		       st->netns_ino == ino ? "this network namespace" :
 					      "another network namespace",
@@ -474,9 +535,11 @@ static int inspect_pin_dir(struct attach_args *a, struct sw_state *st)
 
 		if (sw_tc_query(a->ifindex, &tc_id) == 0 && tc_id &&
 		    tc_id == st->tc_prog_id)
-			sw_tc_detach(a->ifindex, st->flags & SW_ST_CREATED_CLSACT);
+			sw_tc_detach(a->ifindex,
+				     st->flags & SW_ST_CREATED_CLSACT);
 	}
-	sw_warn("%s: removing stale pins of an earlier attach whose programs are gone",
+	sw_warn("%s: removing stale pins of an earlier attach whose programs "
+		"are gone",
 		a->dir);
 	unpin_all(a->dir);
 	return 0;
@@ -486,15 +549,15 @@ int cmd_attach(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		CFG_LONGOPTS,
-		{ "mode", required_argument, NULL, SW_OPT_MODE },
-		{ "key-file", required_argument, NULL, SW_OPT_KEY_FILE },
-		{ "rotate", required_argument, NULL, SW_OPT_ROTATE },
-		{ "allow-short-rotate", no_argument, NULL, SW_OPT_SHORT_ROTATE },
-		{ "pin-dir", required_argument, NULL, SW_OPT_PIN_DIR },
-		{ "force", no_argument, NULL, SW_OPT_FORCE },
-		{ "help", no_argument, NULL, 'h' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ 0 },
+		{"mode", required_argument, NULL, SW_OPT_MODE},
+		{"key-file", required_argument, NULL, SW_OPT_KEY_FILE},
+		{"rotate", required_argument, NULL, SW_OPT_ROTATE},
+		{"allow-short-rotate", no_argument, NULL, SW_OPT_SHORT_ROTATE},
+		{"pin-dir", required_argument, NULL, SW_OPT_PIN_DIR},
+		{"force", no_argument, NULL, SW_OPT_FORCE},
+		{"help", no_argument, NULL, 'h'},
+		{"verbose", no_argument, NULL, 'v'},
+		{0},
 	};
 	struct attach_args a;
 	struct sw_caps caps;
@@ -517,17 +580,27 @@ int cmd_attach(int argc, char **argv)
 		case SW_OPT_MODE:
 			if (!strcmp(optarg, "native") || !strcmp(optarg, "drv"))
 				a.mode = XDP_MODE_NATIVE;
-			else if (!strcmp(optarg, "skb") || !strcmp(optarg, "generic"))
+			else if (!strcmp(optarg, "skb") ||
+				 !strcmp(optarg, "generic"))
 				a.mode = XDP_MODE_SKB;
 			else {
-				sw_err("--mode '%s': expected native or skb", optarg);
+				sw_err("--mode '%s': expected native or skb",
+				       optarg);
 				return SW_EXIT_USAGE;
 			}
 			break;
-		case SW_OPT_KEY_FILE: a.key_file = optarg; break;
-		case SW_OPT_ROTATE: rot_arg = optarg; break;
-		case SW_OPT_SHORT_ROTATE: short_ok = true; break;
-		case SW_OPT_FORCE: a.force = true; break;
+		case SW_OPT_KEY_FILE:
+			a.key_file = optarg;
+			break;
+		case SW_OPT_ROTATE:
+			rot_arg = optarg;
+			break;
+		case SW_OPT_SHORT_ROTATE:
+			short_ok = true;
+			break;
+		case SW_OPT_FORCE:
+			a.force = true;
+			break;
 		case SW_OPT_PIN_DIR:
 			snprintf(a.dir, sizeof(a.dir), "%s", optarg);
 			a.explicit_dir = true;
@@ -546,14 +619,16 @@ int cmd_attach(int argc, char **argv)
 		usage(stderr);
 		return SW_EXIT_USAGE;
 	}
-	if (rot_arg && (sw_parse_ulong("--rotate", rot_arg, 1, 1UL << 30, &a.rotate) ||
-			sw_rotate_check(a.rotate, short_ok)))
+	if (rot_arg &&
+	    (sw_parse_ulong("--rotate", rot_arg, 1, 1UL << 30, &a.rotate) ||
+	     sw_rotate_check(a.rotate, short_ok)))
 		return SW_EXIT_USAGE;
 	a.ifname = argv[optind];
 	a.ifindex = sw_iface_index(a.ifname);
 	if (!a.ifindex)
 		return SW_EXIT_FAIL;
-	if (a.key_file && sw_keyfile_read(a.key_file, &a.master, err, sizeof(err))) {
+	if (a.key_file &&
+	    sw_keyfile_read(a.key_file, &a.master, err, sizeof(err))) {
 		sw_err("%s", err);
 		return SW_EXIT_FAIL;
 	}
@@ -570,7 +645,8 @@ int cmd_attach(int argc, char **argv)
 			sw_err("%s", caps.cap[i].msg);
 	}
 	if (caps.missing && !a.force) {
-		sw_err("attach refused: %d kernel capabilit%s missing (see above; --force ignores the checks)",
+		sw_err("attach refused: %d kernel capabilit%s missing (see "
+		       "above; --force ignores the checks)",
 		       caps.missing, caps.missing == 1 ? "y is" : "ies are");
 		rc = SW_EXIT_FAIL;
 		goto out;

@@ -73,7 +73,7 @@ int sw_sysctl_read(const char *name, long *val)
 
 static int have_caps(void)
 {
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct d[2];
 	__u64 eff;
 
@@ -114,7 +114,8 @@ static void check_sysctl(struct sw_cap *c, const char *name, const char *why)
 		    strerror(-rc));
 	else if (v < 1)
 		set(c, name, 0,
-		    "%s = %ld in this network namespace: %s; fix: sysctl -w %s=1 (run it in the interface's network namespace)",
+		    "%s = %ld in this network namespace: %s; fix: sysctl -w "
+		    "%s=1 (run it in the interface's network namespace)",
 		    name, v, why, name);
 	else
 		set(c, name, 1, "%s = %ld", name, v);
@@ -133,14 +134,19 @@ int sw_caps_check(struct sw_caps *caps, const char *bpffs)
 		set(&caps->cap[SW_CAP_PRIV], "privileges", 1, "root");
 	else
 		set(&caps->cap[SW_CAP_PRIV], "privileges", 0,
-		    "not root and without CAP_BPF + CAP_NET_ADMIN: loading BPF programs and attaching them needs them; fix: run synwall as root (sudo synwall ...)");
+		    "not root and without CAP_BPF + CAP_NET_ADMIN: loading BPF "
+		    "programs and attaching them needs them; fix: run synwall "
+		    "as root (sudo synwall ...)");
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
 		set(&caps->cap[SW_CAP_BTF], "kernel BTF", 1,
 		    "/sys/kernel/btf/vmlinux");
 	else
 		set(&caps->cap[SW_CAP_BTF], "kernel BTF", 0,
-		    "/sys/kernel/btf/vmlinux is missing (%s): the kernel was built without CONFIG_DEBUG_INFO_BTF; fix: use a kernel built with CONFIG_DEBUG_INFO_BTF=y (Debian's and most distributions' are)",
+		    "/sys/kernel/btf/vmlinux is missing (%s): the kernel was "
+		    "built without CONFIG_DEBUG_INFO_BTF; fix: use a kernel "
+		    "built with CONFIG_DEBUG_INFO_BTF=y (Debian's and most "
+		    "distributions' are)",
 		    strerror(errno));
 
 	rc = sw_kfunc_present(SW_KFUNC_HANDOFF);
@@ -149,7 +155,9 @@ int sw_caps_check(struct sw_caps *caps, const char *bpffs)
 		    "present");
 	else
 		set(&caps->cap[SW_CAP_KFUNC], "kfunc " SW_KFUNC_HANDOFF, 0,
-		    "%s: the kernel cannot take a SYN-cookie handoff from TC; fix: run Linux >= 6.9 built with CONFIG_SYN_COOKIES and CONFIG_DEBUG_INFO_BTF (uname -r shows the running one)",
+		    "%s: the kernel cannot take a SYN-cookie handoff from TC; "
+		    "fix: run Linux >= 6.9 built with CONFIG_SYN_COOKIES and "
+		    "CONFIG_DEBUG_INFO_BTF (uname -r shows the running one)",
 		    rc < 0 ? "cannot read the kernel's BTF" :
 			     "not in the kernel's BTF");
 
@@ -176,21 +184,26 @@ int sw_caps_check(struct sw_caps *caps, const char *bpffs)
 		set(&caps->cap[SW_CAP_BPFFS], "bpffs", 1, "mounted at %s", mnt);
 	else if (strcmp(mnt, SW_BPFFS_DEFAULT) == 0)
 		set(&caps->cap[SW_CAP_BPFFS], "bpffs", 0,
-		    "bpffs not mounted at %s: synwall pins its maps there; fix: mount -t bpf bpf %s",
+		    "bpffs not mounted at %s: synwall pins its maps there; "
+		    "fix: mount -t bpf bpf %s",
 		    mnt, mnt);
 	else
 		set(&caps->cap[SW_CAP_BPFFS], "bpffs", 0,
-		    "%s is not on a bpffs: pins can only live on one; fix: mount -t bpf bpf /sys/fs/bpf and use a directory under it",
+		    "%s is not on a bpffs: pins can only live on one; fix: "
+		    "mount -t bpf bpf /sys/fs/bpf and use a directory under it",
 		    mnt);
 
 	check_sysctl(&caps->cap[SW_CAP_SYNCOOKIES], "net.ipv4.tcp_syncookies",
 		     "the kernel answers every handed-off ACK with a RST");
 	check_sysctl(&caps->cap[SW_CAP_TIMESTAMPS], "net.ipv4.tcp_timestamps",
-		     "handoffs of clients using TCP timestamps fail (the kernel refuses them)");
+		     "handoffs of clients using TCP timestamps fail (the "
+		     "kernel refuses them)");
 	check_sysctl(&caps->cap[SW_CAP_SACK], "net.ipv4.tcp_sack",
-		     "handoffs of clients offering SACK fail (the kernel refuses them)");
+		     "handoffs of clients offering SACK fail (the kernel "
+		     "refuses them)");
 	check_sysctl(&caps->cap[SW_CAP_WSCALE], "net.ipv4.tcp_window_scaling",
-		     "handoffs of clients using window scaling fail (the kernel refuses them)");
+		     "handoffs of clients using window scaling fail (the "
+		     "kernel refuses them)");
 
 	for (i = 0; i < SW_CAP_COUNT; i++)
 		caps->missing += !caps->cap[i].ok;
@@ -202,6 +215,7 @@ void sw_caps_print(const struct sw_caps *caps, FILE *f)
 	int i;
 
 	for (i = 0; i < SW_CAP_COUNT; i++)
-		fprintf(f, "  %-8s %s: %s\n", caps->cap[i].ok ? "ok" : "MISSING",
-			caps->cap[i].name, caps->cap[i].msg);
+		fprintf(f, "  %-8s %s: %s\n",
+			caps->cap[i].ok ? "ok" : "MISSING", caps->cap[i].name,
+			caps->cap[i].msg);
 }

@@ -18,14 +18,14 @@
 #define SW_BPFFS_DEFAULT "/sys/fs/bpf"
 
 enum sw_cap_id {
-	SW_CAP_PRIV,		/* root, or CAP_BPF + CAP_NET_ADMIN */
-	SW_CAP_BTF,		/* /sys/kernel/btf/vmlinux */
-	SW_CAP_KFUNC,		/* bpf_sk_assign_tcp_reqsk in the kernel's BTF */
-	SW_CAP_BPFFS,		/* bpffs mounted where pins go */
-	SW_CAP_SYNCOOKIES,	/* net.ipv4.tcp_syncookies >= 1 */
-	SW_CAP_TIMESTAMPS,	/* net.ipv4.tcp_timestamps >= 1 */
-	SW_CAP_SACK,		/* net.ipv4.tcp_sack >= 1 */
-	SW_CAP_WSCALE,		/* net.ipv4.tcp_window_scaling >= 1 */
+	SW_CAP_PRIV,	   /* root, or CAP_BPF + CAP_NET_ADMIN */
+	SW_CAP_BTF,	   /* /sys/kernel/btf/vmlinux */
+	SW_CAP_KFUNC,	   /* bpf_sk_assign_tcp_reqsk in the kernel's BTF */
+	SW_CAP_BPFFS,	   /* bpffs mounted where pins go */
+	SW_CAP_SYNCOOKIES, /* net.ipv4.tcp_syncookies >= 1 */
+	SW_CAP_TIMESTAMPS, /* net.ipv4.tcp_timestamps >= 1 */
+	SW_CAP_SACK,	   /* net.ipv4.tcp_sack >= 1 */
+	SW_CAP_WSCALE,	   /* net.ipv4.tcp_window_scaling >= 1 */
 	SW_CAP_COUNT,
 };
 
@@ -48,8 +48,8 @@ int sw_caps_check(struct sw_caps *caps, const char *bpffs);
 void sw_caps_print(const struct sw_caps *caps, FILE *f);
 
 /* Building blocks, usable alone. */
-int sw_kfunc_present(const char *name); /* 1, 0, or -errno (no BTF) */
-int sw_bpffs_at(const char *path);	/* 1 if path is on a bpffs */
+int sw_kfunc_present(const char *name);		 /* 1, 0, or -errno (no BTF) */
+int sw_bpffs_at(const char *path);		 /* 1 if path is on a bpffs */
 int sw_sysctl_read(const char *name, long *val); /* "net.ipv4.x"; 0/-errno */
 
 #endif

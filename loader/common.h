@@ -98,7 +98,7 @@ struct sw_state {
 	__u32 xdp_prog_id;
 	__u32 tc_prog_id;
 	__u32 tc_handle, tc_prio;
-	__u32 flags; /* SW_ST_* */
+	__u32 flags;	      /* SW_ST_* */
 	__u32 rotate_seconds; /* 0: keys are not rotated by a daemon */
 	__u64 attached_at;    /* CLOCK_REALTIME seconds */
 	__u8 fleet_fp[8];     /* fingerprint of the fleet key file */
@@ -109,8 +109,8 @@ struct sw_state {
 
 struct sw_maps {
 	int config, ports, keys, stats, state; /* fds; -1 when absent */
-	char dir[PATH_MAX];		       /* pin dir; "" when found by id */
-	__u32 prog_id;			       /* program found by map ids */
+	char dir[PATH_MAX]; /* pin dir; "" when found by id */
+	__u32 prog_id;	    /* program found by map ids */
 };
 
 void sw_pin_dir_default(const char *ifname, char *out, size_t len);
@@ -179,16 +179,18 @@ enum {
 };
 
 /* getopt_long entries of the configuration options. */
-#define CFG_LONGOPTS                                                   \
-	{ "ports", required_argument, NULL, SW_OPT_PORTS },            \
-	{ "add-ports", required_argument, NULL, SW_OPT_ADD_PORTS },    \
-	{ "del-ports", required_argument, NULL, SW_OPT_DEL_PORTS },    \
-	{ "mss4", required_argument, NULL, SW_OPT_MSS4 },              \
-	{ "mss6", required_argument, NULL, SW_OPT_MSS6 },              \
-	{ "wscale", required_argument, NULL, SW_OPT_WSCALE },          \
-	{ "ttl", required_argument, NULL, SW_OPT_TTL },                \
-	{ "window", required_argument, NULL, SW_OPT_WINDOW },          \
-	{ "ecn", required_argument, NULL, SW_OPT_ECN }
+#define CFG_LONGOPTS                                                      \
+	{"ports", required_argument, NULL, SW_OPT_PORTS},                 \
+		{"add-ports", required_argument, NULL, SW_OPT_ADD_PORTS}, \
+		{"del-ports", required_argument, NULL, SW_OPT_DEL_PORTS}, \
+		{"mss4", required_argument, NULL, SW_OPT_MSS4},           \
+		{"mss6", required_argument, NULL, SW_OPT_MSS6},           \
+		{"wscale", required_argument, NULL, SW_OPT_WSCALE},       \
+		{"ttl", required_argument, NULL, SW_OPT_TTL},             \
+		{"window", required_argument, NULL, SW_OPT_WINDOW},       \
+	{                                                                 \
+		"ecn", required_argument, NULL, SW_OPT_ECN                \
+	}
 
 /* Handle one configuration option (the SW_OPT_PORTS..SW_OPT_ECN codes);
  * returns 0, or -1 after printing the error. */
@@ -220,7 +222,7 @@ __u64 sw_fleet_epoch(__u64 now, __u32 interval);
 void sw_keys_print(int keys_fd, const struct sw_state *st, const char *indent);
 
 struct sw_rotate_opts {
-	__u32 interval;	     /* seconds */
+	__u32 interval;	      /* seconds */
 	const char *key_file; /* fleet mode when set */
 	const char *ifname;
 	int ifindex;
@@ -241,11 +243,11 @@ int sw_rotate_check(unsigned long secs, bool allow_short);
 #define SW_TC_PRIO 1
 
 struct sw_xdp_info {
-	__u32 prog_id;	   /* the synwall program, 0 if none */
-	__u32 other_id;	   /* some other program holding the interface */
+	__u32 prog_id;	/* the synwall program, 0 if none */
+	__u32 other_id; /* some other program holding the interface */
 	char other_name[16];
-	int mode;	   /* enum xdp_attach_mode of the attachment */
-	bool dispatcher;   /* attached through libxdp's dispatcher */
+	int mode;	 /* enum xdp_attach_mode of the attachment */
+	bool dispatcher; /* attached through libxdp's dispatcher */
 };
 
 int sw_xdp_query(int ifindex, struct sw_xdp_info *info);

@@ -22,12 +22,13 @@ int sw_cfg_option(int opt, const char *arg, struct sw_cfg_req *r)
 	case SW_OPT_ADD_PORTS:
 	case SW_OPT_DEL_PORTS:
 		if (r->set_ports) {
-			sw_err("give one of --ports, --add-ports, --del-ports, once");
+			sw_err("give one of --ports, --add-ports, --del-ports, "
+			       "once");
 			return -1;
 		}
 		if (sw_ports_parse(arg, &r->ports, err, sizeof(err))) {
 			sw_err("%s: %s",
-			       opt == SW_OPT_PORTS ? "--ports" :
+			       opt == SW_OPT_PORTS     ? "--ports" :
 			       opt == SW_OPT_ADD_PORTS ? "--add-ports" :
 							 "--del-ports",
 			       err);
@@ -35,7 +36,9 @@ int sw_cfg_option(int opt, const char *arg, struct sw_cfg_req *r)
 		}
 		snprintf(r->ports_text, sizeof(r->ports_text), "%s", arg);
 		r->set_ports = true;
-		r->add_del = opt == SW_OPT_PORTS ? 0 : opt == SW_OPT_ADD_PORTS ? 1 : -1;
+		r->add_del = opt == SW_OPT_PORTS     ? 0 :
+			     opt == SW_OPT_ADD_PORTS ? 1 :
+						       -1;
 		return 0;
 	case SW_OPT_MSS4:
 		if (sw_parse_ulong("--mss4", arg, MSS4_MIN, MSS4_MAX, &v))
@@ -68,9 +71,11 @@ int sw_cfg_option(int opt, const char *arg, struct sw_cfg_req *r)
 		r->set_window = true;
 		return 0;
 	case SW_OPT_ECN:
-		if (!strcmp(arg, "on") || !strcmp(arg, "1") || !strcmp(arg, "yes"))
+		if (!strcmp(arg, "on") || !strcmp(arg, "1") ||
+		    !strcmp(arg, "yes"))
 			r->ecn = true;
-		else if (!strcmp(arg, "off") || !strcmp(arg, "0") || !strcmp(arg, "no"))
+		else if (!strcmp(arg, "off") || !strcmp(arg, "0") ||
+			 !strcmp(arg, "no"))
 			r->ecn = false;
 		else {
 			sw_err("--ecn '%s': expected on or off", arg);
@@ -141,8 +146,9 @@ int sw_cfg_apply(const struct sw_maps *m, const struct sw_cfg_req *r,
 			if (sw_ports_read(m->ports, &ps))
 				return -1;
 			for (i = 0; i < SYNWALL_PORT_WORDS; i++)
-				ps.w[i] = r->add_del > 0 ? ps.w[i] | r->ports.w[i] :
-							   ps.w[i] & ~r->ports.w[i];
+				ps.w[i] = r->add_del > 0 ?
+						  ps.w[i] | r->ports.w[i] :
+						  ps.w[i] & ~r->ports.w[i];
 		}
 		if (sw_ports_write(m->ports, &ps))
 			return -1;
@@ -171,7 +177,8 @@ void sw_cfg_print(const struct sw_maps *m, const char *indent)
 	       c.flags & SYNWALL_CF_NO_ECN ? "off" : "on",
 	       raw.fixed_time ? "  (test clock fixed_time set)" : "");
 	if (c.flags & SYNWALL_CF_TC_RECHECK)
-		printf("%shandoff: the driver gave no XDP metadata; TC re-checks "
+		printf("%shandoff: the driver gave no XDP metadata; TC "
+		       "re-checks "
 		       "cookies from the packet (docs/handoff.md)\n",
 		       indent);
 }
@@ -179,42 +186,56 @@ void sw_cfg_print(const struct sw_maps *m, const char *indent)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: synwall config IFACE [--ports LIST | --add-ports LIST | --del-ports LIST]\n"
-		"                     [--mss4 N] [--mss6 N] [--wscale N] [--ttl N] [--window N]\n"
+		"usage: synwall config IFACE [--ports LIST | --add-ports LIST "
+		"| --del-ports LIST]\n"
+		"                     [--mss4 N] [--mss6 N] [--wscale N] "
+		"[--ttl N] [--window N]\n"
 		"                     [--ecn on|off] [--pin-dir DIR]\n"
 		"\n"
-		"Change what synwall does on IFACE, live: the next packet sees the change.\n"
+		"Change what synwall does on IFACE, live: the next packet sees "
+		"the change.\n"
 		"Without options, print the current configuration.\n"
 		"\n"
-		"  --ports LIST       protect exactly these ports: 22,80,443,8000-8100 (also all, none)\n"
+		"  --ports LIST       protect exactly these ports: "
+		"22,80,443,8000-8100 (also all, none)\n"
 		"  --add-ports LIST   protect these ports too\n"
 		"  --del-ports LIST   stop protecting these ports\n"
-		"  --mss4 N           MSS advertised on IPv4, %d-%d (default %d)\n"
-		"  --mss6 N           MSS advertised on IPv6, %d-%d (default %d)\n"
-		"  --wscale N         window scale advertised, 0-14 (default %d)\n"
-		"  --ttl N            TTL / hop limit of SYN-ACKs, 1-255 (default %d)\n"
+		"  --mss4 N           MSS advertised on IPv4, %d-%d (default "
+		"%d)\n"
+		"  --mss6 N           MSS advertised on IPv6, %d-%d (default "
+		"%d)\n"
+		"  --wscale N         window scale advertised, 0-14 (default "
+		"%d)\n"
+		"  --ttl N            TTL / hop limit of SYN-ACKs, 1-255 "
+		"(default %d)\n"
 		"  --window N         SYN-ACK window, 1-65535 (default %d)\n"
-		"  --ecn on|off       negotiate ECN when the client asks (default on)\n"
-		"  --pin-dir DIR      maps pinned in DIR (e.g. /sys/fs/bpf/tc/globals after\n"
-		"                     `ip link ... xdp obj synwall.bpf.o`); default\n"
-		"                     /sys/fs/bpf/synwall/IFACE, else the maps of the synwall\n"
+		"  --ecn on|off       negotiate ECN when the client asks "
+		"(default on)\n"
+		"  --pin-dir DIR      maps pinned in DIR (e.g. "
+		"/sys/fs/bpf/tc/globals after\n"
+		"                     `ip link ... xdp obj synwall.bpf.o`); "
+		"default\n"
+		"                     /sys/fs/bpf/synwall/IFACE, else the maps "
+		"of the synwall\n"
 		"                     XDP program attached to IFACE\n"
 		"\n"
-		"If no cookie key was ever installed (a program loaded by ip link), config\n"
-		"installs a random one: without a key synwall protects nothing.\n",
+		"If no cookie key was ever installed (a program loaded by ip "
+		"link), config\n"
+		"installs a random one: without a key synwall protects "
+		"nothing.\n",
 		MSS4_MIN, MSS4_MAX, SYNWALL_MSS4_DEFAULT, MSS6_MIN, MSS6_MAX,
-		SYNWALL_MSS6_DEFAULT, SYNWALL_WSCALE_DEFAULT, SYNWALL_TTL_DEFAULT,
-		SYNWALL_WINDOW_DEFAULT);
+		SYNWALL_MSS6_DEFAULT, SYNWALL_WSCALE_DEFAULT,
+		SYNWALL_TTL_DEFAULT, SYNWALL_WINDOW_DEFAULT);
 }
 
 int cmd_config(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		CFG_LONGOPTS,
-		{ "pin-dir", required_argument, NULL, SW_OPT_PIN_DIR },
-		{ "help", no_argument, NULL, 'h' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ 0 },
+		{"pin-dir", required_argument, NULL, SW_OPT_PIN_DIR},
+		{"help", no_argument, NULL, 'h'},
+		{"verbose", no_argument, NULL, 'v'},
+		{0},
 	};
 	struct sw_cfg_req req;
 	const char *pin_dir = NULL, *ifname;
@@ -265,7 +286,8 @@ int cmd_config(int argc, char **argv)
 			goto out;
 		}
 		if (rc == 1)
-			sw_info("%s: no cookie key was installed: installed a random one (synwall keys %s --show-age)",
+			sw_info("%s: no cookie key was installed: installed a "
+				"random one (synwall keys %s --show-age)",
 				ifname, ifname);
 		rc = 0;
 		sw_info("%s: configuration updated", ifname);

@@ -21,18 +21,20 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: synwall detach IFACE [--pin-dir DIR]\n"
-		"\n"
-		"Remove synwall from IFACE: its XDP program, its TC ingress filter (and the\n"
-		"clsact qdisc if attach created it and no other filter uses it), its pins.\n"
-		"Established connections keep working.  A synwall loaded with ip link/tc\n"
-		"is removed with ip link/tc (see synwall(8)).\n");
+	fprintf(f, "usage: synwall detach IFACE [--pin-dir DIR]\n"
+		   "\n"
+		   "Remove synwall from IFACE: its XDP program, its TC ingress "
+		   "filter (and the\n"
+		   "clsact qdisc if attach created it and no other filter uses "
+		   "it), its pins.\n"
+		   "Established connections keep working.  A synwall loaded "
+		   "with ip link/tc\n"
+		   "is removed with ip link/tc (see synwall(8)).\n");
 }
 
 static const char *const pins[] = {
 	SYNWALL_MAP_CONFIG, SYNWALL_MAP_PORTS, SYNWALL_MAP_KEYS,
-	SYNWALL_MAP_STATS, SW_STATE_PIN,
+	SYNWALL_MAP_STATS,  SW_STATE_PIN,
 };
 
 static int unpin(const char *dir, bool explicit_dir)
@@ -70,10 +72,10 @@ static void stop_daemon(__u32 pid)
 int cmd_detach(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "pin-dir", required_argument, NULL, SW_OPT_PIN_DIR },
-		{ "help", no_argument, NULL, 'h' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ 0 },
+		{"pin-dir", required_argument, NULL, SW_OPT_PIN_DIR},
+		{"help", no_argument, NULL, 'h'},
+		{"verbose", no_argument, NULL, 'v'},
+		{0},
 	};
 	const char *ifname, *pin_dir = NULL;
 	char dir[PATH_MAX], path[PATH_MAX + 32];
@@ -118,20 +120,29 @@ int cmd_detach(int argc, char **argv)
 	err = sw_state_read(fd, &st);
 	if (fd >= 0)
 		close(fd);
-	ifindex = ifname[0] && strlen(ifname) < 16 ? (int)if_nametoindex(ifname) : 0;
+	ifindex = ifname[0] && strlen(ifname) < 16 ?
+			  (int)if_nametoindex(ifname) :
+			  0;
 
 	if (err) {
 		if (!ifindex)
 			return sw_iface_index(ifname) ? 0 : SW_EXIT_FAIL;
 		if (sw_xdp_query(ifindex, &xi) == 0 && xi.prog_id) {
-			sw_err("synwall on %s was not attached by `synwall attach` (no %s): remove it the way it was loaded: ip link set dev %s xdp off; tc filter del dev %s ingress (pins made by ip/tc are in /sys/fs/bpf/tc/globals)",
+			sw_err("synwall on %s was not attached by `synwall "
+			       "attach` (no %s): remove it the way it was "
+			       "loaded: ip link set dev %s xdp off; tc filter "
+			       "del dev %s ingress (pins made by ip/tc are in "
+			       "/sys/fs/bpf/tc/globals)",
 			       ifname, path, ifname, ifname);
 			return SW_EXIT_FAIL;
 		}
 		if (stat(dir, &sb) == 0)
-			sw_err("%s holds no synwall state record: nothing that `synwall attach` made to remove", dir);
+			sw_err("%s holds no synwall state record: nothing that "
+			       "`synwall attach` made to remove",
+			       dir);
 		else
-			sw_err("synwall is not attached to %s (no %s)", ifname, dir);
+			sw_err("synwall is not attached to %s (no %s)", ifname,
+			       dir);
 		return SW_EXIT_FAIL;
 	}
 
@@ -142,39 +153,61 @@ int cmd_detach(int argc, char **argv)
 	if (fd >= 0)
 		close(fd);
 	if (!here && alive) {
-		sw_err("%s belongs to synwall on %s in another network namespace: detach it there (synwall --netns NAME detach %s, or nsenter --net=/run/netns/NAME synwall detach %s)",
+		sw_err("%s belongs to synwall on %s in another network "
+		       "namespace: detach it there (synwall --netns NAME "
+		       "detach %s, or nsenter --net=/run/netns/NAME synwall "
+		       "detach %s)",
 		       dir, st.ifname, st.ifname, st.ifname);
 		return SW_EXIT_FAIL;
 	}
 	if (here && !ifindex) {
-		sw_warn("%s no longer exists: removing synwall's pins only", ifname);
+		sw_warn("%s no longer exists: removing synwall's pins only",
+			ifname);
 	} else if (here) {
-		if (sw_xdp_query(ifindex, &xi) == 0 && xi.prog_id == st.xdp_prog_id &&
-		    xi.prog_id) {
-			err = sw_xdp_detach(ifindex, st.xdp_prog_id, (int)st.xdp_mode);
+		if (sw_xdp_query(ifindex, &xi) == 0 &&
+		    xi.prog_id == st.xdp_prog_id && xi.prog_id) {
+			err = sw_xdp_detach(ifindex, st.xdp_prog_id,
+					    (int)st.xdp_mode);
 			if (err) {
-				sw_err("cannot remove the XDP program (id %u) from %s: %s; fix: ip link set dev %s xdp off",
-				       st.xdp_prog_id, ifname, strerror(-err), ifname);
+				sw_err("cannot remove the XDP program (id %u) "
+				       "from %s: %s; fix: ip link set dev %s "
+				       "xdp off",
+				       st.xdp_prog_id, ifname, strerror(-err),
+				       ifname);
 				rc = SW_EXIT_FAIL;
 			} else {
-				sw_info("removed XDP program id %u from %s", st.xdp_prog_id, ifname);
+				sw_info("removed XDP program id %u from %s",
+					st.xdp_prog_id, ifname);
 			}
 		} else if (xi.prog_id || xi.other_id) {
-			sw_warn("the XDP program on %s (id %u) is not the one synwall attached (id %u): left alone",
-				ifname, xi.prog_id ? xi.prog_id : xi.other_id, st.xdp_prog_id);
+			sw_warn("the XDP program on %s (id %u) is not the one "
+				"synwall attached (id %u): left alone",
+				ifname, xi.prog_id ? xi.prog_id : xi.other_id,
+				st.xdp_prog_id);
 		}
-		if (sw_tc_query(ifindex, &tc_id) == 0 && tc_id && tc_id == st.tc_prog_id) {
-			err = sw_tc_detach(ifindex, st.flags & SW_ST_CREATED_CLSACT);
+		if (sw_tc_query(ifindex, &tc_id) == 0 && tc_id &&
+		    tc_id == st.tc_prog_id) {
+			err = sw_tc_detach(ifindex,
+					   st.flags & SW_ST_CREATED_CLSACT);
 			if (err < 0) {
-				sw_err("cannot remove the TC filter from %s: %s; fix: tc filter del dev %s ingress handle 0x%x prio %d bpf",
-				       ifname, strerror(-err), ifname, SW_TC_HANDLE, SW_TC_PRIO);
+				sw_err("cannot remove the TC filter from %s: "
+				       "%s; fix: tc filter del dev %s ingress "
+				       "handle 0x%x prio %d bpf",
+				       ifname, strerror(-err), ifname,
+				       SW_TC_HANDLE, SW_TC_PRIO);
 				rc = SW_EXIT_FAIL;
 			} else {
-				sw_info("removed TC ingress program id %u from %s%s", tc_id, ifname,
-					err > 0 ? " (and the clsact qdisc synwall had added)" : "");
+				sw_info("removed TC ingress program id %u from "
+					"%s%s",
+					tc_id, ifname,
+					err > 0 ? " (and the clsact qdisc "
+						  "synwall had added)" :
+						  "");
 			}
 		} else if (tc_id) {
-			sw_warn("the TC filter with synwall's handle on %s runs program id %u, not synwall's (id %u): left alone",
+			sw_warn("the TC filter with synwall's handle on %s "
+				"runs program id %u, not synwall's (id %u): "
+				"left alone",
 				ifname, tc_id, st.tc_prog_id);
 		}
 	}

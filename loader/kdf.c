@@ -123,7 +123,7 @@ void sw_sha256(const void *data, size_t n, uint8_t out[SW_SHA256_LEN])
 void sw_hmac_sha256(const void *key, size_t keylen, const void *msg,
 		    size_t msglen, uint8_t out[SW_SHA256_LEN])
 {
-	uint8_t k[SW_SHA256_BLOCK] = { 0 }, pad[SW_SHA256_BLOCK];
+	uint8_t k[SW_SHA256_BLOCK] = {0}, pad[SW_SHA256_BLOCK];
 	uint8_t inner[SW_SHA256_LEN];
 	struct sw_sha256 c;
 	int i;

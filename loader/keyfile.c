@@ -54,15 +54,18 @@ int sw_keyfile_read(const char *path, struct sw_master *m, char *err,
 	if (fd < 0) {
 		if (errno == ELOOP)
 			snprintf(err, errlen,
-				 "key file %s is a symbolic link: give the real file's path",
+				 "key file %s is a symbolic link: give the "
+				 "real file's path",
 				 path);
 		else if (errno == ENOENT)
 			snprintf(err, errlen,
-				 "key file %s does not exist: create one with `synwall keys --new-file %s` (then copy it to every host of the fleet)",
+				 "key file %s does not exist: create one with "
+				 "`synwall keys --new-file %s` (then copy it "
+				 "to every host of the fleet)",
 				 path, path);
 		else
-			snprintf(err, errlen, "cannot open key file %s: %s", path,
-				 strerror(errno));
+			snprintf(err, errlen, "cannot open key file %s: %s",
+				 path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) < 0) {
@@ -71,18 +74,22 @@ int sw_keyfile_read(const char *path, struct sw_master *m, char *err,
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "key file %s is not a regular file", path);
+		snprintf(err, errlen, "key file %s is not a regular file",
+			 path);
 		goto fail;
 	}
 	if (st.st_mode & 077) {
 		snprintf(err, errlen,
-			 "key file %s is accessible by group or others (mode %04o): refusing a secret others can read; fix: chmod 600 %s",
+			 "key file %s is accessible by group or others (mode "
+			 "%04o): refusing a secret others can read; fix: chmod "
+			 "600 %s",
 			 path, (unsigned int)(st.st_mode & 07777), path);
 		goto fail;
 	}
 	if (st.st_uid != 0 && st.st_uid != geteuid()) {
 		snprintf(err, errlen,
-			 "key file %s is owned by uid %u, not by root or by you: fix: chown root: %s",
+			 "key file %s is owned by uid %u, not by root or by "
+			 "you: fix: chown root: %s",
 			 path, (unsigned int)st.st_uid, path);
 		goto fail;
 	}
@@ -116,7 +123,8 @@ int sw_keyfile_read(const char *path, struct sw_master *m, char *err,
 			continue;
 		if (found) {
 			snprintf(err, errlen,
-				 "key file %s has more than one secret line: keep one hex line (comments start with #)",
+				 "key file %s has more than one secret line: "
+				 "keep one hex line (comments start with #)",
 				 path);
 			goto fail;
 		}
@@ -127,27 +135,33 @@ int sw_keyfile_read(const char *path, struct sw_master *m, char *err,
 				break;
 		if (i < digits || digits % 2) {
 			snprintf(err, errlen,
-				 "key file %s: the secret must be an even number of hex digits (0-9, a-f) on one line",
+				 "key file %s: the secret must be an even "
+				 "number of hex digits (0-9, a-f) on one line",
 				 path);
 			goto fail;
 		}
 		if (digits < 2 * SW_MASTER_MIN || digits > 2 * SW_MASTER_MAX) {
 			snprintf(err, errlen,
-				 "key file %s: the secret has %zu bits; it needs %d to %d bits (%d to %d hex digits): make a new one with `synwall keys --new-file FILE`",
+				 "key file %s: the secret has %zu bits; it "
+				 "needs %d to %d bits (%d to %d hex digits): "
+				 "make a new one with `synwall keys --new-file "
+				 "FILE`",
 				 path, digits * 4, SW_MASTER_MIN * 8,
 				 SW_MASTER_MAX * 8, SW_MASTER_MIN * 2,
 				 SW_MASTER_MAX * 2);
 			goto fail;
 		}
 		for (i = 0; i < digits / 2; i++)
-			m->b[i] = (uint8_t)(hexval((unsigned char)s[2 * i]) << 4 |
-					    hexval((unsigned char)s[2 * i + 1]));
+			m->b[i] =
+				(uint8_t)(hexval((unsigned char)s[2 * i]) << 4 |
+					  hexval((unsigned char)s[2 * i + 1]));
 		m->len = digits / 2;
 	}
 	sw_wipe(buf, sizeof(buf));
 	if (!found) {
 		snprintf(err, errlen,
-			 "key file %s holds no secret: make one with `synwall keys --new-file FILE`",
+			 "key file %s holds no secret: make one with `synwall "
+			 "keys --new-file FILE`",
 			 path);
 		return -1;
 	}
@@ -174,7 +188,8 @@ int sw_keyfile_create(const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	len = (size_t)snprintf(text, sizeof(text),
-			       "# synwall fleet master secret: keep it mode 0600, copy it to every host of the fleet\n");
+			       "# synwall fleet master secret: keep it mode "
+			       "0600, copy it to every host of the fleet\n");
 	for (i = 0; i < sizeof(secret); i++) {
 		text[len++] = hex[secret[i] >> 4];
 		text[len++] = hex[secret[i] & 0xf];
@@ -187,7 +202,9 @@ int sw_keyfile_create(const char *path, char *err, size_t errlen)
 	if (fd < 0) {
 		if (errno == EEXIST)
 			snprintf(err, errlen,
-				 "%s already exists: synwall never overwrites a key file; remove it first if you really mean to replace the fleet's secret",
+				 "%s already exists: synwall never overwrites "
+				 "a key file; remove it first if you really "
+				 "mean to replace the fleet's secret",
 				 path);
 		else
 			snprintf(err, errlen, "cannot create key file %s: %s",

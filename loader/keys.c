@@ -50,7 +50,8 @@ static bool key_eq(const struct synwall_key *a, const struct synwall_key *b)
 	return a->k0 == b->k0 && a->k1 == b->k1;
 }
 
-static int keys_install(int fd, const struct synwall_key want[2], __u32 cur_want)
+static int keys_install(int fd, const struct synwall_key want[2],
+			__u32 cur_want)
 {
 	struct synwall_keys v;
 	__u64 now = sw_now_realtime();
@@ -177,32 +178,46 @@ void sw_keys_print(int keys_fd, const struct sw_state *st, const char *indent)
 	if (sw_keys_read(keys_fd, &k))
 		return;
 	if (!k.generation) {
-		printf("%skeys:   none installed: synwall passes every packet (fix: synwall keys IFACE --rotate)\n",
+		printf("%skeys:   none installed: synwall passes every packet "
+		       "(fix: synwall keys IFACE --rotate)\n",
 		       indent);
 		return;
 	}
 	cur = k.current & 1;
-	printf("%skeys:   current slot %u, age %s; previous slot %u, age %s; generation %u\n",
+	printf("%skeys:   current slot %u, age %s; previous slot %u, age %s; "
+	       "generation %u\n",
 	       indent, cur,
-	       sw_fmt_age(now > k.installed_at[cur] ? now - k.installed_at[cur] : 0, a, sizeof(a)),
+	       sw_fmt_age(now > k.installed_at[cur] ?
+				  now - k.installed_at[cur] :
+				  0,
+			  a, sizeof(a)),
 	       1 - cur,
-	       sw_fmt_age(now > k.installed_at[1 - cur] ? now - k.installed_at[1 - cur] : 0, b, sizeof(b)),
+	       sw_fmt_age(now > k.installed_at[1 - cur] ?
+				  now - k.installed_at[1 - cur] :
+				  0,
+			  b, sizeof(b)),
 	       k.generation);
 	if (!st)
-		printf("%s        source unknown (no loader state: loaded by ip link/tc?)\n", indent);
+		printf("%s        source unknown (no loader state: loaded by "
+		       "ip link/tc?)\n",
+		       indent);
 	else if (st->flags & SW_ST_FLEET)
-		printf("%s        fleet keys from a key file (fingerprint %02x%02x%02x%02x%02x%02x%02x%02x), %s\n",
-		       indent, st->fleet_fp[0], st->fleet_fp[1], st->fleet_fp[2],
-		       st->fleet_fp[3], st->fleet_fp[4], st->fleet_fp[5],
-		       st->fleet_fp[6], st->fleet_fp[7],
-		       st->rotate_seconds ? "rotating with the wall clock" : "static (no rotation)");
+		printf("%s        fleet keys from a key file (fingerprint "
+		       "%02x%02x%02x%02x%02x%02x%02x%02x), %s\n",
+		       indent, st->fleet_fp[0], st->fleet_fp[1],
+		       st->fleet_fp[2], st->fleet_fp[3], st->fleet_fp[4],
+		       st->fleet_fp[5], st->fleet_fp[6], st->fleet_fp[7],
+		       st->rotate_seconds ? "rotating with the wall clock" :
+					    "static (no rotation)");
 	else
 		printf("%s        random keys (getrandom)\n", indent);
 	if (st && st->rotate_seconds) {
 		bool alive = sw_daemon_alive(st->daemon_pid);
 
-		printf("%s        rotation every %us: %s", indent, st->rotate_seconds,
-		       alive ? "rotation loop running, pid " : "NO rotation loop running");
+		printf("%s        rotation every %us: %s", indent,
+		       st->rotate_seconds,
+		       alive ? "rotation loop running, pid " :
+			       "NO rotation loop running");
 		if (alive)
 			printf("%u", st->daemon_pid);
 		printf("\n");
@@ -215,11 +230,16 @@ int sw_rotate_check(unsigned long secs, bool allow_short)
 	if (secs >= SW_ROTATE_MIN)
 		return 0;
 	if (allow_short) {
-		sw_warn("rotating every %lus, below the cookie lifetime (%us): a handshake slower than %lus can fail across a rotation (--allow-short-rotate is for tests)",
+		sw_warn("rotating every %lus, below the cookie lifetime (%us): "
+			"a handshake slower than %lus can fail across a "
+			"rotation (--allow-short-rotate is for tests)",
 			secs, SW_ROTATE_MIN, secs);
 		return 0;
 	}
-	sw_err("--rotate %lu: a rotation interval must be at least %u seconds, the cookie lifetime: a key must outlive every cookie made with it, or handshakes in flight fail (--allow-short-rotate overrides this, for tests only)",
+	sw_err("--rotate %lu: a rotation interval must be at least %u seconds, "
+	       "the cookie lifetime: a key must outlive every cookie made with "
+	       "it, or handshakes in flight fail (--allow-short-rotate "
+	       "overrides this, for tests only)",
 	       secs, SW_ROTATE_MIN);
 	return -1;
 }
@@ -230,32 +250,51 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: synwall keys IFACE --rotate [--force] [--pin-dir DIR]\n"
-		"       synwall keys IFACE --set-file FILE [--interval SECONDS] [--pin-dir DIR]\n"
+		"       synwall keys IFACE --set-file FILE [--interval "
+		"SECONDS] [--pin-dir DIR]\n"
 		"       synwall keys IFACE --show-age [--pin-dir DIR]\n"
 		"       synwall keys --new-file FILE\n"
 		"\n"
-		"Cookie key management.  synwall holds two keys: new SYN-ACKs use the\n"
-		"current one, ACKs are checked with the one that made their cookie, so a\n"
+		"Cookie key management.  synwall holds two keys: new SYN-ACKs "
+		"use the\n"
+		"current one, ACKs are checked with the one that made their "
+		"cookie, so a\n"
 		"rotation never breaks a handshake in flight.\n"
 		"\n"
-		"  --rotate            put a new random key (getrandom) in the other slot and\n"
-		"                      make it current; the old one stays valid until the next\n"
-		"                      rotation.  Refused in fleet mode unless --force (which\n"
-		"                      leaves fleet mode: other hosts then reject our cookies)\n"
-		"  --set-file FILE     fleet mode: derive the keys from the master secret in\n"
-		"                      FILE (HKDF-SHA256) and the wall clock: key n =\n"
-		"                      KDF(secret, n), n = time / SECONDS (n = 0 without an\n"
-		"                      interval: one static key).  Every host with the same file\n"
-		"                      and a synchronised clock makes and accepts the same cookies\n"
-		"  --interval SECONDS  fleet rotation interval, >= %d (default: the interface's\n"
-		"                      current one; keys follow the clock while `synwall run` or\n"
+		"  --rotate            put a new random key (getrandom) in the "
+		"other slot and\n"
+		"                      make it current; the old one stays "
+		"valid until the next\n"
+		"                      rotation.  Refused in fleet mode unless "
+		"--force (which\n"
+		"                      leaves fleet mode: other hosts then "
+		"reject our cookies)\n"
+		"  --set-file FILE     fleet mode: derive the keys from the "
+		"master secret in\n"
+		"                      FILE (HKDF-SHA256) and the wall clock: "
+		"key n =\n"
+		"                      KDF(secret, n), n = time / SECONDS (n = "
+		"0 without an\n"
+		"                      interval: one static key).  Every host "
+		"with the same file\n"
+		"                      and a synchronised clock makes and "
+		"accepts the same cookies\n"
+		"  --interval SECONDS  fleet rotation interval, >= %d "
+		"(default: the interface's\n"
+		"                      current one; keys follow the clock "
+		"while `synwall run` or\n"
 		"                      `synwall attach --rotate` runs)\n"
-		"  --show-age          print the keys' ages and where they come from\n"
-		"  --new-file FILE     create a key file: 256 random bits, mode 0600, never\n"
-		"                      overwriting; copy it to every host of the fleet\n"
-		"  --pin-dir DIR       maps pinned in DIR (see synwall config --help)\n"
+		"  --show-age          print the keys' ages and where they "
+		"come from\n"
+		"  --new-file FILE     create a key file: 256 random bits, "
+		"mode 0600, never\n"
+		"                      overwriting; copy it to every host of "
+		"the fleet\n"
+		"  --pin-dir DIR       maps pinned in DIR (see synwall config "
+		"--help)\n"
 		"\n"
-		"Key files must be mode 0600 (or 0400) and owned by root or you: a file that\n"
+		"Key files must be mode 0600 (or 0400) and owned by root or "
+		"you: a file that\n"
 		"group or others can read is refused.\n",
 		SW_ROTATE_MIN);
 }
@@ -263,17 +302,17 @@ static void usage(FILE *f)
 int cmd_keys(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "rotate", no_argument, NULL, SW_OPT_ROTATE },
-		{ "set-file", required_argument, NULL, SW_OPT_SET_FILE },
-		{ "show-age", no_argument, NULL, SW_OPT_SHOW_AGE },
-		{ "new-file", required_argument, NULL, SW_OPT_NEW_FILE },
-		{ "interval", required_argument, NULL, SW_OPT_INTERVAL },
-		{ "allow-short-rotate", no_argument, NULL, SW_OPT_SHORT_ROTATE },
-		{ "force", no_argument, NULL, SW_OPT_FORCE },
-		{ "pin-dir", required_argument, NULL, SW_OPT_PIN_DIR },
-		{ "help", no_argument, NULL, 'h' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ 0 },
+		{"rotate", no_argument, NULL, SW_OPT_ROTATE},
+		{"set-file", required_argument, NULL, SW_OPT_SET_FILE},
+		{"show-age", no_argument, NULL, SW_OPT_SHOW_AGE},
+		{"new-file", required_argument, NULL, SW_OPT_NEW_FILE},
+		{"interval", required_argument, NULL, SW_OPT_INTERVAL},
+		{"allow-short-rotate", no_argument, NULL, SW_OPT_SHORT_ROTATE},
+		{"force", no_argument, NULL, SW_OPT_FORCE},
+		{"pin-dir", required_argument, NULL, SW_OPT_PIN_DIR},
+		{"help", no_argument, NULL, 'h'},
+		{"verbose", no_argument, NULL, 'v'},
+		{0},
 	};
 	const char *pin_dir = NULL, *set_file = NULL, *new_file = NULL, *ifname;
 	bool rotate = false, show = false, force = false, short_ok = false;
@@ -293,13 +332,27 @@ int cmd_keys(int argc, char **argv)
 		case 'v':
 			sw_verbose++;
 			break;
-		case SW_OPT_ROTATE: rotate = true; break;
-		case SW_OPT_SHOW_AGE: show = true; break;
-		case SW_OPT_SET_FILE: set_file = optarg; break;
-		case SW_OPT_NEW_FILE: new_file = optarg; break;
-		case SW_OPT_FORCE: force = true; break;
-		case SW_OPT_SHORT_ROTATE: short_ok = true; break;
-		case SW_OPT_PIN_DIR: pin_dir = optarg; break;
+		case SW_OPT_ROTATE:
+			rotate = true;
+			break;
+		case SW_OPT_SHOW_AGE:
+			show = true;
+			break;
+		case SW_OPT_SET_FILE:
+			set_file = optarg;
+			break;
+		case SW_OPT_NEW_FILE:
+			new_file = optarg;
+			break;
+		case SW_OPT_FORCE:
+			force = true;
+			break;
+		case SW_OPT_SHORT_ROTATE:
+			short_ok = true;
+			break;
+		case SW_OPT_PIN_DIR:
+			pin_dir = optarg;
+			break;
 		case SW_OPT_INTERVAL:
 			interval_arg = optarg;
 			have_interval = true;
@@ -310,14 +363,16 @@ int cmd_keys(int argc, char **argv)
 		}
 	}
 	if (have_interval) {
-		if (sw_parse_ulong("--interval", interval_arg, 0, 1UL << 30, &interval))
+		if (sw_parse_ulong("--interval", interval_arg, 0, 1UL << 30,
+				   &interval))
 			return SW_EXIT_USAGE;
 		if (interval && sw_rotate_check(interval, short_ok))
 			return SW_EXIT_USAGE;
 	}
 	nact = rotate + show + !!set_file + !!new_file;
 	if (nact != 1) {
-		sw_err("keys: give exactly one of --rotate, --set-file FILE, --show-age, --new-file FILE");
+		sw_err("keys: give exactly one of --rotate, --set-file FILE, "
+		       "--show-age, --new-file FILE");
 		usage(stderr);
 		return SW_EXIT_USAGE;
 	}
@@ -330,7 +385,9 @@ int cmd_keys(int argc, char **argv)
 			sw_err("%s", err);
 			return SW_EXIT_FAIL;
 		}
-		sw_info("created key file %s (mode 0600): copy it to every host of the fleet, then `synwall attach IFACE --key-file %s --rotate SECONDS`",
+		sw_info("created key file %s (mode 0600): copy it to every "
+			"host of the fleet, then `synwall attach IFACE "
+			"--key-file %s --rotate SECONDS`",
 			new_file, new_file);
 		return 0;
 	}
@@ -356,7 +413,12 @@ int cmd_keys(int argc, char **argv)
 		sw_keys_print(m.keys, have_state ? &st : NULL, "");
 	} else if (rotate) {
 		if (have_state && (st.flags & SW_ST_FLEET) && !force) {
-			sw_err("%s uses fleet keys derived from a key file: they change with the clock, not by hand. To re-derive them: synwall keys %s --set-file FILE; to leave fleet mode for a random key: --rotate --force (the fleet's other hosts then reject this host's cookies)",
+			sw_err("%s uses fleet keys derived from a key file: "
+			       "they change with the clock, not by hand. To "
+			       "re-derive them: synwall keys %s --set-file "
+			       "FILE; to leave fleet mode for a random key: "
+			       "--rotate --force (the fleet's other hosts then "
+			       "reject this host's cookies)",
 			       ifname, ifname);
 			rc = SW_EXIT_FAIL;
 			goto out;
@@ -370,7 +432,8 @@ int cmd_keys(int argc, char **argv)
 			memset(st.fleet_fp, 0, sizeof(st.fleet_fp));
 			sw_state_write(m.state, &st);
 		}
-		sw_info("%s: rotated: new random key is current, the previous one stays valid until the next rotation",
+		sw_info("%s: rotated: new random key is current, the previous "
+			"one stays valid until the next rotation",
 			ifname);
 		sw_keys_print(m.keys, have_state ? &st : NULL, "  ");
 	} else {
@@ -384,7 +447,9 @@ int cmd_keys(int argc, char **argv)
 			goto out;
 		}
 		iv = have_interval ? (__u32)interval :
-		     have_state && (st.flags & SW_ST_FLEET) ? st.rotate_seconds : 0;
+		     have_state && (st.flags & SW_ST_FLEET) ?
+				     st.rotate_seconds :
+				     0;
 		n = sw_fleet_epoch(sw_now_realtime(), iv);
 		rc = sw_keys_fleet(m.keys, master.b, master.len, n);
 		if (!rc && have_state) {
@@ -399,10 +464,16 @@ int cmd_keys(int argc, char **argv)
 			goto out;
 		}
 		if (iv)
-			sw_info("%s: fleet keys installed for rotation %llu (every %us); they follow the clock while `synwall run %s` or `synwall attach %s --rotate %u` runs",
-				ifname, (unsigned long long)n, iv, ifname, ifname, iv);
+			sw_info("%s: fleet keys installed for rotation %llu "
+				"(every %us); they follow the clock while "
+				"`synwall run %s` or `synwall attach %s "
+				"--rotate %u` runs",
+				ifname, (unsigned long long)n, iv, ifname,
+				ifname, iv);
 		else
-			sw_info("%s: fleet key installed (static: no rotation interval)", ifname);
+			sw_info("%s: fleet key installed (static: no rotation "
+				"interval)",
+				ifname);
 		sw_keys_print(m.keys, have_state ? &st : NULL, "  ");
 	}
 out:

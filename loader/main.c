@@ -14,38 +14,44 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-	{ "attach", cmd_attach, "load and attach synwall to an interface, configure it" },
-	{ "detach", cmd_detach, "remove synwall from an interface" },
-	{ "status", cmd_status, "what is attached where; kernel capabilities" },
-	{ "config", cmd_config, "change ports, MSS, window scale, TTL live" },
-	{ "keys", cmd_keys, "rotate keys, fleet key files, key ages" },
-	{ "stats", cmd_stats, "counters, rates (--watch), JSON, Prometheus" },
-	{ "run", cmd_run, "rotate the keys of an attached synwall in the foreground" },
+	{"attach", cmd_attach,
+	 "load and attach synwall to an interface, configure it"},
+	{"detach", cmd_detach, "remove synwall from an interface"},
+	{"status", cmd_status, "what is attached where; kernel capabilities"},
+	{"config", cmd_config, "change ports, MSS, window scale, TTL live"},
+	{"keys", cmd_keys, "rotate keys, fleet key files, key ages"},
+	{"stats", cmd_stats, "counters, rates (--watch), JSON, Prometheus"},
+	{"run", cmd_run,
+	 "rotate the keys of an attached synwall in the foreground"},
 };
 
 static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f,
-		"usage: synwall [--netns NAME] [-v] VERB [ARGS]\n"
-		"\n"
-		"synwall answers TCP SYNs with SYN cookies in XDP and hands valid ACKs to\n"
-		"the kernel from TC, so a SYN flood never fills a listen queue.\n"
-		"\n"
-		"verbs:\n");
+	fprintf(f, "usage: synwall [--netns NAME] [-v] VERB [ARGS]\n"
+		   "\n"
+		   "synwall answers TCP SYNs with SYN cookies in XDP and hands "
+		   "valid ACKs to\n"
+		   "the kernel from TC, so a SYN flood never fills a listen "
+		   "queue.\n"
+		   "\n"
+		   "verbs:\n");
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
-	fprintf(f,
-		"\n"
-		"options:\n"
-		"  --netns NAME   work in network namespace NAME (/run/netns/NAME) or PATH;\n"
-		"                 only the network namespace is entered, so /sys/fs/bpf stays\n"
-		"                 the host's (unlike `ip netns exec`)\n"
-		"  -v, --verbose  show libbpf/libxdp messages (twice: debug messages too)\n"
-		"  --version      print the version\n"
-		"\n"
-		"`synwall VERB --help` explains a verb; man synwall(8) has the rest.\n");
+	fprintf(f, "\n"
+		   "options:\n"
+		   "  --netns NAME   work in network namespace NAME "
+		   "(/run/netns/NAME) or PATH;\n"
+		   "                 only the network namespace is entered, so "
+		   "/sys/fs/bpf stays\n"
+		   "                 the host's (unlike `ip netns exec`)\n"
+		   "  -v, --verbose  show libbpf/libxdp messages (twice: debug "
+		   "messages too)\n"
+		   "  --version      print the version\n"
+		   "\n"
+		   "`synwall VERB --help` explains a verb; man synwall(8) has "
+		   "the rest.\n");
 }
 
 int main(int argc, char **argv)
@@ -61,14 +67,16 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--version")) {
 			printf("synwall %s\n", SW_VERSION);
 			return 0;
-		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+		} else if (!strcmp(argv[i], "-v") ||
+			   !strcmp(argv[i], "--verbose")) {
 			sw_verbose++;
 		} else if (!strcmp(argv[i], "--netns") && i + 1 < argc) {
 			netns = argv[++i];
 		} else if (!strncmp(argv[i], "--netns=", 8)) {
 			netns = argv[i] + 8;
 		} else {
-			sw_err("unknown option '%s' (before the verb: --netns NAME, -v, --help, --version)",
+			sw_err("unknown option '%s' (before the verb: --netns "
+			       "NAME, -v, --help, --version)",
 			       argv[i]);
 			return SW_EXIT_USAGE;
 		}
@@ -104,7 +112,8 @@ int main(int argc, char **argv)
 		if (i + 1 < argc) {
 			for (v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
 				if (!strcmp(argv[i + 1], verbs[v].name)) {
-					char *hv[] = { argv[i + 1], "--help", NULL };
+					char *hv[] = {argv[i + 1], "--help",
+						      NULL};
 
 					return verbs[v].fn(2, hv);
 				}

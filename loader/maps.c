@@ -26,7 +26,7 @@ static void maps_init(struct sw_maps *m)
 
 void sw_maps_close(struct sw_maps *m)
 {
-	int *fds[] = { &m->config, &m->ports, &m->keys, &m->stats, &m->state };
+	int *fds[] = {&m->config, &m->ports, &m->keys, &m->stats, &m->state};
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -42,19 +42,26 @@ struct want {
 };
 
 static const struct want wants[4] = {
-	{ SYNWALL_MAP_CONFIG, BPF_MAP_TYPE_ARRAY, sizeof(struct synwall_config), 1 },
-	{ SYNWALL_MAP_PORTS, BPF_MAP_TYPE_ARRAY, sizeof(__u64), SYNWALL_PORT_WORDS },
-	{ SYNWALL_MAP_KEYS, BPF_MAP_TYPE_ARRAY, sizeof(struct synwall_keys), 1 },
-	{ SYNWALL_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(struct synwall_stats), 1 },
+	{SYNWALL_MAP_CONFIG, BPF_MAP_TYPE_ARRAY, sizeof(struct synwall_config),
+	 1},
+	{SYNWALL_MAP_PORTS, BPF_MAP_TYPE_ARRAY, sizeof(__u64),
+	 SYNWALL_PORT_WORDS},
+	{SYNWALL_MAP_KEYS, BPF_MAP_TYPE_ARRAY, sizeof(struct synwall_keys), 1},
+	{SYNWALL_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY,
+	 sizeof(struct synwall_stats), 1},
 };
 
 static int *slot(struct sw_maps *m, int i)
 {
 	switch (i) {
-	case 0: return &m->config;
-	case 1: return &m->ports;
-	case 2: return &m->keys;
-	default: return &m->stats;
+	case 0:
+		return &m->config;
+	case 1:
+		return &m->ports;
+	case 2:
+		return &m->keys;
+	default:
+		return &m->stats;
 	}
 }
 
@@ -69,7 +76,11 @@ static int check_map(int fd, const struct want *w, const char *where)
 	}
 	if (info.type != w->type || info.value_size != w->value_size ||
 	    info.max_entries != w->max_entries || info.key_size != 4) {
-		sw_err("map %s does not have the layout this synwall expects (type %u, value %u bytes, %u entries; expected type %u, %u bytes, %u entries): it belongs to another synwall version or another program; detach it and attach again with this build",
+		sw_err("map %s does not have the layout this synwall expects "
+		       "(type %u, value %u bytes, %u entries; expected type "
+		       "%u, %u bytes, %u entries): it belongs to another "
+		       "synwall version or another program; detach it and "
+		       "attach again with this build",
 		       where, info.type, info.value_size, info.max_entries,
 		       w->type, w->value_size, w->max_entries);
 		return -1;
@@ -89,7 +100,11 @@ static int open_from_dir(const char *dir, struct sw_maps *m)
 			int e = errno;
 
 			if (e == ENOENT)
-				sw_err("no synwall map %s: nothing synwall-shaped is pinned in %s (was synwall attached? with `ip link`/`tc` loading the maps are in /sys/fs/bpf/tc/globals)",
+				sw_err("no synwall map %s: nothing "
+				       "synwall-shaped is pinned in %s (was "
+				       "synwall attached? with `ip link`/`tc` "
+				       "loading the maps are in "
+				       "/sys/fs/bpf/tc/globals)",
 				       path, dir);
 			else
 				sw_err("cannot open pinned map %s: %s", path,
@@ -119,10 +134,14 @@ static int open_from_prog(const char *ifname, int ifindex, struct sw_maps *m)
 
 		sw_pin_dir_default(ifname, dir, sizeof(dir));
 		if (xi.other_id)
-			sw_err("synwall is not attached to %s: %s has another XDP program (id %u, %s) and there is no %s",
+			sw_err("synwall is not attached to %s: %s has another "
+			       "XDP program (id %u, %s) and there is no %s",
 			       ifname, ifname, xi.other_id, xi.other_name, dir);
 		else
-			sw_err("synwall is not attached to %s (no %s, no synwall XDP program on it): attach it with `synwall attach %s`; maps pinned elsewhere: --pin-dir DIR",
+			sw_err("synwall is not attached to %s (no %s, no "
+			       "synwall XDP program on it): attach it with "
+			       "`synwall attach %s`; maps pinned elsewhere: "
+			       "--pin-dir DIR",
 			       ifname, dir, ifname);
 		return -1;
 	}
@@ -167,7 +186,9 @@ static int open_from_prog(const char *ifname, int ifindex, struct sw_maps *m)
 			close(fd);
 	}
 	if (found != 4) {
-		sw_err("the XDP program on %s (id %u) does not use synwall's maps (config, ports, keys, stats): it is not synwall's, or from another version",
+		sw_err("the XDP program on %s (id %u) does not use synwall's "
+		       "maps (config, ports, keys, stats): it is not "
+		       "synwall's, or from another version",
 		       ifname, xi.prog_id);
 		return -1;
 	}
@@ -188,10 +209,16 @@ int sw_maps_open(const char *ifname, int ifindex, const char *pin_dir,
 			if (stat(pin_dir, &st) < 0)
 				sw_err("--pin-dir %s: %s", pin_dir,
 				       !sw_bpffs_at(SW_BPFFS_DEFAULT) ?
-					       "does not exist, and bpffs is not mounted at /sys/fs/bpf: mount -t bpf bpf /sys/fs/bpf" :
-					       "does not exist (is synwall attached? `synwall status` lists the pin directories)");
+					       "does not exist, and bpffs is "
+					       "not mounted at /sys/fs/bpf: "
+					       "mount -t bpf bpf /sys/fs/bpf" :
+					       "does not exist (is synwall "
+					       "attached? `synwall status` "
+					       "lists the pin directories)");
 			else
-				sw_err("--pin-dir %s is not on a bpffs: give the directory holding synwall's pinned maps, e.g. /sys/fs/bpf/tc/globals",
+				sw_err("--pin-dir %s is not on a bpffs: give "
+				       "the directory holding synwall's pinned "
+				       "maps, e.g. /sys/fs/bpf/tc/globals",
 				       pin_dir);
 			return -1;
 		}
@@ -206,7 +233,9 @@ int sw_maps_open(const char *ifname, int ifindex, const char *pin_dir,
 		return 0;
 	}
 	if (!sw_bpffs_at(SW_BPFFS_DEFAULT))
-		sw_warn("bpffs not mounted at /sys/fs/bpf (fix: mount -t bpf bpf /sys/fs/bpf); looking for the maps through the program attached to %s",
+		sw_warn("bpffs not mounted at /sys/fs/bpf (fix: mount -t bpf "
+			"bpf /sys/fs/bpf); looking for the maps through the "
+			"program attached to %s",
 			ifname);
 	if (open_from_prog(ifname, ifindex, m))
 		goto fail;
@@ -245,8 +274,8 @@ int sw_state_create(const char *dir, const struct sw_state *st)
 	char path[PATH_MAX + 32];
 	int fd, e;
 
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "synwall_state", 4,
-			    sizeof(*st), 1, NULL);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "synwall_state", 4, sizeof(*st),
+			    1, NULL);
 	if (fd < 0)
 		return -errno;
 	if (sw_state_write(fd, st)) {
@@ -293,7 +322,8 @@ int sw_ports_read(int fd, struct sw_portset *s)
 
 	for (i = 0; i < SYNWALL_PORT_WORDS; i++) {
 		if (bpf_map_lookup_elem(fd, &i, &s->w[i])) {
-			sw_err("cannot read the ports map: %s", strerror(errno));
+			sw_err("cannot read the ports map: %s",
+			       strerror(errno));
 			return -1;
 		}
 	}
@@ -311,7 +341,8 @@ int sw_ports_write(int fd, const struct sw_portset *s)
 		if (old.w[i] == s->w[i])
 			continue;
 		if (bpf_map_update_elem(fd, &i, &s->w[i], BPF_ANY)) {
-			sw_err("cannot write the ports map: %s", strerror(errno));
+			sw_err("cannot write the ports map: %s",
+			       strerror(errno));
 			return -1;
 		}
 	}

@@ -65,7 +65,8 @@ int sw_ports_parse(const char *list, struct sw_portset *set, char *err,
 		trim(&s, &e);
 		if (s == e) {
 			snprintf(err, errlen,
-				 "empty element in port list '%s' (a stray or doubled comma?)",
+				 "empty element in port list '%s' (a stray or "
+				 "doubled comma?)",
 				 list);
 			return -1;
 		}
@@ -80,14 +81,17 @@ int sw_ports_parse(const char *list, struct sw_portset *set, char *err,
 				rc = parse_port(bs, be, &b);
 			if (rc) {
 				snprintf(err, errlen,
-					 "bad port range '%.*s': %s", (int)(e - s), s,
+					 "bad port range '%.*s': %s",
+					 (int)(e - s), s,
 					 rc == -2 ? "ports are 0-65535" :
-						    "a range is FIRST-LAST, two port numbers");
+						    "a range is FIRST-LAST, "
+						    "two port numbers");
 				return -1;
 			}
 			if (a > b) {
 				snprintf(err, errlen,
-					 "bad port range '%.*s': first port %u is above last port %u",
+					 "bad port range '%.*s': first port %u "
+					 "is above last port %u",
 					 (int)(e - s), s, a, b);
 				return -1;
 			}
@@ -96,8 +100,10 @@ int sw_ports_parse(const char *list, struct sw_portset *set, char *err,
 			if (rc) {
 				snprintf(err, errlen, "bad port '%.*s': %s",
 					 (int)(e - s), s,
-					 rc == -2 ? "ports are 0-65535" :
-						    "not a number (LIST is like 22,80,443,8000-8100)");
+					 rc == -2 ?
+						 "ports are 0-65535" :
+						 "not a number (LIST is like "
+						 "22,80,443,8000-8100)");
 				return -1;
 			}
 			b = a;

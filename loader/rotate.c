@@ -105,14 +105,14 @@ static void set_daemon_pid(const struct sw_maps *m, __u32 pid, __u32 interval,
 
 int sw_rotate_loop(struct sw_maps *m, const struct sw_rotate_opts *o)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
-	struct sw_master mk = { .len = 0 };
+	struct sigaction sa = {.sa_handler = on_signal};
+	struct sw_master mk = {.len = 0};
 	struct sw_state st;
 	struct timespec next;
 	__u64 n = 0;
 	int rc = 0;
 	bool fleet = o->key_file != NULL;
-	__u8 fp[8] = { 0 };
+	__u8 fp[8] = {0};
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
@@ -136,19 +136,24 @@ int sw_rotate_loop(struct sw_maps *m, const struct sw_rotate_opts *o)
 		}
 		next.tv_sec = (time_t)((n + 1) * o->interval);
 		next.tv_nsec = 0;
-		sw_info("%s: rotating fleet keys every %us with the wall clock (rotation %llu now, next in %llus); SIGTERM stops rotating and leaves synwall attached",
+		sw_info("%s: rotating fleet keys every %us with the wall clock "
+			"(rotation %llu now, next in %llus); SIGTERM stops "
+			"rotating and leaves synwall attached",
 			o->ifname, o->interval, (unsigned long long)n,
-			(unsigned long long)(next.tv_sec - (time_t)sw_now_realtime()));
+			(unsigned long long)(next.tv_sec -
+					     (time_t)sw_now_realtime()));
 	} else {
 		clock_gettime(CLOCK_MONOTONIC, &next);
 		next.tv_sec += o->interval;
-		sw_info("%s: rotating random keys every %us; SIGTERM stops rotating and leaves synwall attached",
+		sw_info("%s: rotating random keys every %us; SIGTERM stops "
+			"rotating and leaves synwall attached",
 			o->ifname, o->interval);
 	}
 	set_daemon_pid(m, (__u32)getpid(), o->interval, false);
 
 	for (;;) {
-		if (!sleep_until(fleet ? CLOCK_REALTIME : CLOCK_MONOTONIC, &next))
+		if (!sleep_until(fleet ? CLOCK_REALTIME : CLOCK_MONOTONIC,
+				 &next))
 			break;
 		if (!still_attached(m, o->ifindex)) {
 			sw_info("%s: synwall was detached: rotation loop ends",
@@ -158,7 +163,8 @@ int sw_rotate_loop(struct sw_maps *m, const struct sw_rotate_opts *o)
 		if (sw_state_read(m->state, &st) == 0 &&
 		    (!!(st.flags & SW_ST_FLEET) != fleet ||
 		     (fleet && memcmp(st.fleet_fp, fp, sizeof(fp))))) {
-			sw_info("%s: the key mode was changed with `synwall keys`: rotation loop ends",
+			sw_info("%s: the key mode was changed with `synwall "
+				"keys`: rotation loop ends",
 				o->ifname);
 			goto out;
 		}
@@ -185,8 +191,8 @@ int sw_rotate_loop(struct sw_maps *m, const struct sw_rotate_opts *o)
 				rc = SW_EXIT_FAIL;
 				break;
 			}
-			sw_info("%s: fleet key rotation %llu installed", o->ifname,
-				(unsigned long long)n);
+			sw_info("%s: fleet key rotation %llu installed",
+				o->ifname, (unsigned long long)n);
 			next.tv_sec = (time_t)((n + 1) * o->interval);
 		} else {
 			if (sw_keys_rotate_random(m->keys)) {
@@ -202,9 +208,11 @@ out:
 out_detached:
 	sw_wipe(&mk, sizeof(mk));
 	if (stop_sig && !still_attached(m, o->ifindex))
-		sw_info("%s: synwall was detached: rotation loop ends", o->ifname);
+		sw_info("%s: synwall was detached: rotation loop ends",
+			o->ifname);
 	else if (stop_sig)
-		sw_info("%s: signal %d: rotation stopped; synwall stays attached (synwall detach %s removes it)",
+		sw_info("%s: signal %d: rotation stopped; synwall stays "
+			"attached (synwall detach %s removes it)",
 			o->ifname, (int)stop_sig, o->ifname);
 	return rc;
 }
@@ -212,16 +220,23 @@ out_detached:
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: synwall run IFACE [--rotate SECONDS] [--key-file FILE] [--allow-short-rotate]\n"
+		"usage: synwall run IFACE [--rotate SECONDS] [--key-file FILE] "
+		"[--allow-short-rotate]\n"
 		"                  [--pin-dir DIR]\n"
 		"\n"
-		"Rotate the cookie keys of an attached synwall in the foreground (for a\n"
-		"service manager), like `synwall attach IFACE --rotate SECONDS` but without\n"
-		"attaching.  Works on maps loaded by ip link/tc too (--pin-dir).\n"
+		"Rotate the cookie keys of an attached synwall in the "
+		"foreground (for a\n"
+		"service manager), like `synwall attach IFACE --rotate "
+		"SECONDS` but without\n"
+		"attaching.  Works on maps loaded by ip link/tc too "
+		"(--pin-dir).\n"
 		"\n"
-		"  --rotate SECONDS    interval, >= %d (default: the one attach recorded)\n"
-		"  --key-file FILE     fleet mode: keys derived from FILE and the wall clock\n"
-		"  --allow-short-rotate  accept an interval below %d s (tests only)\n"
+		"  --rotate SECONDS    interval, >= %d (default: the one "
+		"attach recorded)\n"
+		"  --key-file FILE     fleet mode: keys derived from FILE and "
+		"the wall clock\n"
+		"  --allow-short-rotate  accept an interval below %d s (tests "
+		"only)\n"
 		"\n"
 		"SIGTERM or SIGINT stop the loop and leave synwall attached.\n",
 		SW_ROTATE_MIN, SW_ROTATE_MIN);
@@ -230,15 +245,15 @@ static void usage(FILE *f)
 int cmd_run(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "rotate", required_argument, NULL, SW_OPT_ROTATE },
-		{ "key-file", required_argument, NULL, SW_OPT_KEY_FILE },
-		{ "allow-short-rotate", no_argument, NULL, SW_OPT_SHORT_ROTATE },
-		{ "pin-dir", required_argument, NULL, SW_OPT_PIN_DIR },
-		{ "help", no_argument, NULL, 'h' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ 0 },
+		{"rotate", required_argument, NULL, SW_OPT_ROTATE},
+		{"key-file", required_argument, NULL, SW_OPT_KEY_FILE},
+		{"allow-short-rotate", no_argument, NULL, SW_OPT_SHORT_ROTATE},
+		{"pin-dir", required_argument, NULL, SW_OPT_PIN_DIR},
+		{"help", no_argument, NULL, 'h'},
+		{"verbose", no_argument, NULL, 'v'},
+		{0},
 	};
-	struct sw_rotate_opts ro = { 0 };
+	struct sw_rotate_opts ro = {0};
 	const char *pin_dir = NULL, *rot_arg = NULL;
 	bool short_ok = false;
 	unsigned long secs = 0;
@@ -254,10 +269,18 @@ int cmd_run(int argc, char **argv)
 		case 'v':
 			sw_verbose++;
 			break;
-		case SW_OPT_ROTATE: rot_arg = optarg; break;
-		case SW_OPT_KEY_FILE: ro.key_file = optarg; break;
-		case SW_OPT_SHORT_ROTATE: short_ok = true; break;
-		case SW_OPT_PIN_DIR: pin_dir = optarg; break;
+		case SW_OPT_ROTATE:
+			rot_arg = optarg;
+			break;
+		case SW_OPT_KEY_FILE:
+			ro.key_file = optarg;
+			break;
+		case SW_OPT_SHORT_ROTATE:
+			short_ok = true;
+			break;
+		case SW_OPT_PIN_DIR:
+			pin_dir = optarg;
+			break;
 		default:
 			usage(stderr);
 			return SW_EXIT_USAGE;
@@ -269,8 +292,9 @@ int cmd_run(int argc, char **argv)
 		usage(stderr);
 		return SW_EXIT_USAGE;
 	}
-	if (rot_arg && (sw_parse_ulong("--rotate", rot_arg, 1, 1UL << 30, &secs) ||
-			sw_rotate_check(secs, short_ok)))
+	if (rot_arg &&
+	    (sw_parse_ulong("--rotate", rot_arg, 1, 1UL << 30, &secs) ||
+	     sw_rotate_check(secs, short_ok)))
 		return SW_EXIT_USAGE;
 	ro.ifname = argv[optind];
 	ro.ifindex = sw_iface_index(ro.ifname);
@@ -278,9 +302,11 @@ int cmd_run(int argc, char **argv)
 		return SW_EXIT_FAIL;
 	if (sw_maps_open(ro.ifname, ro.ifindex, pin_dir, &m))
 		return SW_EXIT_FAIL;
-	if (sw_state_read(m.state, &st) == 0 && sw_daemon_alive(st.daemon_pid) &&
+	if (sw_state_read(m.state, &st) == 0 &&
+	    sw_daemon_alive(st.daemon_pid) &&
 	    st.daemon_pid != (__u32)getpid()) {
-		sw_err("a key rotation loop already runs for %s (pid %u): one is enough",
+		sw_err("a key rotation loop already runs for %s (pid %u): one "
+		       "is enough",
 		       ro.ifname, st.daemon_pid);
 		sw_maps_close(&m);
 		return SW_EXIT_FAIL;
@@ -288,7 +314,8 @@ int cmd_run(int argc, char **argv)
 	if (!secs && sw_state_read(m.state, &st) == 0)
 		secs = st.rotate_seconds;
 	if (!secs) {
-		sw_err("run: no rotation interval: give --rotate SECONDS (>= %d)",
+		sw_err("run: no rotation interval: give --rotate SECONDS (>= "
+		       "%d)",
 		       SW_ROTATE_MIN);
 		sw_maps_close(&m);
 		return SW_EXIT_USAGE;
@@ -296,7 +323,9 @@ int cmd_run(int argc, char **argv)
 	ro.interval = (__u32)secs;
 	if (!ro.key_file && sw_state_read(m.state, &st) == 0 &&
 	    (st.flags & SW_ST_FLEET)) {
-		sw_err("%s uses fleet keys: give the key file, --key-file FILE (or leave fleet mode first: synwall keys %s --rotate --force)",
+		sw_err("%s uses fleet keys: give the key file, --key-file FILE "
+		       "(or leave fleet mode first: synwall keys %s --rotate "
+		       "--force)",
 		       ro.ifname, ro.ifname);
 		sw_maps_close(&m);
 		return SW_EXIT_USAGE;

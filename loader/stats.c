@@ -28,7 +28,10 @@ struct counter {
 	const char *help;
 };
 
-#define C(f, h) { #f, offsetof(struct synwall_stats, f), h }
+#define C(f, h)                                          \
+	{                                                \
+#f, offsetof(struct synwall_stats, f), h \
+	}
 static const struct counter counters[] = {
 	C(xdp_pass_not_tcp, "XDP_PASS: not IPv4/IPv6 TCP"),
 	C(xdp_pass_fragment, "XDP_PASS: IPv4 or IPv6 fragment"),
@@ -41,14 +44,16 @@ static const struct counter counters[] = {
 	C(xdp_pass_cookie_nometa, "XDP_PASS: valid cookie, no metadata room"),
 	C(xdp_tx_synack, "XDP_TX: SYN answered with a cookie SYN-ACK"),
 	C(xdp_drop_malformed, "XDP_DROP: malformed TCP to a protected port"),
-	C(xdp_drop_bad_ack, "XDP_DROP: ACK with neither a valid cookie nor a socket"),
+	C(xdp_drop_bad_ack,
+	  "XDP_DROP: ACK with neither a valid cookie nor a socket"),
 	C(xdp_drop_no_socket, "XDP_DROP: RST/FIN/bare segment with no socket"),
 	C(xdp_drop_synack_err, "XDP_DROP: SYN-ACK could not be built"),
 	C(tc_handoff_ok, "TC: handoff done, the kernel creates the socket"),
 	C(tc_no_listener, "TC: valid cookie but no listener"),
 	C(tc_has_socket, "TC: the flow already has a socket"),
 	C(tc_bad_cookie, "TC: cookie re-checked from the packet and invalid"),
-	C(tc_dup_batch, "TC: 2nd cookie segment in one batch, left to the new socket"),
+	C(tc_dup_batch,
+	  "TC: 2nd cookie segment in one batch, left to the new socket"),
 	C(tc_err_einval, "TC: bpf_sk_assign_tcp_reqsk() failed with EINVAL"),
 	C(tc_err_enoent, "TC: bpf_sk_assign_tcp_reqsk() failed with ENOENT"),
 	C(tc_err_enomem, "TC: bpf_sk_assign_tcp_reqsk() failed with ENOMEM"),
@@ -104,7 +109,8 @@ static double now_mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void print_text(FILE *f, const char *ifname, const struct synwall_stats *s,
+static void print_text(FILE *f, const char *ifname,
+		       const struct synwall_stats *s,
 		       const struct synwall_stats *prev, double dt, bool all)
 {
 	size_t i;
@@ -114,10 +120,11 @@ static void print_text(FILE *f, const char *ifname, const struct synwall_stats *
 		if (!strncmp(counters[i].name, "xdp_", 4))
 			xdp += get(s, i);
 	if (prev)
-		fprintf(f, "synwall %s: %.1fs interval\n%-24s %14s %12s\n", ifname,
-			dt, "counter", "total", "per second");
+		fprintf(f, "synwall %s: %.1fs interval\n%-24s %14s %12s\n",
+			ifname, dt, "counter", "total", "per second");
 	else
-		fprintf(f, "synwall %s\n%-24s %14s\n", ifname, "counter", "total");
+		fprintf(f, "synwall %s\n%-24s %14s\n", ifname, "counter",
+			"total");
 	for (i = 0; i < NCOUNTERS; i++) {
 		__u64 v = get(s, i);
 
@@ -131,10 +138,12 @@ static void print_text(FILE *f, const char *ifname, const struct synwall_stats *
 			fprintf(f, "%-24s %14llu\n", counters[i].name,
 				(unsigned long long)v);
 	}
-	fprintf(f, "%-24s %14llu\n", "xdp packets (all)", (unsigned long long)xdp);
+	fprintf(f, "%-24s %14llu\n", "xdp packets (all)",
+		(unsigned long long)xdp);
 }
 
-static void print_json(FILE *f, const char *ifname, const struct synwall_stats *s,
+static void print_json(FILE *f, const char *ifname,
+		       const struct synwall_stats *s,
 		       const struct synwall_stats *prev, double dt)
 {
 	size_t i;
@@ -148,24 +157,30 @@ static void print_json(FILE *f, const char *ifname, const struct synwall_stats *
 	if (prev) {
 		fprintf(f, ",\"interval\":%.3f,\"rates\":{", dt);
 		for (i = 0; i < NCOUNTERS; i++)
-			fprintf(f, "%s\"%s\":%.1f", i ? "," : "", counters[i].name,
-				dt > 0 ? (double)(get(s, i) - get(prev, i)) / dt : 0.0);
+			fprintf(f, "%s\"%s\":%.1f", i ? "," : "",
+				counters[i].name,
+				dt > 0 ? (double)(get(s, i) - get(prev, i)) /
+						 dt :
+					 0.0);
 		fprintf(f, "}");
 	}
 	fprintf(f, "}\n");
 }
 
 /* Prometheus text exposition format (node_exporter textfile collector). */
-static void print_prom(FILE *f, const char *ifname, const struct synwall_stats *s)
+static void print_prom(FILE *f, const char *ifname,
+		       const struct synwall_stats *s)
 {
 	size_t i;
 
 	for (i = 0; i < NCOUNTERS; i++) {
 		fprintf(f, "# HELP synwall_%s_total %s\n", counters[i].name,
 			counters[i].help);
-		fprintf(f, "# TYPE synwall_%s_total counter\n", counters[i].name);
-		fprintf(f, "synwall_%s_total{iface=\"%s\"} %llu\n", counters[i].name,
-			ifname, (unsigned long long)get(s, i));
+		fprintf(f, "# TYPE synwall_%s_total counter\n",
+			counters[i].name);
+		fprintf(f, "synwall_%s_total{iface=\"%s\"} %llu\n",
+			counters[i].name, ifname,
+			(unsigned long long)get(s, i));
 	}
 }
 
@@ -179,23 +194,32 @@ static void on_sig(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: synwall stats IFACE [--watch [SECS]] [--count N] [--json | --prometheus]\n"
+		"usage: synwall stats IFACE [--watch [SECS]] [--count N] "
+		"[--json | --prometheus]\n"
 		"                    [--all] [--output FILE] [--pin-dir DIR]\n"
 		"\n"
 		"Print synwall's counters on IFACE, summed over CPUs.\n"
 		"\n"
-		"  --watch [SECS]   print again every SECS seconds (default 1) with rates per\n"
+		"  --watch [SECS]   print again every SECS seconds (default 1) "
+		"with rates per\n"
 		"                   second, until Ctrl-C (or --count N times)\n"
 		"  --count N        with --watch: stop after N updates\n"
 		"  --json           one JSON object (per update with --watch)\n"
-		"  --prometheus     Prometheus text format, e.g. for node_exporter's textfile\n"
-		"                   collector: synwall stats eth0 --prometheus --output\n"
-		"                   /var/lib/node_exporter/textfile_collector/synwall_eth0.prom\n"
-		"  --output FILE    write to FILE atomically (temporary file + rename)\n"
-		"  --all            list counters that are zero too (text format)\n"
-		"  --pin-dir DIR    maps pinned in DIR (see synwall config --help)\n"
+		"  --prometheus     Prometheus text format, e.g. for "
+		"node_exporter's textfile\n"
+		"                   collector: synwall stats eth0 --prometheus "
+		"--output\n"
+		"                   "
+		"/var/lib/node_exporter/textfile_collector/synwall_eth0.prom\n"
+		"  --output FILE    write to FILE atomically (temporary file + "
+		"rename)\n"
+		"  --all            list counters that are zero too (text "
+		"format)\n"
+		"  --pin-dir DIR    maps pinned in DIR (see synwall config "
+		"--help)\n"
 		"\n"
-		"The same counters, by name: bpftool map dump pinned /sys/fs/bpf/synwall/IFACE/stats\n");
+		"The same counters, by name: bpftool map dump pinned "
+		"/sys/fs/bpf/synwall/IFACE/stats\n");
 }
 
 static int emit(const char *out, const char *ifname, int fmt,
@@ -238,16 +262,16 @@ static int emit(const char *out, const char *ifname, int fmt,
 int cmd_stats(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "watch", optional_argument, NULL, SW_OPT_WATCH },
-		{ "count", required_argument, NULL, SW_OPT_COUNT },
-		{ "json", no_argument, NULL, SW_OPT_JSON },
-		{ "prometheus", no_argument, NULL, SW_OPT_PROM },
-		{ "output", required_argument, NULL, SW_OPT_OUTPUT },
-		{ "all", no_argument, NULL, 'a' },
-		{ "pin-dir", required_argument, NULL, SW_OPT_PIN_DIR },
-		{ "help", no_argument, NULL, 'h' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ 0 },
+		{"watch", optional_argument, NULL, SW_OPT_WATCH},
+		{"count", required_argument, NULL, SW_OPT_COUNT},
+		{"json", no_argument, NULL, SW_OPT_JSON},
+		{"prometheus", no_argument, NULL, SW_OPT_PROM},
+		{"output", required_argument, NULL, SW_OPT_OUTPUT},
+		{"all", no_argument, NULL, 'a'},
+		{"pin-dir", required_argument, NULL, SW_OPT_PIN_DIR},
+		{"help", no_argument, NULL, 'h'},
+		{"verbose", no_argument, NULL, 'v'},
+		{0},
 	};
 	const char *pin_dir = NULL, *out = NULL, *ifname, *watch_arg = NULL;
 	struct synwall_stats cur, prev;
@@ -256,7 +280,7 @@ int cmd_stats(int argc, char **argv)
 	double interval = 1.0, t0, t1;
 	int opt, fmt = 't', ifindex, rc = 0, npos;
 	struct sw_maps m;
-	struct sigaction sa = { .sa_handler = on_sig };
+	struct sigaction sa = {.sa_handler = on_sig};
 
 	while ((opt = getopt_long(argc, argv, "hva", lo, NULL)) != -1) {
 		switch (opt) {
@@ -266,19 +290,30 @@ int cmd_stats(int argc, char **argv)
 		case 'v':
 			sw_verbose++;
 			break;
-		case 'a': all = true; break;
+		case 'a':
+			all = true;
+			break;
 		case SW_OPT_WATCH:
 			watch = true;
 			watch_arg = optarg;
 			break;
 		case SW_OPT_COUNT:
-			if (sw_parse_ulong("--count", optarg, 1, 1UL << 31, &count))
+			if (sw_parse_ulong("--count", optarg, 1, 1UL << 31,
+					   &count))
 				return SW_EXIT_USAGE;
 			break;
-		case SW_OPT_JSON: fmt = 'j'; break;
-		case SW_OPT_PROM: fmt = 'p'; break;
-		case SW_OPT_OUTPUT: out = optarg; break;
-		case SW_OPT_PIN_DIR: pin_dir = optarg; break;
+		case SW_OPT_JSON:
+			fmt = 'j';
+			break;
+		case SW_OPT_PROM:
+			fmt = 'p';
+			break;
+		case SW_OPT_OUTPUT:
+			out = optarg;
+			break;
+		case SW_OPT_PIN_DIR:
+			pin_dir = optarg;
+			break;
 		default:
 			usage(stderr);
 			return SW_EXIT_USAGE;
@@ -291,7 +326,8 @@ int cmd_stats(int argc, char **argv)
 		npos = 1;
 	}
 	if (npos != 1) {
-		sw_err(npos < 1 ? "stats: no interface given" : "stats: one interface only");
+		sw_err(npos < 1 ? "stats: no interface given" :
+				  "stats: one interface only");
 		usage(stderr);
 		return SW_EXIT_USAGE;
 	}
@@ -300,7 +336,9 @@ int cmd_stats(int argc, char **argv)
 
 		interval = strtod(watch_arg, &end);
 		if (*end || !(interval >= 0.1 && interval <= 3600)) {
-			sw_err("--watch '%s': expected seconds between 0.1 and 3600", watch_arg);
+			sw_err("--watch '%s': expected seconds between 0.1 and "
+			       "3600",
+			       watch_arg);
 			return SW_EXIT_USAGE;
 		}
 	}
@@ -319,7 +357,9 @@ int cmd_stats(int argc, char **argv)
 		goto out;
 	}
 	if (!watch) {
-		rc = emit(out, ifname, fmt, &cur, NULL, 0, all, false) ? SW_EXIT_FAIL : 0;
+		rc = emit(out, ifname, fmt, &cur, NULL, 0, all, false) ?
+			     SW_EXIT_FAIL :
+			     0;
 		goto out;
 	}
 	sigemptyset(&sa.sa_mask);
@@ -327,8 +367,9 @@ int cmd_stats(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	t0 = now_mono();
 	for (n = 0; !stop && (!count || n < count); n++) {
-		struct timespec ts = { (time_t)interval,
-				       (long)((interval - (double)(time_t)interval) * 1e9) };
+		struct timespec ts = {
+			(time_t)interval,
+			(long)((interval - (double)(time_t)interval) * 1e9)};
 
 		prev = cur;
 		while (nanosleep(&ts, &ts) && errno == EINTR && !stop)
@@ -340,8 +381,7 @@ int cmd_stats(int argc, char **argv)
 			break;
 		}
 		t1 = now_mono();
-		if (emit(out, ifname, fmt, &cur, &prev, t1 - t0, all,
-			 false)) {
+		if (emit(out, ifname, fmt, &cur, &prev, t1 - t0, all, false)) {
 			rc = SW_EXIT_FAIL;
 			break;
 		}

@@ -16,40 +16,53 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: synwall status [IFACE] [--pin-dir DIR]\n"
-		"\n"
-		"Without IFACE: every synwall attachment (pin directories under\n"
-		"/sys/fs/bpf/synwall, and synwall programs loaded with ip link in this\n"
-		"network namespace), then the kernel capabilities.  With IFACE: that one\n"
-		"in detail; the exit status is 1 if synwall is not attached to it.\n");
+	fprintf(f, "usage: synwall status [IFACE] [--pin-dir DIR]\n"
+		   "\n"
+		   "Without IFACE: every synwall attachment (pin directories "
+		   "under\n"
+		   "/sys/fs/bpf/synwall, and synwall programs loaded with ip "
+		   "link in this\n"
+		   "network namespace), then the kernel capabilities.  With "
+		   "IFACE: that one\n"
+		   "in detail; the exit status is 1 if synwall is not attached "
+		   "to it.\n");
 }
 
-static void show_programs(const char *ifname, int ifindex, const struct sw_state *st)
+static void show_programs(const char *ifname, int ifindex,
+			  const struct sw_state *st)
 {
 	struct sw_xdp_info xi;
 	__u32 tc_id = 0;
 
 	if (sw_xdp_query(ifindex, &xi) == 0 && xi.prog_id)
-		printf("  xdp:    %s id %u, %s mode%s%s\n", SW_XDP_PROG_NAME, xi.prog_id,
-		       sw_xdp_mode_name(xi.mode),
-		       xi.dispatcher ? ", through libxdp's dispatcher" :
-				       ", single program (no libxdp dispatcher)",
-		       st && st->xdp_prog_id != xi.prog_id ? " (NOT the one synwall attach recorded!)" : "");
+		printf("  xdp:    %s id %u, %s mode%s%s\n", SW_XDP_PROG_NAME,
+		       xi.prog_id, sw_xdp_mode_name(xi.mode),
+		       xi.dispatcher ?
+			       ", through libxdp's dispatcher" :
+			       ", single program (no libxdp dispatcher)",
+		       st && st->xdp_prog_id != xi.prog_id ?
+			       " (NOT the one synwall attach recorded!)" :
+			       "");
 	else if (xi.other_id)
-		printf("  xdp:    NOT synwall: %s (id %u) holds %s\n", xi.other_name,
-		       xi.other_id, ifname);
+		printf("  xdp:    NOT synwall: %s (id %u) holds %s\n",
+		       xi.other_name, xi.other_id, ifname);
 	else
 		printf("  xdp:    no XDP program on %s\n", ifname);
 	if (sw_tc_query(ifindex, &tc_id) == 0 && tc_id)
-		printf("  tc:     clsact ingress, handle 0x%x prio %d, program id %u%s\n",
+		printf("  tc:     clsact ingress, handle 0x%x prio %d, program "
+		       "id %u%s\n",
 		       SW_TC_HANDLE, SW_TC_PRIO, tc_id,
-		       st && st->tc_prog_id != tc_id ? " (NOT the one synwall attach recorded!)" : "");
+		       st && st->tc_prog_id != tc_id ?
+			       " (NOT the one synwall attach recorded!)" :
+			       "");
 	else if (st)
-		printf("  tc:     synwall's TC filter is MISSING: cookies cannot be handed off (fix: synwall detach %s; synwall attach %s ...)\n",
+		printf("  tc:     synwall's TC filter is MISSING: cookies "
+		       "cannot be handed off (fix: synwall detach %s; synwall "
+		       "attach %s ...)\n",
 		       ifname, ifname);
 	else
-		printf("  tc:     not attached by synwall attach (with tc: `tc filter show dev %s ingress`)\n",
+		printf("  tc:     not attached by synwall attach (with tc: `tc "
+		       "filter show dev %s ingress`)\n",
 		       ifname);
 }
 
@@ -72,11 +85,13 @@ static int show_iface(const char *ifname, const char *pin_dir)
 	if (m.dir[0])
 		printf("  maps:   pinned in %s\n", m.dir);
 	else
-		printf("  maps:   not pinned by synwall: found through XDP program id %u (loaded by ip link?)\n",
+		printf("  maps:   not pinned by synwall: found through XDP "
+		       "program id %u (loaded by ip link?)\n",
 		       m.prog_id);
 	if (have_state)
 		printf("  since:  %s ago (synwall attach)\n",
-		       sw_fmt_age(sw_now_realtime() - st.attached_at, age, sizeof(age)));
+		       sw_fmt_age(sw_now_realtime() - st.attached_at, age,
+				  sizeof(age)));
 	sw_cfg_print(&m, "  ");
 	sw_keys_print(m.keys, have_state ? &st : NULL, "  ");
 	sw_maps_close(&m);
@@ -105,7 +120,8 @@ static int show_all(void)
 			 de->d_name, SW_STATE_PIN);
 		fd = bpf_obj_get(path);
 		if (sw_state_read(fd, &st)) {
-			printf("%s/%s: no state record (not made by synwall attach)\n\n",
+			printf("%s/%s: no state record (not made by synwall "
+			       "attach)\n\n",
 			       SYNWALL_PIN_ROOT, de->d_name);
 			if (fd >= 0)
 				close(fd);
@@ -116,9 +132,13 @@ static int show_all(void)
 		if (st.netns_dev != dev || st.netns_ino != ino) {
 			int pfd = bpf_prog_get_fd_by_id(st.xdp_prog_id);
 
-			printf("%s: in another network namespace (inode %llu)%s\n\n",
+			printf("%s: in another network namespace (inode "
+			       "%llu)%s\n\n",
 			       st.ifname, (unsigned long long)st.netns_ino,
-			       pfd < 0 ? ": its programs are gone, the pins are stale (synwall attach or detach cleans them)" : "");
+			       pfd < 0 ? ": its programs are gone, the pins "
+					 "are stale (synwall attach or detach "
+					 "cleans them)" :
+					 "");
 			if (pfd >= 0)
 				close(pfd);
 			continue;
@@ -147,17 +167,18 @@ static int show_all(void)
 	if (ifs)
 		if_freenameindex(ifs);
 	if (!shown)
-		printf("synwall is not attached to any interface in this network namespace\n\n");
+		printf("synwall is not attached to any interface in this "
+		       "network namespace\n\n");
 	return 0;
 }
 
 int cmd_status(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "pin-dir", required_argument, NULL, SW_OPT_PIN_DIR },
-		{ "help", no_argument, NULL, 'h' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ 0 },
+		{"pin-dir", required_argument, NULL, SW_OPT_PIN_DIR},
+		{"help", no_argument, NULL, 'h'},
+		{"verbose", no_argument, NULL, 'v'},
+		{0},
 	};
 	const char *pin_dir = NULL;
 	struct sw_caps caps;
@@ -188,8 +209,9 @@ int cmd_status(int argc, char **argv)
 	else
 		rc = show_all();
 	sw_caps_check(&caps, pin_dir);
-	printf("kernel: %s\n", caps.missing ? "MISSING capabilities:" :
-						"every capability synwall needs is present");
+	printf("kernel: %s\n",
+	       caps.missing ? "MISSING capabilities:" :
+			      "every capability synwall needs is present");
 	sw_caps_print(&caps, stdout);
 	return rc;
 }

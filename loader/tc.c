@@ -65,7 +65,7 @@ int sw_tc_count_filters(int ifindex, bool ingress)
 		struct tcmsg tc;
 	} req;
 	char buf[16384];
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 	int fd, count = 0, done = 0;
 	ssize_t n;
 
@@ -137,7 +137,8 @@ int sw_tc_detach(int ifindex, bool created_clsact)
 	eg = sw_tc_count_filters(ifindex, false);
 	if (in != 0 || eg != 0) {
 		if (in > 0 || eg > 0)
-			sw_dbg("clsact on ifindex %d still has other filters: kept",
+			sw_dbg("clsact on ifindex %d still has other filters: "
+			       "kept",
 			       ifindex);
 		return 0;
 	}

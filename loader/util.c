@@ -87,7 +87,8 @@ static void lib_log_add(const char *who, const char *fmt, va_list ap)
 	while (l && line[l - 1] == '\n')
 		line[--l] = '\0';
 	if (lib_log_n == LIB_LOG_LINES) {
-		memmove(lib_log[0], lib_log[1], sizeof(lib_log[0]) * (LIB_LOG_LINES - 1));
+		memmove(lib_log[0], lib_log[1],
+			sizeof(lib_log[0]) * (LIB_LOG_LINES - 1));
 		lib_log_n--;
 	}
 	snprintf(lib_log[lib_log_n++], sizeof(lib_log[0]), "%s", line);
@@ -190,7 +191,8 @@ const char *sw_fmt_age(__u64 s, char *buf, size_t len)
 		snprintf(buf, len, "%lluh%02llum", (unsigned long long)s / 3600,
 			 (unsigned long long)s % 3600 / 60);
 	else
-		snprintf(buf, len, "%llud%02lluh", (unsigned long long)s / 86400,
+		snprintf(buf, len, "%llud%02lluh",
+			 (unsigned long long)s / 86400,
 			 (unsigned long long)s % 86400 / 3600);
 	return buf;
 }
@@ -206,13 +208,18 @@ int sw_iface_index(const char *name)
 		return 0;
 	}
 	if (strlen(name) >= IFNAMSIZ) {
-		sw_err("interface name '%s' is too long (at most %d characters)",
+		sw_err("interface name '%s' is too long (at most %d "
+		       "characters)",
 		       name, IFNAMSIZ - 1);
 		return 0;
 	}
 	idx = if_nametoindex(name);
 	if (!idx) {
-		sw_err("unknown interface '%s' in this network namespace: `ip link` lists them; for an interface in another namespace use `synwall --netns NAME ...` or `nsenter --net=/run/netns/NAME synwall ...` (not `ip netns exec`, which hides /sys/fs/bpf)",
+		sw_err("unknown interface '%s' in this network namespace: `ip "
+		       "link` lists them; for an interface in another "
+		       "namespace use `synwall --netns NAME ...` or `nsenter "
+		       "--net=/run/netns/NAME synwall ...` (not `ip netns "
+		       "exec`, which hides /sys/fs/bpf)",
 		       name);
 		return 0;
 	}
@@ -241,7 +248,8 @@ int sw_enter_netns(const char *name)
 		snprintf(path, sizeof(path), "/run/netns/%s", name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		sw_err("cannot open network namespace %s: %s (`ip netns list` shows the named ones)",
+		sw_err("cannot open network namespace %s: %s (`ip netns list` "
+		       "shows the named ones)",
 		       path, strerror(errno));
 		return -1;
 	}
@@ -279,20 +287,24 @@ int sw_lock_take(void)
 	int fd = open(SW_LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 
 	if (fd < 0) {
-		sw_err("cannot open the lock file %s: %s (is /run writable? run as root)",
+		sw_err("cannot open the lock file %s: %s (is /run writable? "
+		       "run as root)",
 		       SW_LOCK_PATH, strerror(errno));
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		if (errno != EWOULDBLOCK) {
-			sw_err("cannot lock %s: %s", SW_LOCK_PATH, strerror(errno));
+			sw_err("cannot lock %s: %s", SW_LOCK_PATH,
+			       strerror(errno));
 			close(fd);
 			return -1;
 		}
 		if (sw_verbose)
-			fprintf(stderr, "synwall: waiting for another synwall command to finish\n");
+			fprintf(stderr, "synwall: waiting for another synwall "
+					"command to finish\n");
 		if (flock(fd, LOCK_EX)) {
-			sw_err("cannot lock %s: %s", SW_LOCK_PATH, strerror(errno));
+			sw_err("cannot lock %s: %s", SW_LOCK_PATH,
+			       strerror(errno));
 			close(fd);
 			return -1;
 		}

@@ -13,10 +13,14 @@
 const char *sw_xdp_mode_name(int mode)
 {
 	switch (mode) {
-	case XDP_MODE_NATIVE: return "native";
-	case XDP_MODE_SKB: return "skb";
-	case XDP_MODE_HW: return "hw";
-	default: return "unknown";
+	case XDP_MODE_NATIVE:
+		return "native";
+	case XDP_MODE_SKB:
+		return "skb";
+	case XDP_MODE_HW:
+		return "hw";
+	default:
+		return "unknown";
 	}
 }
 
@@ -41,8 +45,8 @@ int sw_xdp_query(int ifindex, struct sw_xdp_info *info)
 			info->prog_id = xdp_program__id(p);
 		} else if (p) {
 			info->other_id = xdp_program__id(p);
-			snprintf(info->other_name, sizeof(info->other_name), "%s",
-				 xdp_program__name(p));
+			snprintf(info->other_name, sizeof(info->other_name),
+				 "%s", xdp_program__name(p));
 		}
 	} else {
 		for (p = xdp_multiprog__next_prog(NULL, mp); p;

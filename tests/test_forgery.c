@@ -104,8 +104,8 @@ static void flow_of(const struct tmpl *t, struct sw_flow *f)
 int main(void)
 {
 	struct swt_env env;
-	struct synwall_config cfg = { .fixed_time = T_NOW };
-	struct synwall_keys keys = { 0 };
+	struct synwall_config cfg = {.fixed_time = T_NOW};
+	struct synwall_keys keys = {0};
 	struct synwall_stats before, after;
 	struct tmpl tm[4];
 	char err[512];
@@ -125,7 +125,8 @@ int main(void)
 	rng_s = seed ? seed : 1;
 
 	if (swt_netns_private(err, sizeof(err)))
-		fprintf(stderr, "test_forgery: %s; staying in this namespace\n", err);
+		fprintf(stderr, "test_forgery: %s; staying in this namespace\n",
+			err);
 	if (swt_env_open(&env, err, sizeof(err))) {
 		printf("FAIL: forgery: load: %s\n", err);
 		return 1;
@@ -163,7 +164,7 @@ int main(void)
 
 		/* random source, destination, source port, seq, ack */
 		if (t->v6) {
-			__u64 w[2] = { rnd(), rnd() };
+			__u64 w[2] = {rnd(), rnd()};
 
 			memcpy(ip + 8, &y, 8);
 			memcpy(ip + 16, &w[0], 8);
@@ -182,23 +183,26 @@ int main(void)
 			slot = (__u32)(z >> 40) & 1;
 			ack = sw_cookie_make(&keys.key[slot], slot, &f, t->v6,
 					     T_NOW - (__u32)((z >> 41) & 63),
-					     (__u32)(z >> 48) & 15) + 1;
+					     (__u32)(z >> 48) & 15) +
+			      1;
 		}
 		swt_put32(tcp + 8, ack);
 		cookie = ack - 1;
-		valid = sw_cookie_check(&keys.key[sw_cookie_slot(cookie)], cookie,
-					&f, t->v6, T_NOW);
+		valid = sw_cookie_check(&keys.key[sw_cookie_slot(cookie)],
+					cookie, &f, t->v6, T_NOW);
 		valid_predicted += valid && !control;
 
 		if (bpf_prog_test_run_opts(env.xdp_fd, &o)) {
 			if (errors++ == 0)
-				printf("  # BPF_PROG_TEST_RUN: %s\n", strerror(errno));
+				printf("  # BPF_PROG_TEST_RUN: %s\n",
+				       strerror(errno));
 			continue;
 		}
 		if ((o.retval == XDP_PASS) != valid ||
 		    (o.retval != XDP_PASS && o.retval != XDP_DROP)) {
 			if (disagree++ < 5) {
-				printf("  # packet %ld: verdict %s, cookie.h says %s (cookie %#x)\n",
+				printf("  # packet %ld: verdict %s, cookie.h "
+				       "says %s (cookie %#x)\n",
 				       i, swt_xdp_verdict_name(o.retval),
 				       valid ? "valid" : "invalid", cookie);
 				swt_hexdiff(stdout, t->b, t->len, t->b, t->len);
@@ -209,8 +213,10 @@ int main(void)
 			controls_ok += o.retval == XDP_PASS;
 		} else if (o.retval == XDP_PASS) {
 			accepted++;
-			printf("  # forged ACK %ld accepted: cookie %#x (cookie.h: %s)\n",
-			       i, cookie, valid ? "valid: a 2^-26 collision" : "INVALID");
+			printf("  # forged ACK %ld accepted: cookie %#x "
+			       "(cookie.h: %s)\n",
+			       i, cookie,
+			       valid ? "valid: a 2^-26 collision" : "INVALID");
 		}
 	}
 	el = now_s() - t0;
@@ -228,40 +234,57 @@ int main(void)
 			other += swt_stat_get(&after, swt_stat_fields[k].off) -
 				 swt_stat_get(&before, swt_stat_fields[k].off);
 		other -= drops + pass;
-		printf("  # %ld ACKs in %.1f s (%.0f ns per BPF_PROG_TEST_RUN call, MAC check in user space included); seed %#llx\n",
+		printf("  # %ld ACKs in %.1f s (%.0f ns per BPF_PROG_TEST_RUN "
+		       "call, MAC check in user space included); seed %#llx\n",
 		       n, el, el * 1e9 / (double)n, seed);
-		printf("  # counters: xdp_drop_bad_ack +%llu, xdp_pass_cookie +%llu, others +%llu\n",
+		printf("  # counters: xdp_drop_bad_ack +%llu, xdp_pass_cookie "
+		       "+%llu, others +%llu\n",
 		       (unsigned long long)drops, (unsigned long long)pass,
 		       (unsigned long long)other);
 		if (errors || drops + pass != (__u64)n || other)
-			printf("FAIL: forgery: counters: %llu drops + %llu passes for %ld packets (%llu other moves, %ld syscall errors)\n",
-			       (unsigned long long)drops, (unsigned long long)pass,
-			       n, (unsigned long long)other, errors);
+			printf("FAIL: forgery: counters: %llu drops + %llu "
+			       "passes for %ld packets (%llu other moves, %ld "
+			       "syscall errors)\n",
+			       (unsigned long long)drops,
+			       (unsigned long long)pass, n,
+			       (unsigned long long)other, errors);
 		else
-			printf("PASS: forgery: counters: exactly one of xdp_drop_bad_ack/xdp_pass_cookie moved per ACK (%ld)\n",
+			printf("PASS: forgery: counters: exactly one of "
+			       "xdp_drop_bad_ack/xdp_pass_cookie moved per ACK "
+			       "(%ld)\n",
 			       n);
 		if (disagree)
-			printf("FAIL: forgery: %ld verdicts disagree with cookie.h\n",
+			printf("FAIL: forgery: %ld verdicts disagree with "
+			       "cookie.h\n",
 			       disagree);
 		else
-			printf("PASS: forgery: all %ld verdicts agree with cookie.h in user space (%ld predicted valid among the forged)\n",
+			printf("PASS: forgery: all %ld verdicts agree with "
+			       "cookie.h in user space (%ld predicted valid "
+			       "among the forged)\n",
 			       n, valid_predicted);
 		if (controls == 0 || controls_ok != controls)
-			printf("FAIL: forgery: genuine cookies: %ld of %ld accepted\n",
+			printf("FAIL: forgery: genuine cookies: %ld of %ld "
+			       "accepted\n",
 			       controls_ok, controls);
 		else
-			printf("PASS: forgery: all %ld genuine cookies mixed in were accepted\n",
+			printf("PASS: forgery: all %ld genuine cookies mixed "
+			       "in were accepted\n",
 			       controls);
 		if (accepted > MAX_ACCEPT)
-			printf("FAIL: forgery: %ld of %ld forged ACKs accepted; a 26-bit MAC gives %.3f expected, > %d has probability 1.5e-8\n",
-			       accepted, n - controls, (double)(n - controls) / (1 << 26),
-			       MAX_ACCEPT);
+			printf("FAIL: forgery: %ld of %ld forged ACKs "
+			       "accepted; a 26-bit MAC gives %.3f expected, > "
+			       "%d has probability 1.5e-8\n",
+			       accepted, n - controls,
+			       (double)(n - controls) / (1 << 26), MAX_ACCEPT);
 		else
-			printf("PASS: forgery: %ld of %ld random ACKs (random 4-tuples, seq, ack; IPv4+IPv6) accepted: expected %.3f at 2^-26 per guess, bound %d\n",
+			printf("PASS: forgery: %ld of %ld random ACKs (random "
+			       "4-tuples, seq, ack; IPv4+IPv6) accepted: "
+			       "expected %.3f at 2^-26 per guess, bound %d\n",
 			       accepted, n - controls,
 			       (double)(n - controls) / (1 << 26), MAX_ACCEPT);
 		swt_env_close(&env);
-		return errors || drops + pass != (__u64)n || other || disagree ||
-		       controls_ok != controls || accepted > MAX_ACCEPT;
+		return errors || drops + pass != (__u64)n || other ||
+		       disagree || controls_ok != controls ||
+		       accepted > MAX_ACCEPT;
 	}
 }

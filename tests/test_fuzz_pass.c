@@ -184,7 +184,8 @@ static void default_paths(char *corpus, size_t n)
 		snprintf(corpus, n, "%s/../../tests/fuzz/corpus", dir);
 		snprintf(viol_dir, sizeof(viol_dir), "%s/../fuzz", dir);
 		mkdir(viol_dir, 0755);
-		snprintf(viol_dir, sizeof(viol_dir), "%s/../fuzz/violations", dir);
+		snprintf(viol_dir, sizeof(viol_dir), "%s/../fuzz/violations",
+			 dir);
 	} else {
 		snprintf(corpus, n, "tests/fuzz/corpus");
 		snprintf(viol_dir, sizeof(viol_dir), "build/fuzz/violations");
@@ -216,9 +217,9 @@ static void seed_to_file(void *ctx, const char *name, const __u8 *b, size_t len)
 
 /* Counters every complete run must have reached at least once. */
 static const char *const must_reach[] = {
-	"xdp_pass_not_tcp",  "xdp_pass_fragment",  "xdp_pass_ipv6_ext",
-	"xdp_pass_malformed", "xdp_pass_port",     "xdp_pass_unkeyed",
-	"xdp_pass_socket",   "xdp_pass_cookie",    "xdp_tx_synack",
+	"xdp_pass_not_tcp",   "xdp_pass_fragment", "xdp_pass_ipv6_ext",
+	"xdp_pass_malformed", "xdp_pass_port",	   "xdp_pass_unkeyed",
+	"xdp_pass_socket",    "xdp_pass_cookie",   "xdp_tx_synack",
 	"xdp_drop_malformed", "xdp_drop_bad_ack",  "xdp_drop_no_socket",
 };
 
@@ -227,7 +228,7 @@ int main(int argc, char **argv)
 	static __u8 buf[FC_INPUT_MAX];
 	char err[512], corpus[PATH_MAX], hist[2048];
 	unsigned long long seed = DEFAULT_SEED, before_viol;
-	unsigned long long seed_runs[32] = { 0 };
+	unsigned long long seed_runs[32] = {0};
 	long iters = DEFAULT_ITERS, ncorpus, i;
 	size_t nseeds, k, len, prev_len = 0;
 	const char *write_dir = NULL;
@@ -259,14 +260,17 @@ int main(int argc, char **argv)
 			replay_from = (int)i + 1;
 			break;
 		} else {
-			fprintf(stderr, "usage: %s [-n N] [-s SEED] [--corpus DIR] [-v] | --write-seeds DIR | --replay FILE... | --classify FILE...\n",
+			fprintf(stderr,
+				"usage: %s [-n N] [-s SEED] [--corpus DIR] "
+				"[-v] | --write-seeds DIR | --replay FILE... | "
+				"--classify FILE...\n",
 				argv[0]);
 			return 2;
 		}
 	}
 
 	if (write_dir) {
-		struct writer w = { write_dir, 0, 0 };
+		struct writer w = {write_dir, 0, 0};
 
 		mkdir(write_dir, 0755);
 		fc_seeds(seed_to_file, &w);
@@ -284,7 +288,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (err[0])
-		printf("  # note: %s (IPv6 established-flow cases check the no-socket rows instead)\n",
+		printf("  # note: %s (IPv6 established-flow cases check the "
+		       "no-socket rows instead)\n",
 		       err);
 
 	if (classify) {
@@ -299,7 +304,8 @@ int main(int argc, char **argv)
 			if (fc_check(&env, buf, len, why, sizeof(why)) < 0)
 				continue;
 			for (j = 0; j < swt_nstat_fields; j++)
-				if (swt_stat_get(&env.last, swt_stat_fields[j].off) !=
+				if (swt_stat_get(&env.last,
+						 swt_stat_fields[j].off) !=
 				    swt_stat_get(&b, swt_stat_fields[j].off))
 					break;
 			printf("%s %s\n", argv[i],
@@ -313,7 +319,8 @@ int main(int argc, char **argv)
 		verbose = true;
 		for (i = replay_from; i < argc; i++) {
 			if (read_file(argv[i], buf, sizeof(buf), &len)) {
-				printf("FAIL: replay %s: %s\n", argv[i], strerror(errno));
+				printf("FAIL: replay %s: %s\n", argv[i],
+				       strerror(errno));
 				fails++;
 				continue;
 			}
@@ -335,11 +342,14 @@ int main(int argc, char **argv)
 			hard = 1;
 	fc_histogram(&env, hist, sizeof(hist));
 	if (hard || env.violations != before_viol) {
-		printf("FAIL: fuzz seeds: %llu of %zu built-in seeds violate the contract\n",
+		printf("FAIL: fuzz seeds: %llu of %zu built-in seeds violate "
+		       "the contract\n",
 		       env.violations - before_viol, nseeds);
 		fails++;
 	} else {
-		printf("PASS: fuzz seeds: %zu built-in seeds (SYNs, valid-cookie ACKs, VLAN/QinQ, IPv6, every verdict row) checked: %s\n",
+		printf("PASS: fuzz seeds: %zu built-in seeds (SYNs, "
+		       "valid-cookie ACKs, VLAN/QinQ, IPv6, every verdict row) "
+		       "checked: %s\n",
 		       nseeds, hist);
 	}
 	if (hard)
@@ -352,19 +362,24 @@ int main(int argc, char **argv)
 		int r = 0;
 
 		for (k = 0; k < nseeds && r >= 0; k++) {
-			int rk = fc_selftest(&env, pool[k].b, pool[k].len, &tried,
-					     &caught, why, sizeof(why));
+			int rk = fc_selftest(&env, pool[k].b, pool[k].len,
+					     &tried, &caught, why, sizeof(why));
 
 			if (rk && !r) {
 				r = rk;
-				printf("  # self-test on %s: %s\n", pool[k].name, why);
+				printf("  # self-test on %s: %s\n",
+				       pool[k].name, why);
 			}
 		}
 		if (r == 0 && tried && caught == tried && !why[0])
-			printf("PASS: fuzz oracle self-test: all %lu corruptions (every bit of every output frame and metadata, lengths, verdicts, counters) of the %zu seeds' real outputs caught\n",
+			printf("PASS: fuzz oracle self-test: all %lu "
+			       "corruptions (every bit of every output frame "
+			       "and metadata, lengths, verdicts, counters) of "
+			       "the %zu seeds' real outputs caught\n",
 			       tried, nseeds);
 		else {
-			printf("FAIL: fuzz oracle self-test: %lu of %lu corruptions caught%s%s\n",
+			printf("FAIL: fuzz oracle self-test: %lu of %lu "
+			       "corruptions caught%s%s\n",
 			       caught, tried, why[0] ? ": " : "", why);
 			fails++;
 		}
@@ -386,7 +401,8 @@ int main(int argc, char **argv)
 		printf("PASS: fuzz corpus: %ld files of %s checked\n", ncorpus,
 		       corpus);
 	else if (ncorpus > 0) {
-		printf("FAIL: fuzz corpus: %llu of %ld files violate the contract\n",
+		printf("FAIL: fuzz corpus: %llu of %ld files violate the "
+		       "contract\n",
 		       env.violations - before_viol, ncorpus);
 		fails++;
 	} else if (ncorpus == 0) {
@@ -411,13 +427,14 @@ int main(int argc, char **argv)
 			if (prev_len && fc_below(&rng, 4) == 0) {
 				/* keep mutating the previous input */
 				len = prev_len;
-				snprintf(what, sizeof(what), "mutation %ld (stacked)", i);
+				snprintf(what, sizeof(what),
+					 "mutation %ld (stacked)", i);
 			} else {
 				base = &pool[fc_below(&rng, (__u32)npool)];
 				memcpy(buf, base->b, base->len);
 				len = base->len;
-				snprintf(what, sizeof(what), "mutation %ld of %s", i,
-					 base->name);
+				snprintf(what, sizeof(what),
+					 "mutation %ld of %s", i, base->name);
 			}
 			len = fc_mutate(&rng, buf, len, sizeof(buf), other->b,
 					other->len);
@@ -434,11 +451,16 @@ int main(int argc, char **argv)
 			fc_histogram(&tmp, hist, sizeof(hist));
 		}
 		if (env.violations == before_viol)
-			printf("PASS: fuzz mutations: %ld inputs (seed %#llx, %llu run, %llu below 14 bytes not runnable) in %.1f s, 0 violations; verdicts: %s\n",
+			printf("PASS: fuzz mutations: %ld inputs (seed %#llx, "
+			       "%llu run, %llu below 14 bytes not runnable) in "
+			       "%.1f s, 0 violations; verdicts: %s\n",
 			       iters, seed, env.runs - runs0,
-			       env.skipped_short - skipped0, now_s() - t1, hist);
+			       env.skipped_short - skipped0, now_s() - t1,
+			       hist);
 		else {
-			printf("FAIL: fuzz mutations: %llu of %ld inputs (seed %#llx) violate the contract (saved in %s); verdicts: %s\n",
+			printf("FAIL: fuzz mutations: %llu of %ld inputs (seed "
+			       "%#llx) violate the contract (saved in %s); "
+			       "verdicts: %s\n",
 			       env.violations - before_viol, iters, seed,
 			       viol_dir, hist);
 			fails++;
@@ -450,9 +472,11 @@ int main(int argc, char **argv)
 		char missing[512] = "";
 		size_t m, j, used = 0;
 
-		for (m = 0; m < sizeof(must_reach) / sizeof(must_reach[0]); m++) {
+		for (m = 0; m < sizeof(must_reach) / sizeof(must_reach[0]);
+		     m++) {
 			for (j = 0; j < swt_nstat_fields; j++)
-				if (!strcmp(swt_stat_fields[j].name, must_reach[m]))
+				if (!strcmp(swt_stat_fields[j].name,
+					    must_reach[m]))
 					break;
 			if (j < swt_nstat_fields && j < 32 && env.by_counter[j])
 				continue;
@@ -462,11 +486,13 @@ int main(int argc, char **argv)
 				break;
 		}
 		if (missing[0]) {
-			printf("FAIL: fuzz coverage: verdict rows never reached:%s\n",
+			printf("FAIL: fuzz coverage: verdict rows never "
+			       "reached:%s\n",
 			       missing);
 			fails++;
 		} else {
-			printf("PASS: fuzz coverage: all %zu reachable verdict rows reached (%llu inputs run in %.1f s)\n",
+			printf("PASS: fuzz coverage: all %zu reachable verdict "
+			       "rows reached (%llu inputs run in %.1f s)\n",
 			       sizeof(must_reach) / sizeof(must_reach[0]),
 			       env.runs, now_s() - t0);
 		}

@@ -64,7 +64,7 @@ static size_t unhex(const char *s, uint8_t *out)
 	size_t n = 0;
 
 	for (; s[0] && s[1]; s += 2)
-		out[n++] = (uint8_t)strtoul((char[]){ s[0], s[1], 0 }, NULL, 16);
+		out[n++] = (uint8_t)strtoul((char[]){s[0], s[1], 0}, NULL, 16);
 	return n;
 }
 
@@ -78,7 +78,8 @@ static void test_ports_parse(void)
 	if (sw_ports_parse("22,80,443,8000-8100", &s, err, sizeof(err)))
 		bad("rejected a good list: %s", err);
 	else if (sw_ports_count(&s) != 104)
-		bad("22,80,443,8000-8100 gave %u ports, want 104", sw_ports_count(&s));
+		bad("22,80,443,8000-8100 gave %u ports, want 104",
+		    sw_ports_count(&s));
 	else if (!sw_ports_has(&s, 22) || !sw_ports_has(&s, 80) ||
 		 !sw_ports_has(&s, 443) || !sw_ports_has(&s, 8000) ||
 		 !sw_ports_has(&s, 8100) || sw_ports_has(&s, 8101) ||
@@ -97,9 +98,11 @@ static void test_ports_parse(void)
 		bad("blanks around elements not accepted");
 	report("ports_parse_blanks");
 
-	if (sw_ports_parse("all", &s, err, sizeof(err)) || sw_ports_count(&s) != 65536)
+	if (sw_ports_parse("all", &s, err, sizeof(err)) ||
+	    sw_ports_count(&s) != 65536)
 		bad("all is not 65536 ports");
-	else if (sw_ports_parse("none", &s, err, sizeof(err)) || sw_ports_count(&s))
+	else if (sw_ports_parse("none", &s, err, sizeof(err)) ||
+		 sw_ports_count(&s))
 		bad("none is not empty");
 	else if (sw_ports_parse("", &s, err, sizeof(err)) || sw_ports_count(&s))
 		bad("empty list is not empty");
@@ -110,7 +113,8 @@ static void test_ports_parse(void)
 	else if (sw_ports_parse("0-65535", &s, err, sizeof(err)) ||
 		 sw_ports_count(&s) != 65536)
 		bad("0-65535 is not every port");
-	else if (sw_ports_parse("5-5", &s, err, sizeof(err)) || sw_ports_count(&s) != 1)
+	else if (sw_ports_parse("5-5", &s, err, sizeof(err)) ||
+		 sw_ports_count(&s) != 1)
 		bad("5-5 is not one port");
 	report("ports_parse_edges");
 }
@@ -120,19 +124,19 @@ static void test_ports_errors(void)
 	static const struct {
 		const char *list, *must;
 	} cases[] = {
-		{ "80-70", "first port 80 is above last port 70" },
-		{ "70000", "'70000': ports are 0-65535" },
-		{ "1-65536", "ports are 0-65535" },
-		{ "80,,90", "empty element" },
-		{ "80,", "empty element" },
-		{ ",80", "empty element" },
-		{ "http", "not a number" },
-		{ "1-", "FIRST-LAST" },
-		{ "-5", "FIRST-LAST" },
-		{ "5-6-7", "FIRST-LAST" },
-		{ "8O", "not a number" },
-		{ "+80", "not a number" },
-		{ "99999999999999999999", "ports are 0-65535" },
+		{"80-70", "first port 80 is above last port 70"},
+		{"70000", "'70000': ports are 0-65535"},
+		{"1-65536", "ports are 0-65535"},
+		{"80,,90", "empty element"},
+		{"80,", "empty element"},
+		{",80", "empty element"},
+		{"http", "not a number"},
+		{"1-", "FIRST-LAST"},
+		{"-5", "FIRST-LAST"},
+		{"5-6-7", "FIRST-LAST"},
+		{"8O", "not a number"},
+		{"+80", "not a number"},
+		{"99999999999999999999", "ports are 0-65535"},
 	};
 	struct sw_portset s;
 	char err[256];
@@ -152,8 +156,15 @@ static void test_ports_errors(void)
 static void test_ports_format(void)
 {
 	static const char *const lists[] = {
-		"22,80,443,8000-8100", "none", "all", "0", "65535", "0-1,3",
-		"1-65535", "0-65534", "63-64,127-128,1000",
+		"22,80,443,8000-8100",
+		"none",
+		"all",
+		"0",
+		"65535",
+		"0-1,3",
+		"1-65535",
+		"0-65534",
+		"63-64,127-128,1000",
 	};
 	struct sw_portset s, t;
 	char out[512], err[256];
@@ -179,7 +190,8 @@ static void test_ports_format(void)
 				sw_ports_set(&s, p);
 		}
 		sw_ports_format(&s, big, sizeof(big));
-		if (sw_ports_parse(big, &t, err, sizeof(err)) || memcmp(&s, &t, sizeof(s)))
+		if (sw_ports_parse(big, &t, err, sizeof(err)) ||
+		    memcmp(&s, &t, sizeof(s)))
 			bad("random set %zu does not survive format/parse", i);
 	}
 	/* truncation is marked, never overflows */
@@ -196,13 +208,19 @@ static void test_sha256(void)
 {
 	static const struct {
 		const char *msg, *digest;
-	} v[] = { /* FIPS 180-2 appendix B, and the empty string */
-		{ "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
-		{ "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
-		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-		  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
-		{ "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
-		  "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1" },
+	} v[] = {
+		/* FIPS 180-2 appendix B, and the empty string */
+		{"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7"
+		     "852b855"},
+		{"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff"
+			"61f20015ad"},
+		{"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db0"
+		 "6c1"},
+		{"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijkl"
+		 "mnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+		 "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee"
+		 "9d1"},
 	};
 	uint8_t d[32], d2[32];
 	char h[65];
@@ -214,12 +232,14 @@ static void test_sha256(void)
 		sw_sha256(v[i].msg, strlen(v[i].msg), d);
 		hex(d, 32, h);
 		if (strcmp(h, v[i].digest))
-			bad("sha256(\"%s\") = %s, want %s", v[i].msg, h, v[i].digest);
+			bad("sha256(\"%s\") = %s, want %s", v[i].msg, h,
+			    v[i].digest);
 	}
 	memset(mil, 'a', sizeof(mil));
 	sw_sha256(mil, sizeof(mil), d);
 	hex(d, 32, h);
-	if (strcmp(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"))
+	if (strcmp(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39cc"
+		      "c7112cd0"))
 		bad("sha256(10^6 x 'a') = %s", h);
 	/* any split into updates gives the same digest */
 	sw_sha256_init(&c);
@@ -248,24 +268,46 @@ static void test_hmac(void)
 	static const struct {
 		const char *key, *data, *mac; /* key and data in hex */
 	} v[] = {
-		{ "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "4869205468657265",
-		  "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7" },
-		{ "4a656665", "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
-		  "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843" },
-		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-		  "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd",
-		  "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe" },
-		{ "0102030405060708090a0b0c0d0e0f10111213141516171819",
-		  "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd",
-		  "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b" },
-		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-		  "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a65204b6579202d2048617368204b6579204669727374",
-		  "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54" },
-		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-		  "5468697320697320612074657374207573696e672061206c6172676572207468616e20626c6f636b2d73697a65206b657920616e642061206c6172676572207468616e20626c6f636b2d73697a6520646174612e20546865206b6579206e6565647320746f20626520686173686564206265666f7265206265696e6720757365642062792074686520484d414320616c676f726974686d2e",
-		  "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2" },
+		{"0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "4869205468657265",
+		 "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32c"
+		 "ff7"},
+		{"4a656665",
+		 "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+		 "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3"
+		 "843"},
+		{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		 "ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+		 "ddddddddddddddddddddddddddddddddddddddd",
+		 "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced56"
+		 "5fe"},
+		{"0102030405060708090a0b0c0d0e0f10111213141516171819",
+		 "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdc"
+		 "dcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd",
+		 "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff467296"
+		 "65b"},
+		{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		 "aaaaaaaaaaaaaaaaaa",
+		 "54657374205573696e67204c6172676572205468616e20426c6f636b2d536"
+		 "97a65204b6579202d2048617368204b6579204669727374",
+		 "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37"
+		 "f54"},
+		{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		 "aaaaaaaaaaaaaaaaaa",
+		 "5468697320697320612074657374207573696e672061206c6172676572207"
+		 "468616e20626c6f636b2d73697a65206b657920616e642061206c61726765"
+		 "72207468616e20626c6f636b2d73697a6520646174612e20546865206b657"
+		 "9206e6565647320746f20626520686173686564206265666f726520626569"
+		 "6e6720757365642062792074686520484d414320616c676f726974686d2e",
+		 "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a3"
+		 "5e2"},
 	};
-	static const int rfc_case[] = { 1, 2, 3, 4, 6, 7 };
+	static const int rfc_case[] = {1, 2, 3, 4, 6, 7};
 	uint8_t key[256], data[256], mac[32];
 	char h[65];
 	size_t i, kl, dl;
@@ -276,7 +318,8 @@ static void test_hmac(void)
 		sw_hmac_sha256(key, kl, data, dl, mac);
 		hex(mac, 32, h);
 		if (strcmp(h, v[i].mac))
-			bad("RFC 4231 case %d: %s, want %s", rfc_case[i], h, v[i].mac);
+			bad("RFC 4231 case %d: %s, want %s", rfc_case[i], h,
+			    v[i].mac);
 	}
 	/* case 5: output truncated to 128 bits */
 	memset(key, 0x0c, 20);
@@ -291,19 +334,33 @@ static void test_hkdf(void)
 {
 	static const struct {
 		const char *ikm, *salt, *info, *prk, *okm;
-	} v[] = { /* RFC 5869 A.1, A.2, A.3 */
-		{ "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "000102030405060708090a0b0c",
-		  "f0f1f2f3f4f5f6f7f8f9",
-		  "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5",
-		  "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865" },
-		{ "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f",
-		  "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
-		  "b0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff",
-		  "06a6b88c5853361a06104c9ceb35b45cef760014904671014a193f40c15fc244",
-		  "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71cc30c58179ec3e87c14c01d5c1f3434f1d87" },
-		{ "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "", "",
-		  "19ef24a32c717b167f33a91d6f648bdf96596776afdb6377ac434c1c293ccb04",
-		  "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8" },
+	} v[] = {
+		/* RFC 5869 A.1, A.2, A.3 */
+		{"0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b",
+		 "000102030405060708090a0b0c", "f0f1f2f3f4f5f6f7f8f9",
+		 "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b"
+		 "3e5",
+		 "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c"
+		 "5bf34007208d5b887185865"},
+		{"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1"
+		 "e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c"
+		 "3d3e3f404142434445464748494a4b4c4d4e4f",
+		 "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7"
+		 "e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c"
+		 "9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
+		 "b0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdc"
+		 "ecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebec"
+		 "edeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff",
+		 "06a6b88c5853361a06104c9ceb35b45cef760014904671014a193f40c15fc"
+		 "244",
+		 "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa"
+		 "97c59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9ac"
+		 "a3db71cc30c58179ec3e87c14c01d5c1f3434f1d87"},
+		{"0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "", "",
+		 "19ef24a32c717b167f33a91d6f648bdf96596776afdb6377ac434c1c293cc"
+		 "b04",
+		 "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738"
+		 "d2d9d201395faa4b61a96c8"},
 	};
 	uint8_t ikm[128], salt[128], info[128], prk[32], okm[128];
 	char h[257];
@@ -341,10 +398,10 @@ static void test_fleet_key(void)
 	static const struct {
 		uint64_t n, k0, k1;
 	} v[] = {
-		{ 0, 0xac43a678a025a2d4ULL, 0xc31ad26fdfc52cf1ULL },
-		{ 1, 0xa62c2d1e3d23d4baULL, 0xa537b1676c507b91ULL },
-		{ 13990000, 0x65e4afcc5c67db64ULL, 0xeb90b63affda9441ULL },
-		{ UINT64_MAX, 0x7d96fa84796849d5ULL, 0x484ca8292bd6cc92ULL },
+		{0, 0xac43a678a025a2d4ULL, 0xc31ad26fdfc52cf1ULL},
+		{1, 0xa62c2d1e3d23d4baULL, 0xa537b1676c507b91ULL},
+		{13990000, 0x65e4afcc5c67db64ULL, 0xeb90b63affda9441ULL},
+		{UINT64_MAX, 0x7d96fa84796849d5ULL, 0x484ca8292bd6cc92ULL},
 	};
 	uint8_t master[32], other[32], fp[8];
 	struct synwall_key k, k2;
@@ -359,8 +416,9 @@ static void test_fleet_key(void)
 		sw_fleet_key(master, 32, v[i].n, &k);
 		if (k.k0 != v[i].k0 || k.k1 != v[i].k1)
 			bad("n=%llu: key %016llx %016llx, want %016llx %016llx",
-			    (unsigned long long)v[i].n, (unsigned long long)k.k0,
-			    (unsigned long long)k.k1, (unsigned long long)v[i].k0,
+			    (unsigned long long)v[i].n,
+			    (unsigned long long)k.k0, (unsigned long long)k.k1,
+			    (unsigned long long)v[i].k0,
 			    (unsigned long long)v[i].k1);
 	}
 	sw_fleet_key(master, 32, 5, &k);
@@ -411,9 +469,13 @@ static void test_keyfile_create(void)
 		bad("cannot read the new key file: %s", err);
 	else if (m.len != SW_MASTER_NEW)
 		bad("new secret has %zu bytes", m.len);
-	if (!sw_keyfile_create(path, err, sizeof(err)) || !strstr(err, "already exists"))
-		bad("an existing key file was overwritten (or no clear message: %s)", err);
-	if (sw_keyfile_read(path, &m2, err, sizeof(err)) || memcmp(&m, &m2, sizeof(m)))
+	if (!sw_keyfile_create(path, err, sizeof(err)) ||
+	    !strstr(err, "already exists"))
+		bad("an existing key file was overwritten (or no clear "
+		    "message: %s)",
+		    err);
+	if (sw_keyfile_read(path, &m2, err, sizeof(err)) ||
+	    memcmp(&m, &m2, sizeof(m)))
 		bad("the key file changed after a refused create");
 	snprintf(path, sizeof(path), "%s/new2.key", tmpdir);
 	sw_keyfile_create(path, err, sizeof(err));
@@ -429,8 +491,8 @@ static void test_keyfile_perms(void)
 		mode_t mode;
 		int ok;
 	} v[] = {
-		{ 0600, 1 }, { 0400, 1 }, { 0644, 0 }, { 0640, 0 },
-		{ 0604, 0 }, { 0660, 0 }, { 0606, 0 }, { 0700, 1 },
+		{0600, 1}, {0400, 1}, {0644, 0}, {0640, 0},
+		{0604, 0}, {0660, 0}, {0606, 0}, {0700, 1},
 	};
 	const char *secret = "# fleet\n00112233445566778899aabbccddeeff\n";
 	char path[256], err[512], want[300];
@@ -445,14 +507,16 @@ static void test_keyfile_perms(void)
 		rc = sw_keyfile_read(path, &m, err, sizeof(err));
 		snprintf(want, sizeof(want), "chmod 600 %s", path);
 		if (v[i].ok && rc)
-			bad("mode %04o refused: %s", (unsigned int)v[i].mode, err);
+			bad("mode %04o refused: %s", (unsigned int)v[i].mode,
+			    err);
 		else if (!v[i].ok && !rc)
 			bad("mode %04o (group/world access) accepted",
 			    (unsigned int)v[i].mode);
 		else if (!v[i].ok && !strstr(err, want))
 			bad("mode %04o: message \"%s\" does not say \"%s\"",
 			    (unsigned int)v[i].mode, err, want);
-		else if (v[i].ok && (m.len != 16 || m.b[0] != 0x00 || m.b[15] != 0xff))
+		else if (v[i].ok &&
+			 (m.len != 16 || m.b[0] != 0x00 || m.b[15] != 0xff))
 			bad("secret misread");
 	}
 	report("keyfile_refuses_group_world_access");
@@ -463,16 +527,18 @@ static void test_keyfile_content(void)
 	static const struct {
 		const char *text, *must; /* must: NULL = accepted */
 	} v[] = {
-		{ "00112233445566778899AABBCCDDEEFF\n", NULL },
-		{ "  # comment\n\n\t00112233445566778899aabbccddeeff  \n# end\n", NULL },
-		{ "00112233445566778899aabbccddeeff", NULL },
-		{ "", "holds no secret" },
-		{ "# only a comment\n", "holds no secret" },
-		{ "0011223344556677\n", "needs 128 to 512 bits" },
-		{ "00112233445566778899aabbccddeeffg0\n", "hex digits" },
-		{ "00112233445566778899aabbccddeeff0\n", "even number" },
-		{ "00112233445566778899aabbccddeeff\n00112233445566778899aabbccddeeff\n",
-		  "more than one" },
+		{"00112233445566778899AABBCCDDEEFF\n", NULL},
+		{"  # comment\n\n\t00112233445566778899aabbccddeeff  \n# end\n",
+		 NULL},
+		{"00112233445566778899aabbccddeeff", NULL},
+		{"", "holds no secret"},
+		{"# only a comment\n", "holds no secret"},
+		{"0011223344556677\n", "needs 128 to 512 bits"},
+		{"00112233445566778899aabbccddeeffg0\n", "hex digits"},
+		{"00112233445566778899aabbccddeeff0\n", "even number"},
+		{"00112233445566778899aabbccddeeff\n00112233445566778899aabbccd"
+		 "deeff\n",
+		 "more than one"},
 	};
 	char path[256], link[256], err[512];
 	struct sw_master m;
@@ -489,17 +555,22 @@ static void test_keyfile_content(void)
 		else if (v[i].must && !rc)
 			bad("case %zu accepted", i);
 		else if (v[i].must && !strstr(err, v[i].must))
-			bad("case %zu: message \"%s\" lacks \"%s\"", i, err, v[i].must);
+			bad("case %zu: message \"%s\" lacks \"%s\"", i, err,
+			    v[i].must);
 	}
 	snprintf(link, sizeof(link), "%s/link.key", tmpdir);
 	write_file(path, "00112233445566778899aabbccddeeff\n", 0600);
 	if (symlink(path, link) == 0 &&
-	    (!sw_keyfile_read(link, &m, err, sizeof(err)) || !strstr(err, "symbolic link")))
+	    (!sw_keyfile_read(link, &m, err, sizeof(err)) ||
+	     !strstr(err, "symbolic link")))
 		bad("a symbolic link was accepted");
 	snprintf(path, sizeof(path), "%s/missing.key", tmpdir);
-	if (!sw_keyfile_read(path, &m, err, sizeof(err)) || !strstr(err, "--new-file"))
-		bad("missing file: message \"%s\" does not say how to make one", err);
-	if (!sw_keyfile_read(tmpdir, &m, err, sizeof(err)) || !strstr(err, "not a regular file"))
+	if (!sw_keyfile_read(path, &m, err, sizeof(err)) ||
+	    !strstr(err, "--new-file"))
+		bad("missing file: message \"%s\" does not say how to make one",
+		    err);
+	if (!sw_keyfile_read(tmpdir, &m, err, sizeof(err)) ||
+	    !strstr(err, "not a regular file"))
 		bad("a directory was accepted: %s", err);
 	report("keyfile_content");
 }
@@ -531,7 +602,8 @@ static void test_caps(void)
 	report("caps_messages");
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		printf("SKIP: caps_kfunc: no /sys/kernel/btf/vmlinux on this kernel\n");
+		printf("SKIP: caps_kfunc: no /sys/kernel/btf/vmlinux on this "
+		       "kernel\n");
 		return;
 	}
 	if (sw_kfunc_present("bpf_this_kfunc_does_not_exist") != 0)

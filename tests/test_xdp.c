@@ -44,12 +44,12 @@ static struct synwall_keys keys;
 static char why[2048];
 static bool verbose;
 
-static const struct synwall_key key_a = { 0x0706050403020100ull,
-					  0x0f0e0d0c0b0a0908ull };
-static const struct synwall_key key_b = { 0x8877665544332211ull,
-					  0x00ffeeddccbbaa99ull };
-static const struct synwall_key key_c = { 0xdeadbeefcafef00dull,
-					  0x0123456789abcdefull };
+static const struct synwall_key key_a = {0x0706050403020100ull,
+					 0x0f0e0d0c0b0a0908ull};
+static const struct synwall_key key_b = {0x8877665544332211ull,
+					 0x00ffeeddccbbaa99ull};
+static const struct synwall_key key_c = {0xdeadbeefcafef00dull,
+					 0x0123456789abcdefull};
 
 #define FAIL(...)                                        \
 	do {                                             \
@@ -153,7 +153,7 @@ static int setup_default(void)
 
 struct want {
 	__u32 verdict;
-	size_t counter; /* SWT_STAT(field) */
+	size_t counter;	 /* SWT_STAT(field) */
 	const __u8 *out; /* NULL: the input, untouched */
 	size_t out_len;
 	const struct synwall_meta *meta; /* NULL: no metadata */
@@ -230,7 +230,7 @@ static int run(const __u8 *pkt, size_t len, const struct want *w)
 static int run_pkt(const struct swt_pkt *p, __u32 verdict, size_t counter)
 {
 	static __u8 buf[SWT_PKT_MAX];
-	struct want w = { .verdict = verdict, .counter = counter };
+	struct want w = {.verdict = verdict, .counter = counter};
 	size_t len = swt_build(p, buf, sizeof(buf), NULL);
 
 	if (!len)
@@ -251,7 +251,7 @@ static int expect_drop(const struct swt_pkt *p, size_t counter)
 /* A frame given as bytes (truncations, hand-made headers). */
 static int expect_raw(const __u8 *b, size_t len, __u32 verdict, size_t counter)
 {
-	struct want w = { .verdict = verdict, .counter = counter };
+	struct want w = {.verdict = verdict, .counter = counter};
 
 	return run(b, len, &w);
 }
@@ -264,8 +264,7 @@ static int expect_synack(const struct swt_pkt *syn, const struct swt_synopts *o,
 			 __u32 *cookie, __u32 *tsval)
 {
 	static __u8 in[SWT_PKT_MAX], exp[SWT_PKT_MAX];
-	struct want w = { .verdict = XDP_TX,
-			  .counter = SWT_STAT(xdp_tx_synack) };
+	struct want w = {.verdict = XDP_TX, .counter = SWT_STAT(xdp_tx_synack)};
 	size_t ilen, elen;
 	__u32 ck, tsv;
 
@@ -317,10 +316,10 @@ static int expect_cookie_ack(const struct swt_pkt *ack,
 			     const struct synwall_meta *m, __u32 ifindex)
 {
 	static __u8 buf[SWT_PKT_MAX];
-	struct want w = { .verdict = XDP_PASS,
-			  .counter = SWT_STAT(xdp_pass_cookie),
-			  .meta = m,
-			  .ifindex = ifindex };
+	struct want w = {.verdict = XDP_PASS,
+			 .counter = SWT_STAT(xdp_pass_cookie),
+			 .meta = m,
+			 .ifindex = ifindex};
 	size_t len = swt_build(ack, buf, sizeof(buf), NULL);
 
 	return run(buf, len, &w);
@@ -338,17 +337,17 @@ static void syn_linux(struct swt_pkt *p, struct swt_synopts *o, bool v6,
 {
 	swt_pkt_init(p, v6);
 	swt_opt_linux_syn(p, mss, CLIENT_TSVAL, 7);
-	*o = (struct swt_synopts){ .mss = mss,
-				   .ws = 7,
-				   .sack = true,
-				   .ts = true,
-				   .tsval = CLIENT_TSVAL };
+	*o = (struct swt_synopts){.mss = mss,
+				  .ws = 7,
+				  .sack = true,
+				  .ts = true,
+				  .tsval = CLIENT_TSVAL};
 }
 
 static void syn_bare(struct swt_pkt *p, struct swt_synopts *o, bool v6)
 {
 	swt_pkt_init(p, v6);
-	*o = (struct swt_synopts){ .mss = -1, .ws = -1 };
+	*o = (struct swt_synopts){.mss = -1, .ws = -1};
 }
 
 static int check_mss_index(__u32 cookie, __u32 want)
@@ -364,12 +363,12 @@ static int check_mss_index(__u32 cookie, __u32 want)
 static int t_lib_checksum(void)
 {
 	/* RFC 1071 section 3 example: sum ddf2, checksum 220d */
-	static const __u8 rfc[] = { 0x00, 0x01, 0xf2, 0x03,
-				    0xf4, 0xf5, 0xf6, 0xf7 };
+	static const __u8 rfc[] = {0x00, 0x01, 0xf2, 0x03,
+				   0xf4, 0xf5, 0xf6, 0xf7};
 	/* an IPv4 header with its checksum b861 */
-	static const __u8 ip[] = { 0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40,
-				   0x00, 0x40, 0x11, 0x00, 0x00, 0xc0, 0xa8,
-				   0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7 };
+	static const __u8 ip[] = {0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40,
+				  0x00, 0x40, 0x11, 0x00, 0x00, 0xc0, 0xa8,
+				  0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7};
 	static __u8 b[SWT_PKT_MAX];
 	struct swt_pkt p;
 	struct swt_layout lo;
@@ -419,10 +418,10 @@ static int t_cookie_siphash_vectors(void)
 	 * key 00..0f, message 00..(n-1), n = 0, 8, 16: the MAC the cookie
 	 * header shares with the BPF program must be the real SipHash.
 	 */
-	static const __u64 want[3] = { 0x726fdb47dd0e0e31ull,
-				       0x93f5f5799a932462ull,
-				       0x3f2acc7f57c29bdbull };
-	const __u64 m[2] = { 0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull };
+	static const __u64 want[3] = {0x726fdb47dd0e0e31ull,
+				      0x93f5f5799a932462ull,
+				      0x3f2acc7f57c29bdbull};
+	const __u64 m[2] = {0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull};
 	__u64 got[3];
 	int i;
 
@@ -520,9 +519,10 @@ static int t_syn_linux_sysctl_layouts(void)
 		swt_opt_ts(&p, CLIENT_TSVAL, 0);
 		swt_opt_nop(&p);
 		swt_opt_ws(&p, 7);
-		o = (struct swt_synopts){
-			.mss = 1460, .ws = 7, .ts = true, .tsval = CLIENT_TSVAL
-		};
+		o = (struct swt_synopts){.mss = 1460,
+					 .ws = 7,
+					 .ts = true,
+					 .tsval = CLIENT_TSVAL};
 		TRY(sub(expect_synack(&p, &o, NULL, NULL), "tcp_sack=0%s",
 			v6 ? " (IPv6)" : ""));
 		/* tcp_timestamps=0: MSS, NOP, NOP, SACK, NOP, WS (12 bytes) */
@@ -533,7 +533,7 @@ static int t_syn_linux_sysctl_layouts(void)
 		swt_opt_sackperm(&p);
 		swt_opt_nop(&p);
 		swt_opt_ws(&p, 7);
-		o = (struct swt_synopts){ .mss = 1460, .ws = 7, .sack = true };
+		o = (struct swt_synopts){.mss = 1460, .ws = 7, .sack = true};
 		TRY(sub(expect_synack(&p, &o, NULL, NULL), "tcp_timestamps=0%s",
 			v6 ? " (IPv6)" : ""));
 		/* tcp_window_scaling=0: MSS, SACK, TS (16 bytes) */
@@ -541,11 +541,11 @@ static int t_syn_linux_sysctl_layouts(void)
 		swt_opt_mss(&p, 1460);
 		swt_opt_sackperm(&p);
 		swt_opt_ts(&p, CLIENT_TSVAL, 0);
-		o = (struct swt_synopts){ .mss = 1460,
-					  .ws = -1,
-					  .sack = true,
-					  .ts = true,
-					  .tsval = CLIENT_TSVAL };
+		o = (struct swt_synopts){.mss = 1460,
+					 .ws = -1,
+					 .sack = true,
+					 .ts = true,
+					 .tsval = CLIENT_TSVAL};
 		TRY(sub(expect_synack(&p, &o, NULL, NULL),
 			"tcp_window_scaling=0%s", v6 ? " (IPv6)" : ""));
 		/* NOP, NOP, TS alone (the ACK layout, 12 bytes) in a SYN */
@@ -554,8 +554,7 @@ static int t_syn_linux_sysctl_layouts(void)
 		swt_opt_nop(&p);
 		swt_opt_ts(&p, CLIENT_TSVAL, 0);
 		o = (struct swt_synopts){
-			.mss = -1, .ws = -1, .ts = true, .tsval = CLIENT_TSVAL
-		};
+			.mss = -1, .ws = -1, .ts = true, .tsval = CLIENT_TSVAL};
 		TRY(sub(expect_synack(&p, &o, NULL, NULL), "NOP NOP TS%s",
 			v6 ? " (IPv6)" : ""));
 	}
@@ -564,7 +563,7 @@ static int t_syn_linux_sysctl_layouts(void)
 
 static int t_syn_layout_lookalikes(void)
 {
-	static const __u8 ts[10] = { 8, 10, 1, 2, 3, 4, 0, 0, 0, 0 };
+	static const __u8 ts[10] = {8, 10, 1, 2, 3, 4, 0, 0, 0, 0};
 	struct swt_pkt p;
 	struct swt_synopts o;
 
@@ -577,11 +576,11 @@ static int t_syn_layout_lookalikes(void)
 	swt_opt_sackperm(&p);
 	swt_opt_raw(&p, ts, sizeof(ts));
 	swt_opt_raw(&p, "\x01\x01\x01\x00", 4);
-	o = (struct swt_synopts){ .mss = 1400,
-				  .ws = -1,
-				  .sack = true,
-				  .ts = true,
-				  .tsval = 0x01020304 };
+	o = (struct swt_synopts){.mss = 1400,
+				 .ws = -1,
+				 .sack = true,
+				 .ts = true,
+				 .tsval = 0x01020304};
 	TRY(sub(expect_synack(&p, &o, NULL, NULL),
 		"MSS SACK TS NOP NOP NOP EOL (20 bytes)"));
 	syn_bare(&p, &o, false);
@@ -589,11 +588,11 @@ static int t_syn_layout_lookalikes(void)
 	swt_opt_sackperm(&p);
 	swt_opt_raw(&p, ts, sizeof(ts));
 	swt_opt_raw(&p, "\x01\x03\x02\x01", 4);
-	o = (struct swt_synopts){ .mss = 1400,
-				  .ws = -1,
-				  .sack = true,
-				  .ts = true,
-				  .tsval = 0x01020304 };
+	o = (struct swt_synopts){.mss = 1400,
+				 .ws = -1,
+				 .sack = true,
+				 .ts = true,
+				 .tsval = 0x01020304};
 	TRY(sub(expect_synack(&p, &o, NULL, NULL),
 		"MSS SACK TS NOP WS-len-2 NOP (20 bytes)"));
 	syn_bare(&p, &o, false);
@@ -622,11 +621,11 @@ static int t_syn_v4_odd_order(void)
 	};
 	/* clang-format on */
 	struct swt_pkt p;
-	struct swt_synopts o = { .mss = 1400,
-				 .ws = 5,
-				 .sack = true,
-				 .ts = true,
-				 .tsval = 0xaabbccdd };
+	struct swt_synopts o = {.mss = 1400,
+				.ws = 5,
+				.sack = true,
+				.ts = true,
+				.tsval = 0xaabbccdd};
 	__u32 ck;
 
 	swt_pkt_init(&p, false);
@@ -648,11 +647,11 @@ static int t_syn_v6_odd_order(void)
 	};
 	/* clang-format on */
 	struct swt_pkt p;
-	struct swt_synopts o = { .mss = 1240,
-				 .ws = 14,
-				 .sack = true,
-				 .ts = true,
-				 .tsval = 0x11223344 };
+	struct swt_synopts o = {.mss = 1240,
+				.ws = 14,
+				.sack = true,
+				.ts = true,
+				.tsval = 0x11223344};
 	__u32 ck;
 
 	swt_pkt_init(&p, true);
@@ -675,9 +674,11 @@ static int t_syn_nop_eol_padding(void)
 	};
 	/* clang-format on */
 	struct swt_pkt p;
-	struct swt_synopts o = {
-		.mss = 1460, .ws = 7, .sack = true, .ts = true, .tsval = 0x1234
-	};
+	struct swt_synopts o = {.mss = 1460,
+				.ws = 7,
+				.sack = true,
+				.ts = true,
+				.tsval = 0x1234};
 
 	swt_pkt_init(&p, false);
 	swt_opt_raw(&p, opt, sizeof(opt));
@@ -696,7 +697,7 @@ static int t_syn_eol_ends_options(void)
 	};
 	/* clang-format on */
 	struct swt_pkt p;
-	struct swt_synopts o = { .mss = 1360, .ws = -1 };
+	struct swt_synopts o = {.mss = 1360, .ws = -1};
 	__u32 ck;
 
 	swt_pkt_init(&p, false);
@@ -729,9 +730,8 @@ static int t_syn_wrong_length_known_options(void)
 	/* clang-format on */
 	struct swt_pkt p;
 	struct swt_synopts o1 = {
-		.mss = -1, .ws = -1, .sack = true, .ts = true, .tsval = 9
-	};
-	struct swt_synopts o2 = { .mss = 1460, .ws = 7, .sack = true };
+		.mss = -1, .ws = -1, .sack = true, .ts = true, .tsval = 9};
+	struct swt_synopts o2 = {.mss = 1460, .ws = 7, .sack = true};
 	__u32 ck;
 
 	swt_pkt_init(&p, false);
@@ -746,7 +746,7 @@ static int t_syn_wrong_length_known_options(void)
 static int t_syn_unknown_options(void)
 {
 	/* RFC 6994 experimental option, TCP-MD5-sized unknown, then Linux's */
-	static const __u8 exp[] = { 0xfe, 6, 0xf9, 0x89, 0, 0 };
+	static const __u8 exp[] = {0xfe, 6, 0xf9, 0x89, 0, 0};
 	struct swt_pkt p;
 	struct swt_synopts o;
 
@@ -788,13 +788,12 @@ static int mss_table(bool v6, const struct mss_case *c, size_t n)
 static int t_syn_v4_mss_table(void)
 {
 	static const struct mss_case c[] = {
-		{ 88, 0 },    { 535, 0 },   { 536, 0 },	   { 1023, 0 },
-		{ 1024, 1 },  { 1199, 1 },  { 1200, 2 },   { 1220, 3 },
-		{ 1259, 3 },  { 1260, 4 },  { 1300, 5 },   { 1339, 5 },
-		{ 1340, 6 },  { 1360, 7 },  { 1380, 8 },   { 1400, 9 },
-		{ 1420, 10 }, { 1440, 11 }, { 1452, 12 },  { 1459, 12 },
-		{ 1460, 13 }, { 1500, 13 }, { 4312, 14 },  { 8959, 14 },
-		{ 8960, 15 }, { 9000, 15 }, { 65535, 15 },
+		{88, 0},    {535, 0},	 {536, 0},   {1023, 0},	 {1024, 1},
+		{1199, 1},  {1200, 2},	 {1220, 3},  {1259, 3},	 {1260, 4},
+		{1300, 5},  {1339, 5},	 {1340, 6},  {1360, 7},	 {1380, 8},
+		{1400, 9},  {1420, 10},	 {1440, 11}, {1452, 12}, {1459, 12},
+		{1460, 13}, {1500, 13},	 {4312, 14}, {8959, 14}, {8960, 15},
+		{9000, 15}, {65535, 15},
 	};
 
 	return mss_table(false, c, sizeof(c) / sizeof(c[0]));
@@ -803,12 +802,11 @@ static int t_syn_v4_mss_table(void)
 static int t_syn_v6_mss_table(void)
 {
 	static const struct mss_case c[] = {
-		{ 536, 0 },   { 1219, 0 },  { 1220, 0 },   { 1232, 1 },
-		{ 1239, 1 },  { 1240, 2 },  { 1260, 3 },   { 1280, 4 },
-		{ 1300, 5 },  { 1320, 6 },  { 1340, 7 },   { 1360, 8 },
-		{ 1380, 9 },  { 1400, 10 }, { 1412, 11 },  { 1420, 12 },
-		{ 1439, 12 }, { 1440, 13 }, { 1460, 13 },  { 4292, 14 },
-		{ 8939, 14 }, { 8940, 15 }, { 65535, 15 },
+		{536, 0},   {1219, 0},	{1220, 0},   {1232, 1},	 {1239, 1},
+		{1240, 2},  {1260, 3},	{1280, 4},   {1300, 5},	 {1320, 6},
+		{1340, 7},  {1360, 8},	{1380, 9},   {1400, 10}, {1412, 11},
+		{1420, 12}, {1439, 12}, {1440, 13},  {1460, 13}, {4292, 14},
+		{8939, 14}, {8940, 15}, {65535, 15},
 	};
 
 	return mss_table(true, c, sizeof(c) / sizeof(c[0]));
@@ -830,9 +828,9 @@ static int t_syn_vlan(void)
 static int t_syn_qinq(void)
 {
 	static const __u16 tpids[3][2] = {
-		{ SWT_ETH_P_8021AD, SWT_ETH_P_8021Q },
-		{ SWT_ETH_P_8021Q, SWT_ETH_P_8021Q },
-		{ SWT_ETH_P_8021Q, SWT_ETH_P_8021AD },
+		{SWT_ETH_P_8021AD, SWT_ETH_P_8021Q},
+		{SWT_ETH_P_8021Q, SWT_ETH_P_8021Q},
+		{SWT_ETH_P_8021Q, SWT_ETH_P_8021AD},
 	};
 	struct swt_pkt p;
 	struct swt_synopts o;
@@ -850,8 +848,8 @@ static int t_syn_qinq(void)
 
 static int t_syn_fastopen_data(void)
 {
-	static const __u8 tfo_cookie[] = { 34, 10, 1, 2, 3, 4, 5, 6, 7, 8 };
-	static const __u8 tfo_request[] = { 34, 2 };
+	static const __u8 tfo_cookie[] = {34, 10, 1, 2, 3, 4, 5, 6, 7, 8};
+	static const __u8 tfo_request[] = {34, 2};
 	struct swt_pkt p;
 	struct swt_synopts o;
 
@@ -910,7 +908,7 @@ static int t_syn_ecn(void)
 static int t_syn_ipv4_options(void)
 {
 	/* Router Alert, NOP, NOP, NOP, EOL: IHL 7, not echoed */
-	static const __u8 ipopt[] = { 0x94, 4, 0, 0, 1, 1, 1, 0 };
+	static const __u8 ipopt[] = {0x94, 4, 0, 0, 1, 1, 1, 0};
 	struct swt_pkt p;
 	struct swt_synopts o;
 
@@ -1112,19 +1110,18 @@ static int t_ack_valid(bool v6)
 	swt_opt_nop(&p);
 	swt_opt_ts(&p, 0xfffffff0, 0);
 	o = (struct swt_synopts){
-		.mss = 8960, .ws = -1, .ts = true, .tsval = 0xfffffff0
-	};
+		.mss = 8960, .ws = -1, .ts = true, .tsval = 0xfffffff0};
 	p.sport += 3;
 	TRY(sub(handshake(&p, &o, T_NOW, T_NOW + 1, 0), "TS only"));
 	/* ECN and WS 0 */
 	syn_bare(&p, &o, v6);
 	swt_opt_linux_syn(&p, 1220, 77, 0);
-	o = (struct swt_synopts){ .mss = 1220,
-				  .ws = 0,
-				  .sack = true,
-				  .ts = true,
-				  .tsval = 77,
-				  .ecn = true };
+	o = (struct swt_synopts){.mss = 1220,
+				 .ws = 0,
+				 .sack = true,
+				 .ts = true,
+				 .tsval = 77,
+				 .ecn = true};
 	p.flags |= SWT_TCP_ECE | SWT_TCP_CWR;
 	p.sport += 4;
 	return sub(handshake(&p, &o, T_NOW, T_NOW + 1, 0), "ECN, WS 0");
@@ -1142,7 +1139,7 @@ static int t_ack_v6_valid(void)
 
 static int t_wscale_above_14(void)
 {
-	static const __u8 ws[] = { 14, 15, 16, 255 };
+	static const __u8 ws[] = {14, 15, 16, 255};
 	struct swt_pkt p;
 	struct swt_synopts o;
 	size_t i;
@@ -1166,11 +1163,11 @@ static int t_wscale_above_14(void)
 			swt_opt_ts(&p, CLIENT_TSVAL, 0);
 		}
 		p.sport += i;
-		o = (struct swt_synopts){ .mss = 1460,
-					  .ws = w,
-					  .sack = true,
-					  .ts = true,
-					  .tsval = CLIENT_TSVAL };
+		o = (struct swt_synopts){.mss = 1460,
+					 .ws = w,
+					 .sack = true,
+					 .ts = true,
+					 .tsval = CLIENT_TSVAL};
 		TRY(sub(handshake(&p, &o, T_NOW, T_NOW + 1, 0), "WS %u%s", w,
 			linux_layout ? "" : ", WS first"));
 	}
@@ -1179,7 +1176,7 @@ static int t_wscale_above_14(void)
 
 static int t_ack_layout_lookalikes(void)
 {
-	static const char *const pre[] = { "\x00\x00", "\x01\x00", "\x00\x01" };
+	static const char *const pre[] = {"\x00\x00", "\x01\x00", "\x00\x01"};
 	struct synwall_meta m;
 	struct swt_pkt p, ack;
 	struct swt_synopts o;
@@ -1263,24 +1260,24 @@ static int t_ack_age(void)
 		bool valid;
 	} c[] = {
 		/* issued at the start of an epoch */
-		{ 0, 0, true },
-		{ 0, 1, true },
-		{ 0, 63, true },
-		{ 0, 64, true },
-		{ 0, 127, true },
-		{ 0, 128, false },
-		{ 0, 129, false },
-		{ 0, 191, false },
-		{ 0, 192, false },
-		{ 0, 1000, false },
+		{0, 0, true},
+		{0, 1, true},
+		{0, 63, true},
+		{0, 64, true},
+		{0, 127, true},
+		{0, 128, false},
+		{0, 129, false},
+		{0, 191, false},
+		{0, 192, false},
+		{0, 1000, false},
 		/* issued at the end of one: 64 s is still guaranteed */
-		{ 63, 127, true },
-		{ 63, 128, false },
-		{ 63, 191, false },
-		{ 63, 63 + 128, false },
+		{63, 127, true},
+		{63, 128, false},
+		{63, 191, false},
+		{63, 63 + 128, false},
 		/* from the future: never */
-		{ 64, 0, false },
-		{ 128, 0, false },
+		{64, 0, false},
+		{128, 0, false},
 	};
 	struct synwall_meta m;
 	struct swt_pkt p, ack;
@@ -1357,7 +1354,7 @@ static int t_ack_empty_key_slot(void)
 	struct swt_pkt p, ack;
 	struct swt_synopts o;
 	struct sw_flow f;
-	const struct synwall_key zero = { 0, 0 };
+	const struct synwall_key zero = {0, 0};
 	__u32 ck;
 
 	/*
@@ -1391,16 +1388,16 @@ static int t_flags_without_socket(void)
 		__u8 flags;
 		size_t counter;
 	} c[] = {
-		{ "RST", SWT_TCP_RST, SWT_STAT(xdp_drop_no_socket) },
-		{ "RST|ACK", SWT_TCP_RST | SWT_TCP_ACK,
-		  SWT_STAT(xdp_drop_no_socket) },
-		{ "FIN", SWT_TCP_FIN, SWT_STAT(xdp_drop_no_socket) },
-		{ "no flags", 0, SWT_STAT(xdp_drop_no_socket) },
-		{ "PSH", SWT_TCP_PSH, SWT_STAT(xdp_drop_no_socket) },
-		{ "FIN|ACK", SWT_TCP_FIN | SWT_TCP_ACK,
-		  SWT_STAT(xdp_drop_bad_ack) },
-		{ "PSH|ACK", SWT_TCP_PSH | SWT_TCP_ACK,
-		  SWT_STAT(xdp_drop_bad_ack) },
+		{"RST", SWT_TCP_RST, SWT_STAT(xdp_drop_no_socket)},
+		{"RST|ACK", SWT_TCP_RST | SWT_TCP_ACK,
+		 SWT_STAT(xdp_drop_no_socket)},
+		{"FIN", SWT_TCP_FIN, SWT_STAT(xdp_drop_no_socket)},
+		{"no flags", 0, SWT_STAT(xdp_drop_no_socket)},
+		{"PSH", SWT_TCP_PSH, SWT_STAT(xdp_drop_no_socket)},
+		{"FIN|ACK", SWT_TCP_FIN | SWT_TCP_ACK,
+		 SWT_STAT(xdp_drop_bad_ack)},
+		{"PSH|ACK", SWT_TCP_PSH | SWT_TCP_ACK,
+		 SWT_STAT(xdp_drop_bad_ack)},
 	};
 	struct swt_pkt p;
 	size_t i;
@@ -1554,9 +1551,7 @@ static void loopback_pkt(struct swt_pkt *p, bool v6, __u16 sport, __u16 dport)
 static int run_lo(const struct swt_pkt *p, __u32 verdict, size_t counter)
 {
 	static __u8 buf[SWT_PKT_MAX];
-	struct want w = { .verdict = verdict,
-			  .counter = counter,
-			  .ifindex = 1 };
+	struct want w = {.verdict = verdict, .counter = counter, .ifindex = 1};
 
 	return run(buf, swt_build(p, buf, sizeof(buf), NULL), &w);
 }
@@ -1568,13 +1563,13 @@ static int established(bool v6)
 		__u8 flags;
 		size_t paylen;
 	} seg[] = {
-		{ "ACK", SWT_TCP_ACK, 0 },
-		{ "data", SWT_TCP_ACK | SWT_TCP_PSH, 100 },
-		{ "FIN|ACK", SWT_TCP_ACK | SWT_TCP_FIN, 0 },
-		{ "RST", SWT_TCP_RST, 0 },
-		{ "RST|ACK", SWT_TCP_RST | SWT_TCP_ACK, 0 },
+		{"ACK", SWT_TCP_ACK, 0},
+		{"data", SWT_TCP_ACK | SWT_TCP_PSH, 100},
+		{"FIN|ACK", SWT_TCP_ACK | SWT_TCP_FIN, 0},
+		{"RST", SWT_TCP_RST, 0},
+		{"RST|ACK", SWT_TCP_RST | SWT_TCP_ACK, 0},
 		/* a SYN on a live 4-tuple is the kernel's (challenge ACK) */
-		{ "SYN", SWT_TCP_SYN, 0 },
+		{"SYN", SWT_TCP_SYN, 0},
 	};
 	struct tcp_conn c;
 	struct swt_pkt p;
@@ -1637,11 +1632,11 @@ static int t_listener_is_not_a_flow(void)
 	loopback_pkt(&syn, false, 40000, c.lport);
 	swt_opt_linux_syn(&syn, 1460, CLIENT_TSVAL, 7);
 	syn.flags = SWT_TCP_SYN;
-	o = (struct swt_synopts){ .mss = 1460,
-				  .ws = 7,
-				  .sack = true,
-				  .ts = true,
-				  .tsval = CLIENT_TSVAL };
+	o = (struct swt_synopts){.mss = 1460,
+				 .ws = 7,
+				 .sack = true,
+				 .ts = true,
+				 .tsval = CLIENT_TSVAL};
 	if ((r = sub(expect_synack(&syn, &o, &ck, &tsv), "SYN")) != T_PASS)
 		goto out;
 	swt_make_ack(&syn, ck, true, o.tsval + 1, tsv, &ack);
@@ -1775,7 +1770,7 @@ static bool in_syn_recv(__u16 port)
 static int t_request_socket(void)
 {
 	static __u8 b[SWT_PKT_MAX];
-	struct sockaddr_in dst = { .sin_family = AF_INET };
+	struct sockaddr_in dst = {.sin_family = AF_INET};
 	struct swt_layout lo;
 	struct tcp_conn c;
 	struct swt_pkt p;
@@ -1832,10 +1827,10 @@ static int t_request_socket(void)
 static int t_not_tcp(void)
 {
 	/* an ARP request (28 bytes after Ethernet) */
-	static const __u8 arp[28] = { 0, 1, 8, 0, 6,   4,  0,	1, 2, 0,
-				      0, 0, 0, 1, 192, 0,  2,	1, 0, 0,
-				      0, 0, 0, 0, 198, 51, 100, 2 };
-	static const __u8 lldp[20] = { 0x02, 0x07, 0x04 };
+	static const __u8 arp[28] = {0, 1, 8, 0, 6,   4,  0,   1, 2, 0,
+				     0, 0, 0, 1, 192, 0,  2,   1, 0, 0,
+				     0, 0, 0, 0, 198, 51, 100, 2};
+	static const __u8 lldp[20] = {0x02, 0x07, 0x04};
 	struct swt_pkt p;
 	int v6;
 
@@ -1887,10 +1882,8 @@ static int t_third_vlan_tag(void)
 static int t_fragments(void)
 {
 	/* IPv6 fragment header: next TCP, offset 0, M set, id */
-	static const __u8 frag6_first[8] = {
-		6, 0, 0x00, 0x01, 0, 0, 0x12, 0x34
-	};
-	static const __u8 frag6_last[8] = { 6, 0, 0x00, 0xb8, 0, 0, 0x12, 0x34 };
+	static const __u8 frag6_first[8] = {6, 0, 0x00, 0x01, 0, 0, 0x12, 0x34};
+	static const __u8 frag6_last[8] = {6, 0, 0x00, 0xb8, 0, 0, 0x12, 0x34};
 	struct swt_pkt p;
 	struct swt_synopts o;
 
@@ -1918,9 +1911,8 @@ static int t_fragments(void)
 
 static int t_ipv6_extension_headers(void)
 {
-	static const __u8 types[] = {
-		0, 43, 50, 51, 60, 135, 139, 140, 253, 254
-	};
+	static const __u8 types[] = {0,	  43,  50,  51,	 60,
+				     135, 139, 140, 253, 254};
 	struct swt_pkt p;
 	struct swt_synopts o;
 	size_t i;
@@ -2145,7 +2137,7 @@ static int t_tcp_malformed(void)
 
 static int t_truncated_ethernet(void)
 {
-	static const __u8 b[13] = { 0 };
+	static const __u8 b[13] = {0};
 	struct swt_xdp_out o;
 
 	/* the program cannot be shown a runt: the kernel refuses it */

@@ -30,12 +30,12 @@
  * without any configuration still emits sane SYN-ACKs.
  */
 struct synwall_config {
-	__u16 mss4; /* MSS we advertise on IPv4 (default 1460) */
-	__u16 mss6; /* MSS we advertise on IPv6 (default 1440) */
+	__u16 mss4;   /* MSS we advertise on IPv4 (default 1460) */
+	__u16 mss6;   /* MSS we advertise on IPv6 (default 1440) */
 	__u16 window; /* SYN-ACK receive window, unscaled (default 65535) */
-	__u8 wscale; /* our window scale, 0..14; SYNWALL_WSCALE_DEFAULT if 0 */
-	__u8 ttl; /* IPv4 TTL / IPv6 hop limit of SYN-ACKs (default 64) */
-	__u32 flags; /* SYNWALL_CF_* */
+	__u8 wscale;  /* our window scale, 0..14; SYNWALL_WSCALE_DEFAULT if 0 */
+	__u8 ttl;     /* IPv4 TTL / IPv6 hop limit of SYN-ACKs (default 64) */
+	__u32 flags;  /* SYNWALL_CF_* */
 	/*
 	 * Test hook: when non-zero, the data path uses this many seconds as
 	 * its clock instead of CLOCK_TAI.  The loader never sets it; tests
@@ -88,7 +88,7 @@ struct synwall_key {
 
 struct synwall_keys {
 	struct synwall_key key[2];
-	__u32 current; /* slot (0 or 1) that new cookies use */
+	__u32 current;	  /* slot (0 or 1) that new cookies use */
 	__u32 generation; /* incremented by every install; 0 = unkeyed */
 	/*
 	 * CLOCK_REALTIME seconds at which a slot was written.  0 means the
@@ -164,13 +164,13 @@ struct synwall_stats {
 
 struct synwall_meta {
 	__u32 magic;
-	__u32 cookie; /* the validated cookie (ack_seq - 1) */
-	__u32 tsval; /* client's TSval in the ACK (0 if no TS) */
-	__u32 tsecr; /* client's TSecr in the ACK (our TSval echoed) */
-	__u16 mss; /* client MSS decoded from the cookie */
+	__u32 cookie;	 /* the validated cookie (ack_seq - 1) */
+	__u32 tsval;	 /* client's TSval in the ACK (0 if no TS) */
+	__u32 tsecr;	 /* client's TSecr in the ACK (our TSval echoed) */
+	__u16 mss;	 /* client MSS decoded from the cookie */
 	__u8 snd_wscale; /* client's window scale */
 	__u8 rcv_wscale; /* window scale our SYN-ACK advertised */
-	__u8 flags; /* SYNWALL_MF_* */
+	__u8 flags;	 /* SYNWALL_MF_* */
 	__u8 pad[3];
 };
 

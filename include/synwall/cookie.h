@@ -51,7 +51,7 @@
 #endif
 #endif
 
-#define SW_EPOCH_SHIFT 6 /* cookie epoch = 64 seconds */
+#define SW_EPOCH_SHIFT 6			 /* cookie epoch = 64 seconds */
 #define SW_COOKIE_MAX_AGE (2u << SW_EPOCH_SHIFT) /* exclusive bound, s */
 #define SW_MAC_BITS 26
 #define SW_MAC_MASK ((1u << SW_MAC_BITS) - 1)
@@ -105,30 +105,30 @@ static __always_inline __u16 sw_index_to_mss(__u32 idx, int v6)
 
 #define SW_ROTL64(x, b) (__u64)(((x) << (b)) | ((x) >> (64 - (b))))
 
-#define SW_SIPROUND(v0, v1, v2, v3)                                            \
-	do {                                                                   \
-		v0 += v1;                                                      \
-		v1 = SW_ROTL64(v1, 13);                                        \
-		v1 ^= v0;                                                      \
-		v0 = SW_ROTL64(v0, 32);                                        \
-		v2 += v3;                                                      \
-		v3 = SW_ROTL64(v3, 16);                                        \
-		v3 ^= v2;                                                      \
-		v0 += v3;                                                      \
-		v3 = SW_ROTL64(v3, 21);                                        \
-		v3 ^= v0;                                                      \
-		v2 += v1;                                                      \
-		v1 = SW_ROTL64(v1, 17);                                        \
-		v1 ^= v2;                                                      \
-		v2 = SW_ROTL64(v2, 32);                                        \
+#define SW_SIPROUND(v0, v1, v2, v3)     \
+	do {                            \
+		v0 += v1;               \
+		v1 = SW_ROTL64(v1, 13); \
+		v1 ^= v0;               \
+		v0 = SW_ROTL64(v0, 32); \
+		v2 += v3;               \
+		v3 = SW_ROTL64(v3, 16); \
+		v3 ^= v2;               \
+		v0 += v3;               \
+		v3 = SW_ROTL64(v3, 21); \
+		v3 ^= v0;               \
+		v2 += v1;               \
+		v1 = SW_ROTL64(v1, 17); \
+		v1 ^= v2;               \
+		v2 = SW_ROTL64(v2, 32); \
 	} while (0)
 
-#define SW_SIP_COMPRESS(v0, v1, v2, v3, m)                                     \
-	do {                                                                   \
-		v3 ^= (m);                                                     \
-		SW_SIPROUND(v0, v1, v2, v3);                                   \
-		SW_SIPROUND(v0, v1, v2, v3);                                   \
-		v0 ^= (m);                                                     \
+#define SW_SIP_COMPRESS(v0, v1, v2, v3, m)   \
+	do {                                 \
+		v3 ^= (m);                   \
+		SW_SIPROUND(v0, v1, v2, v3); \
+		SW_SIPROUND(v0, v1, v2, v3); \
+		v0 ^= (m);                   \
 	} while (0)
 
 /*
@@ -218,9 +218,9 @@ static __always_inline __u32 sw_epoch(__u32 now_sec)
 
 /* The cookie for a SYN: our ISN. */
 static __always_inline __u32 sw_cookie_make(const struct synwall_key *key,
-					    __u32 slot,
-					    const struct sw_flow *f, int v6,
-					    __u32 now_sec, __u32 mss_idx)
+					    __u32 slot, const struct sw_flow *f,
+					    int v6, __u32 now_sec,
+					    __u32 mss_idx)
 {
 	__u32 epoch = sw_epoch(now_sec);
 	__u32 mac = sw_mac(key, f, v6, epoch, mss_idx) >> (32 - SW_MAC_BITS);

@@ -33,7 +33,8 @@ int main(int argc, char **argv)
 	if (argc != 11) {
 		fprintf(stderr, "usage: swcookie SADDR DADDR SPORT DPORT ISN "
 				"NOW_SEC MSS_IDX SLOT K0 K1\n"
-				"       swcookie ts CLOCK_MS OUR_WS PEER_WS SACK ECN\n");
+				"       swcookie ts CLOCK_MS OUR_WS PEER_WS "
+				"SACK ECN\n");
 		return 2;
 	}
 	memset(&f, 0, sizeof(f));
@@ -48,8 +49,8 @@ int main(int argc, char **argv)
 	f.isn = strtoul(argv[5], 0, 0);
 	key.k0 = strtoull(argv[9], 0, 0);
 	key.k1 = strtoull(argv[10], 0, 0);
-	printf("%u\n", sw_cookie_make(&key, strtoul(argv[8], 0, 0), &f, v6,
-				      strtoul(argv[6], 0, 0),
-				      strtoul(argv[7], 0, 0)));
+	printf("%u\n",
+	       sw_cookie_make(&key, strtoul(argv[8], 0, 0), &f, v6,
+			      strtoul(argv[6], 0, 0), strtoul(argv[7], 0, 0)));
 	return 0;
 }

@@ -81,7 +81,8 @@ static int parse_addr(const char *host, int port, struct sockaddr_storage *ss,
 
 static void set_timeouts(int fd, int ms)
 {
-	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+	struct timeval tv = {.tv_sec = ms / 1000,
+			     .tv_usec = (ms % 1000) * 1000};
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -347,7 +348,8 @@ static int cmd_info(struct sockaddr_storage *ss, socklen_t len, int mss)
 		printf("connect_error=%d\n", errno);
 		return 1;
 	}
-	if (write_all(fd, "INFO\n", 5) || read_line(fd, theirs, sizeof(theirs))) {
+	if (write_all(fd, "INFO\n", 5) ||
+	    read_line(fd, theirs, sizeof(theirs))) {
 		printf("io_error=%d\n", errno);
 		return 1;
 	}
@@ -382,7 +384,8 @@ static int cmd_xfer(struct sockaddr_storage *ss, socklen_t len, size_t n)
 		return 1;
 	}
 	if (stream_check(fd, 2, n, &bad)) {
-		printf("upstream=ok downstream=bad_at_%zu errno=%d\n", bad, errno);
+		printf("upstream=ok downstream=bad_at_%zu errno=%d\n", bad,
+		       errno);
 		return 1;
 	}
 	printf("upstream=ok downstream=ok bytes=%zu ms=%.0f\n", n,
@@ -421,8 +424,8 @@ static int cmd_seq(struct sockaddr_storage *ss, socklen_t len, int n)
 	qsort(lat, ok, sizeof(*lat), cmp_double);
 	printf("ok=%d fail=%d first_errno=%d", ok, fail, first_err);
 	if (ok)
-		printf(" median_us=%.1f p99_us=%.1f max_us=%.1f",
-		       lat[ok / 2], lat[(int)(ok * 0.99) < ok ? (int)(ok * 0.99) : ok - 1],
+		printf(" median_us=%.1f p99_us=%.1f max_us=%.1f", lat[ok / 2],
+		       lat[(int)(ok * 0.99) < ok ? (int)(ok * 0.99) : ok - 1],
 		       lat[ok - 1]);
 	printf("\n");
 	free(lat);
@@ -507,7 +510,8 @@ static int cmd_conc(struct sockaddr_storage *ss, socklen_t len, int n)
 	return fail ? 1 : 0;
 }
 
-static int cmd_hold(struct sockaddr_storage *ss, socklen_t len, int ms, int step)
+static int cmd_hold(struct sockaddr_storage *ss, socklen_t len, int ms,
+		    int step)
 {
 	double end = now_us() + ms * 1000.0;
 	int fd = dial(ss, len, 0, NULL), pings = 0, fails = 0;
@@ -554,7 +558,8 @@ static int cmd_reset(struct sockaddr_storage *ss, socklen_t len, int ms)
 	}
 	printf("result=%s errno=%d ms=%.0f\n",
 	       errno == ECONNRESET || errno == EPIPE ? "reset" :
-	       errno == EAGAIN ? "timeout" : "error",
+	       errno == EAGAIN			     ? "timeout" :
+						       "error",
 	       errno, (now_us() - t0) / 1e3);
 	return errno == ECONNRESET || errno == EPIPE ? 0 : 1;
 }
@@ -606,10 +611,10 @@ static int cmd_twreuse(struct sockaddr_storage *ss, socklen_t len, int sport)
 			printf("conn%d=connect_error errno=%d\n", i + 1, errno);
 			return 1;
 		}
-		if (write_all(fd, "XFER 0\n", 7) || read_line(fd, line, sizeof(line)) ||
-		    strcmp(line, "OK")) {
-			printf("conn%d=no_reply errno=%d ms=%.0f\n", i + 1, errno,
-			       (now_us() - t0) / 1e3);
+		if (write_all(fd, "XFER 0\n", 7) ||
+		    read_line(fd, line, sizeof(line)) || strcmp(line, "OK")) {
+			printf("conn%d=no_reply errno=%d ms=%.0f\n", i + 1,
+			       errno, (now_us() - t0) / 1e3);
 			close(fd);
 			return 1;
 		}
@@ -625,14 +630,13 @@ static int cmd_twreuse(struct sockaddr_storage *ss, socklen_t len, int sport)
 
 static int usage(void)
 {
-	fprintf(stderr,
-		"usage: tcpprobe server ADDR PORT\n"
-		"       tcpprobe info ADDR PORT [MSS]\n"
-		"       tcpprobe xfer ADDR PORT BYTES\n"
-		"       tcpprobe seq|conc ADDR PORT N\n"
-		"       tcpprobe hold ADDR PORT MS STEP_MS\n"
-		"       tcpprobe reset ADDR PORT MS\n"
-		"       tcpprobe twreuse ADDR PORT SPORT\n");
+	fprintf(stderr, "usage: tcpprobe server ADDR PORT\n"
+			"       tcpprobe info ADDR PORT [MSS]\n"
+			"       tcpprobe xfer ADDR PORT BYTES\n"
+			"       tcpprobe seq|conc ADDR PORT N\n"
+			"       tcpprobe hold ADDR PORT MS STEP_MS\n"
+			"       tcpprobe reset ADDR PORT MS\n"
+			"       tcpprobe twreuse ADDR PORT SPORT\n");
 	return 2;
 }
 

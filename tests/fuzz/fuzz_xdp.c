@@ -34,7 +34,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	if (fc_env_open(&env, err, sizeof(err))) {
-		fprintf(stderr, "fuzz_xdp: setup failed: %s (run as root)\n", err);
+		fprintf(stderr, "fuzz_xdp: setup failed: %s (run as root)\n",
+			err);
 		exit(2);
 	}
 	if (err[0])
@@ -58,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 			       unsigned int seed)
 {
-	struct fc_rng r = { ((__u64)seed << 32 | seed) ^ 0x9e3779b97f4a7c15ull };
+	struct fc_rng r = {((__u64)seed << 32 | seed) ^ 0x9e3779b97f4a7c15ull};
 
 	if (!r.s)
 		r.s = 1;

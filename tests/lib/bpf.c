@@ -250,9 +250,9 @@ int swt_xdp_run(int prog_fd, const void *pkt, size_t len, __u32 ifindex,
 
 const char *swt_xdp_verdict_name(__u32 v)
 {
-	static const char *const names[] = { "XDP_ABORTED", "XDP_DROP",
-					     "XDP_PASS", "XDP_TX",
-					     "XDP_REDIRECT" };
+	static const char *const names[] = {"XDP_ABORTED", "XDP_DROP",
+					    "XDP_PASS", "XDP_TX",
+					    "XDP_REDIRECT"};
 
 	return v < 5 ? names[v] : "XDP_?";
 }

@@ -32,9 +32,18 @@
 /* 1700000000 = 64 * 26562500: the first second of an (even) cookie epoch */
 #define FC_T0 1700000000u
 
-#define KEY_A { 0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull }
-#define KEY_B { 0x8877665544332211ull, 0x00ffeeddccbbaa99ull }
-#define KEY_C { 0xdeadbeefcafef00dull, 0x0123456789abcdefull }
+#define KEY_A                                                \
+	{                                                    \
+		0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull \
+	}
+#define KEY_B                                                \
+	{                                                    \
+		0x8877665544332211ull, 0x00ffeeddccbbaa99ull \
+	}
+#define KEY_C                                                \
+	{                                                    \
+		0xdeadbeefcafef00dull, 0x0123456789abcdefull \
+	}
 
 /* clang-format off */
 const struct fc_state_def fc_states[FC_NSTATES] = {
@@ -77,7 +86,7 @@ static bool fc_protected(__u16 port)
 
 static int ports_write(const struct swt_env *e)
 {
-	__u64 w[SYNWALL_PORT_WORDS] = { 0 };
+	__u64 w[SYNWALL_PORT_WORDS] = {0};
 	__u32 k, p;
 
 	for (p = 0; p < 65536; p++)
@@ -93,7 +102,7 @@ static int ports_write(const struct swt_env *e)
 static int sock_pair(struct fc_env *e, int fam, int *slot, char *err,
 		     size_t errlen)
 {
-	struct sockaddr_storage ss = { 0 }, cs = { 0 };
+	struct sockaddr_storage ss = {0}, cs = {0};
 	struct sockaddr_in *s4 = (void *)&ss, *c4 = (void *)&cs;
 	struct sockaddr_in6 *s6 = (void *)&ss, *c6 = (void *)&cs;
 	socklen_t alen = fam == AF_INET ? sizeof(*s4) : sizeof(*s6);
@@ -203,7 +212,7 @@ enum { FC_MALFORMED, FC_NOT_TCP, FC_FRAGMENT, FC_V6EXT, FC_TCP };
 /* TCP options as the contract reads them (Linux semantics). */
 struct fc_opts {
 	int mss; /* -1: none (an MSS of 0 counts as none, as in Linux) */
-	int ws; /* -1: none; else the shift, capped at 14 (RFC 7323) */
+	int ws;	 /* -1: none; else the shift, capped at 14 (RFC 7323) */
 	bool sack;
 	bool ts;
 	__u32 tsval, tsecr;
@@ -218,9 +227,9 @@ struct fc_frame {
 	__u8 saddr[16], daddr[16];
 	__u16 sport, dport;
 	/* TCP header fields, valid when hdr_ok */
-	bool hdr_ok; /* the segment holds a 20-byte header */
+	bool hdr_ok;  /* the segment holds a 20-byte header */
 	bool doff_ok; /* 20 <= doff <= segment length */
-	bool opt_ok; /* option bytes well-formed */
+	bool opt_ok;  /* option bytes well-formed */
 	size_t doff;
 	__u32 seq, ack;
 	__u8 flags;
@@ -234,7 +243,7 @@ static bool is_vlan(__u16 t)
 
 static bool v6_is_ext(__u8 nh)
 {
-	static const __u8 ext[] = { 0, 43, 50, 51, 60, 135, 139, 140, 253, 254 };
+	static const __u8 ext[] = {0, 43, 50, 51, 60, 135, 139, 140, 253, 254};
 	size_t i;
 
 	for (i = 0; i < sizeof(ext); i++)
@@ -389,8 +398,8 @@ static void frame_flow(const struct fc_frame *f, __u32 isn, struct sw_flow *w)
 
 static bool has_socket(const struct fc_env *e, const struct fc_frame *f)
 {
-	static const __u8 lo4[4] = { 127, 0, 0, 1 };
-	static const __u8 lo6[16] = { [15] = 1 };
+	static const __u8 lo4[4] = {127, 0, 0, 1};
+	static const __u8 lo6[16] = {[15] = 1};
 	const __u8 *lo = f->v6 ? lo6 : lo4;
 	size_t al = f->v6 ? 16 : 4;
 
@@ -416,9 +425,9 @@ static void cfg_resolve(const struct synwall_config *c, struct fc_cfg *r)
 	r->mss6 = c->mss6 ? c->mss6 : 1440;
 	r->window = c->window ? c->window : 65535;
 	r->wscale = c->wscale == SYNWALL_WSCALE_ZERO ? 0 :
-		    c->wscale == 0			 ? 7 :
-		    c->wscale > 14			 ? 14 :
-							   c->wscale;
+		    c->wscale == 0		     ? 7 :
+		    c->wscale > 14		     ? 14 :
+						       c->wscale;
 	r->ttl = c->ttl ? c->ttl : 64;
 	r->no_ecn = c->flags & SYNWALL_CF_NO_ECN;
 	r->now = c->fixed_time;
@@ -440,7 +449,7 @@ struct fc_pred {
 	__u32 verdict;
 	size_t counter;
 	bool synack; /* XDP_TX: check the SYN-ACK */
-	bool meta; /* PASS with metadata */
+	bool meta;   /* PASS with metadata */
 };
 
 static void predict(const struct fc_env *e, const struct fc_state_def *s,
@@ -548,9 +557,9 @@ __attribute__((format(printf, 2, 3))) static void viol(struct why *w,
 							w->n - w->used - 1;
 }
 
-#define CHECK(w, cond, ...)                 \
-	do {                                \
-		if (!(cond))                \
+#define CHECK(w, cond, ...)                   \
+	do {                                  \
+		if (!(cond))                  \
 			viol(w, __VA_ARGS__); \
 	} while (0)
 
@@ -607,7 +616,8 @@ static void check_synack(const struct fc_state_def *s, const struct fc_frame *f,
 
 	cfg_resolve(&s->cfg, &c);
 	CHECK(w, olen <= f->len + 4,
-	      "SYN-ACK of %zu bytes for a %zu-byte SYN: more than 4 bytes of amplification",
+	      "SYN-ACK of %zu bytes for a %zu-byte SYN: more than 4 bytes of "
+	      "amplification",
 	      olen, f->len);
 	if (olen < t + 20) {
 		viol(w, "SYN-ACK of %zu bytes cannot hold L2 + IP + TCP", olen);
@@ -629,8 +639,9 @@ static void check_synack(const struct fc_state_def *s, const struct fc_frame *f,
 		CHECK(w, out[l3 + 6] == 6, "IPv6 next header %u", out[l3 + 6]);
 		CHECK(w, out[l3 + 7] == c.ttl, "hop limit %u, want %u",
 		      out[l3 + 7], c.ttl);
-		CHECK(w, !memcmp(out + l3 + 8, f->daddr, 16) &&
-				 !memcmp(out + l3 + 24, f->saddr, 16),
+		CHECK(w,
+		      !memcmp(out + l3 + 8, f->daddr, 16) &&
+			      !memcmp(out + l3 + 24, f->saddr, 16),
 		      "IPv6 addresses not swapped");
 	} else {
 		CHECK(w, out[l3] == 0x45 && out[l3 + 1] == 0,
@@ -639,8 +650,9 @@ static void check_synack(const struct fc_state_def *s, const struct fc_frame *f,
 		CHECK(w, swt_get16(out + l3 + 2) == olen - l3,
 		      "IPv4 tot_len %u, want %zu", swt_get16(out + l3 + 2),
 		      olen - l3);
-		CHECK(w, swt_get16(out + l3 + 4) == 0 &&
-				 swt_get16(out + l3 + 6) == 0x4000,
+		CHECK(w,
+		      swt_get16(out + l3 + 4) == 0 &&
+			      swt_get16(out + l3 + 6) == 0x4000,
 		      "IPv4 ID/frag %04x %04x, want 0000 4000",
 		      swt_get16(out + l3 + 4), swt_get16(out + l3 + 6));
 		CHECK(w, out[l3 + 8] == c.ttl && out[l3 + 9] == 6,
@@ -648,8 +660,9 @@ static void check_synack(const struct fc_state_def *s, const struct fc_frame *f,
 		      c.ttl);
 		CHECK(w, swt_csum_fold(swt_csum_add(0, out + l3, 20)) == 0,
 		      "IPv4 header checksum does not verify");
-		CHECK(w, !memcmp(out + l3 + 12, f->daddr, 4) &&
-				 !memcmp(out + l3 + 16, f->saddr, 4),
+		CHECK(w,
+		      !memcmp(out + l3 + 12, f->daddr, 4) &&
+			      !memcmp(out + l3 + 16, f->saddr, 4),
 		      "IPv4 addresses not swapped");
 	}
 	/* TCP */
@@ -659,7 +672,9 @@ static void check_synack(const struct fc_state_def *s, const struct fc_frame *f,
 	      thl, olen - t);
 	if (thl < 20 || t + thl != olen)
 		return;
-	CHECK(w, swt_get16(out + t) == f->dport && swt_get16(out + t + 2) == f->sport,
+	CHECK(w,
+	      swt_get16(out + t) == f->dport &&
+		      swt_get16(out + t + 2) == f->sport,
 	      "ports %u->%u, want %u->%u", swt_get16(out + t),
 	      swt_get16(out + t + 2), f->dport, f->sport);
 	CHECK(w, swt_get32(out + t + 8) == f->seq + 1,
@@ -669,14 +684,17 @@ static void check_synack(const struct fc_state_def *s, const struct fc_frame *f,
 	      swt_get16(out + t + 14), c.window);
 	CHECK(w, swt_get16(out + t + 18) == 0, "urgent pointer %u",
 	      swt_get16(out + t + 18));
-	CHECK(w, swt_l4_csum(f->v6, out + (f->v6 ? l3 + 8 : l3 + 12),
-			     out + (f->v6 ? l3 + 24 : l3 + 16), 6, out + t,
-			     olen - t) == 0,
+	CHECK(w,
+	      swt_l4_csum(f->v6, out + (f->v6 ? l3 + 8 : l3 + 12),
+			  out + (f->v6 ? l3 + 24 : l3 + 16), 6, out + t,
+			  olen - t) == 0,
 	      "TCP checksum does not verify");
 	ecn = f->o.ts && !c.no_ecn &&
 	      (f->flags & (SWT_TCP_ECE | SWT_TCP_CWR)) ==
 		      (SWT_TCP_ECE | SWT_TCP_CWR);
-	CHECK(w, out[t + 13] == (SWT_TCP_SYN | SWT_TCP_ACK | (ecn ? SWT_TCP_ECE : 0)),
+	CHECK(w,
+	      out[t + 13] ==
+		      (SWT_TCP_SYN | SWT_TCP_ACK | (ecn ? SWT_TCP_ECE : 0)),
 	      "flags %#x, want %#x", out[t + 13],
 	      SWT_TCP_SYN | SWT_TCP_ACK | (ecn ? SWT_TCP_ECE : 0));
 	/* the cookie */
@@ -684,9 +702,12 @@ static void check_synack(const struct fc_state_def *s, const struct fc_frame *f,
 	client_mss = f->o.mss > 0 ? f->o.mss : f->v6 ? 1220 : 536;
 	idx = swt_mss_index((__u32)client_mss, f->v6);
 	frame_flow(f, f->seq, &flow);
-	want_cookie = sw_cookie_make(&k->key[slot], slot, &flow, f->v6, c.now, idx);
-	CHECK(w, sw_cookie_slot(cookie) == slot && k->installed_at[slot] &&
-			 sw_cookie_check(&k->key[slot], cookie, &flow, f->v6, c.now),
+	want_cookie =
+		sw_cookie_make(&k->key[slot], slot, &flow, f->v6, c.now, idx);
+	CHECK(w,
+	      sw_cookie_slot(cookie) == slot && k->installed_at[slot] &&
+		      sw_cookie_check(&k->key[slot], cookie, &flow, f->v6,
+				      c.now),
 	      "seq %#x is not a cookie valid under the current key (slot %u)",
 	      cookie, slot);
 	CHECK(w, cookie == want_cookie,
@@ -701,16 +722,20 @@ static void check_synack(const struct fc_state_def *s, const struct fc_frame *f,
 		mss_want = f->v6 ? c.mss6 : c.mss4;
 		if (f->o.mss > 0 && (__u32)f->o.mss < mss_want)
 			mss_want = (__u32)f->o.mss;
-		CHECK(w, oo.mss >= 0 && (__u32)oo.mss == mss_want &&
-				 out[t + 20] == 2,
+		CHECK(w,
+		      oo.mss >= 0 && (__u32)oo.mss == mss_want &&
+			      out[t + 20] == 2,
 		      "MSS option %d (first: kind %u), want %u first", oo.mss,
 		      out[t + 20], mss_want);
-		CHECK(w, !oo.ts || f->o.ts, "TS option not offered by the client");
-		CHECK(w, oo.ts == f->o.ts, "TS option %s", oo.ts ? "added" : "missing");
+		CHECK(w, !oo.ts || f->o.ts,
+		      "TS option not offered by the client");
+		CHECK(w, oo.ts == f->o.ts, "TS option %s",
+		      oo.ts ? "added" : "missing");
 		CHECK(w, !oo.sack || (f->o.sack && f->o.ts),
 		      "SACK-permitted not offered (or no TS to carry it)");
 		CHECK(w, (oo.ws >= 0) == (f->o.ws >= 0 && f->o.ts),
-		      "window scale option %s", oo.ws >= 0 ? "added" : "missing");
+		      "window scale option %s",
+		      oo.ws >= 0 ? "added" : "missing");
 		if (oo.ws >= 0)
 			CHECK(w, oo.ws == c.wscale, "window scale %d, want %u",
 			      oo.ws, c.wscale);
@@ -718,13 +743,17 @@ static void check_synack(const struct fc_state_def *s, const struct fc_frame *f,
 			struct sw_ts_opts d;
 
 			CHECK(w, oo.tsecr == f->o.tsval,
-			      "TSecr %#x, want the client's TSval %#x", oo.tsecr,
-			      f->o.tsval);
-			CHECK(w, sw_ts_decode(oo.tsval, &d) &&
-					 d.peer_ws == (f->o.ws >= 0 ? f->o.ws : SW_WS_NONE) &&
-					 d.our_ws == c.wscale && d.sack == f->o.sack &&
-					 d.ecn == ecn,
-			      "TSval %#x does not encode the options", oo.tsval);
+			      "TSecr %#x, want the client's TSval %#x",
+			      oo.tsecr, f->o.tsval);
+			CHECK(w,
+			      sw_ts_decode(oo.tsval, &d) &&
+				      d.peer_ws == (f->o.ws >= 0 ?
+							    f->o.ws :
+							    SW_WS_NONE) &&
+				      d.our_ws == c.wscale &&
+				      d.sack == f->o.sack && d.ecn == ecn,
+			      "TSval %#x does not encode the options",
+			      oo.tsval);
 		}
 		/* only kinds MSS, SACK-perm, TS, WS, NOP */
 		for (i = 20; i < thl;) {
@@ -748,9 +777,12 @@ static void check_synack(const struct fc_state_def *s, const struct fc_frame *f,
 		so.mss = -1;
 	rcfg = s->cfg;
 	rcfg.wscale = c.wscale ? c.wscale : SYNWALL_WSCALE_ZERO;
-	elen = swt_expect_synack(&sp, &so, &rcfg, k, exp, sizeof(exp), NULL, NULL);
+	elen = swt_expect_synack(&sp, &so, &rcfg, k, exp, sizeof(exp), NULL,
+				 NULL);
 	if (!w->bad && (elen != olen || memcmp(exp, out, olen)))
-		viol(w, "SYN-ACK differs from swt_expect_synack()'s (%zu vs %zu bytes)",
+		viol(w,
+		     "SYN-ACK differs from swt_expect_synack()'s (%zu vs %zu "
+		     "bytes)",
 		     olen, elen);
 }
 
@@ -785,7 +817,9 @@ static void check_meta(const struct fc_state_def *s, const struct fc_frame *f,
 	}
 	if (memcmp(&want, m, sizeof(want)))
 		viol(w,
-		     "metadata {magic %#x cookie %#x tsval %#x tsecr %#x mss %u snd_ws %u rcv_ws %u flags %#x pad %02x%02x%02x}, want {%#x %#x %#x %#x %u %u %u %#x 000000}",
+		     "metadata {magic %#x cookie %#x tsval %#x tsecr %#x mss "
+		     "%u snd_ws %u rcv_ws %u flags %#x pad %02x%02x%02x}, want "
+		     "{%#x %#x %#x %#x %u %u %u %#x 000000}",
 		     m->magic, m->cookie, m->tsval, m->tsecr, m->mss,
 		     m->snd_wscale, m->rcv_wscale, m->flags, m->pad[0],
 		     m->pad[1], m->pad[2], want.magic, want.cookie, want.tsval,
@@ -797,8 +831,8 @@ static void check_meta(const struct fc_state_def *s, const struct fc_frame *f,
 
 static const char *cls_name(int c)
 {
-	static const char *const n[] = { "malformed", "not TCP", "fragment",
-					 "IPv6 ext", "TCP" };
+	static const char *const n[] = {"malformed", "not TCP", "fragment",
+					"IPv6 ext", "TCP"};
 
 	return n[c];
 }
@@ -837,22 +871,28 @@ static void judge(const struct fc_env *e, int state, const __u8 *frame,
 		viol(w, "undocumented verdict %s (%u)",
 		     swt_xdp_verdict_name(out->verdict), out->verdict);
 	else if (out->verdict != p.verdict)
-		viol(w, "verdict %s, want %s", swt_xdp_verdict_name(out->verdict),
+		viol(w, "verdict %s, want %s",
+		     swt_xdp_verdict_name(out->verdict),
 		     swt_xdp_verdict_name(p.verdict));
 
 	if (out->verdict == XDP_TX) {
 		if (f.cls == FC_TCP && f.hdr_ok)
 			check_synack(s, &f, swt_xdp_data(out), out->len, w);
 		if (out->meta_len)
-			viol(w, "XDP_TX with %u bytes of metadata", out->meta_len);
+			viol(w, "XDP_TX with %u bytes of metadata",
+			     out->meta_len);
 	} else {
 		if (out->meta_len) {
 			if (out->verdict != XDP_PASS || !p.meta)
-				viol(w, "%u bytes of metadata with %s, where none is due",
-				     out->meta_len, swt_xdp_verdict_name(out->verdict));
+				viol(w,
+				     "%u bytes of metadata with %s, where none "
+				     "is due",
+				     out->meta_len,
+				     swt_xdp_verdict_name(out->verdict));
 			else if (out->meta_len != sizeof(struct synwall_meta))
 				viol(w, "%u bytes of metadata, want %zu",
-				     out->meta_len, sizeof(struct synwall_meta));
+				     out->meta_len,
+				     sizeof(struct synwall_meta));
 			else
 				check_meta(s, &f, (const void *)out->buf, w);
 		} else if (p.meta && out->verdict == XDP_PASS) {
@@ -860,13 +900,15 @@ static void judge(const struct fc_env *e, int state, const __u8 *frame,
 		}
 		if (out->len != flen || memcmp(swt_xdp_data(out), frame, flen))
 			viol(w, "%s frame modified (%u bytes out, %zu in)",
-			     swt_xdp_verdict_name(out->verdict), out->len, flen);
+			     swt_xdp_verdict_name(out->verdict), out->len,
+			     flen);
 	}
 	if (w->bad) {
 		char ctx[512];
 
 		snprintf(ctx, sizeof(ctx),
-			 " [state %d (%s); frame %zu bytes, model: %s%s%s, dport %u, flags %#x, doff %zu, seg %zu]",
+			 " [state %d (%s); frame %zu bytes, model: %s%s%s, "
+			 "dport %u, flags %#x, doff %zu, seg %zu]",
 			 state, s->name, flen, cls_name(f.cls),
 			 f.v6 ? " IPv6" : "", f.hdr_ok ? "" : " short-TCP",
 			 f.dport, f.flags, f.doff, f.seg_len);
@@ -907,7 +949,7 @@ int fc_check(struct fc_env *e, const __u8 *in, size_t len, char *whyb,
 {
 	static struct swt_xdp_out out;
 	struct synwall_stats after;
-	struct why w = { whyb, whylen, 0, 0 };
+	struct why w = {whyb, whylen, 0, 0};
 	size_t flen, i;
 	int state;
 
@@ -950,19 +992,19 @@ int fc_selftest(struct fc_env *e, const __u8 *in, size_t len,
 		return -1;
 	e->last = after;
 	{
-		struct why w = { scratch, sizeof(scratch), 0, 0 };
+		struct why w = {scratch, sizeof(scratch), 0, 0};
 
 		judge(e, state, in + 1, flen, &out, &before, &after, &w);
 		if (w.bad) {
-			snprintf(whyb, whylen, "the real output already fails: %s",
-				 scratch);
+			snprintf(whyb, whylen,
+				 "the real output already fails: %s", scratch);
 			return 1;
 		}
 	}
 	/* every bit of metadata and frame */
 	n = out.meta_len + out.len;
 	for (bit = 0; bit < n * 8; bit++) {
-		struct why w = { scratch, sizeof(scratch), 0, 0 };
+		struct why w = {scratch, sizeof(scratch), 0, 0};
 
 		bad = out;
 		bad.buf[bit / 8] ^= (__u8)(1u << (bit % 8));
@@ -971,13 +1013,17 @@ int fc_selftest(struct fc_env *e, const __u8 *in, size_t len,
 		*caught += w.bad;
 		if (!w.bad && whylen && !whyb[0])
 			snprintf(whyb, whylen,
-				 "flipping bit %zu of the %s (byte %zu) went unnoticed",
-				 bit % 8, bit / 8 < out.meta_len ? "metadata" : "frame",
-				 bit / 8 < out.meta_len ? bit / 8 : bit / 8 - out.meta_len);
+				 "flipping bit %zu of the %s (byte %zu) went "
+				 "unnoticed",
+				 bit % 8,
+				 bit / 8 < out.meta_len ? "metadata" : "frame",
+				 bit / 8 < out.meta_len ?
+					 bit / 8 :
+					 bit / 8 - out.meta_len);
 	}
 	/* one byte more or less */
 	{
-		struct why w = { scratch, sizeof(scratch), 0, 0 };
+		struct why w = {scratch, sizeof(scratch), 0, 0};
 
 		bad = out;
 		bad.len = out.len - 1;
@@ -993,7 +1039,7 @@ int fc_selftest(struct fc_env *e, const __u8 *in, size_t len,
 	}
 	/* every other verdict */
 	for (bit = 0; bit < 5; bit++) {
-		struct why w = { scratch, sizeof(scratch), 0, 0 };
+		struct why w = {scratch, sizeof(scratch), 0, 0};
 
 		if (bit == out.verdict)
 			continue;
@@ -1005,7 +1051,7 @@ int fc_selftest(struct fc_env *e, const __u8 *in, size_t len,
 	}
 	/* a second counter moved; the right one did not */
 	{
-		struct why w = { scratch, sizeof(scratch), 0, 0 };
+		struct why w = {scratch, sizeof(scratch), 0, 0};
 
 		a2 = after;
 		a2.xdp_drop_synack_err++;
@@ -1098,7 +1144,7 @@ static void make_ack(const struct swt_pkt *syn, int s, __u32 t_syn, int slot,
 size_t fc_seeds(fc_seed_fn fn, void *ctx)
 {
 	static struct swt_pkt p, a;
-	struct seedctx sc = { fn, ctx, 0 };
+	struct seedctx sc = {fn, ctx, 0};
 	static __u8 raw[256];
 	char name[96];
 	int v, s;
@@ -1262,21 +1308,22 @@ size_t fc_seeds(fc_seed_fn fn, void *ctx)
 				const char *n;
 				__u8 fl;
 			} fl[] = {
-				{ "rst", SWT_TCP_RST },
-				{ "rst-ack", SWT_TCP_RST | SWT_TCP_ACK },
-				{ "fin", SWT_TCP_FIN },
-				{ "noflags", 0 },
-				{ "synack", SWT_TCP_SYN | SWT_TCP_ACK },
-				{ "synfin", SWT_TCP_SYN | SWT_TCP_FIN },
-				{ "synrst", SWT_TCP_SYN | SWT_TCP_RST },
-				{ "urg-psh", SWT_TCP_URG | SWT_TCP_PSH },
-				{ "all", 0xff },
+				{"rst", SWT_TCP_RST},
+				{"rst-ack", SWT_TCP_RST | SWT_TCP_ACK},
+				{"fin", SWT_TCP_FIN},
+				{"noflags", 0},
+				{"synack", SWT_TCP_SYN | SWT_TCP_ACK},
+				{"synfin", SWT_TCP_SYN | SWT_TCP_FIN},
+				{"synrst", SWT_TCP_SYN | SWT_TCP_RST},
+				{"urg-psh", SWT_TCP_URG | SWT_TCP_PSH},
+				{"all", 0xff},
 			};
 			size_t i;
 
 			for (i = 0; i < sizeof(fl) / sizeof(fl[0]); i++) {
 				p.flags = fl[i].fl;
-				emit(&sc, NAME("flags-%s-%s", fl[i].n, fam), 0, &p);
+				emit(&sc, NAME("flags-%s-%s", fl[i].n, fam), 0,
+				     &p);
 			}
 		}
 		/* established flow over loopback */
@@ -1382,7 +1429,10 @@ size_t fc_seeds(fc_seed_fn fn, void *ctx)
 		emit_raw(&sc, "trunc-ip-v4", 0, fb, 14 + 19);
 		emit_raw(&sc, "trunc-ports-v4", 0, fb, 14 + 20 + 3);
 		emit_raw(&sc, "eth-only", 0, fb, 14);
-		emit_raw(&sc, "trunc-vlan", 0, (const __u8 *)"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x81\x00\x00", 15);
+		emit_raw(&sc, "trunc-vlan", 0,
+			 (const __u8 *)"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x81"
+				       "\x00\x00",
+			 15);
 		syn_linux(&p, true);
 		len = swt_build(&p, fb, sizeof(fb), NULL);
 		fb[14] = 0x40; /* version 4 in an IPv6 frame */
@@ -1487,8 +1537,10 @@ static size_t gen_opts(struct fc_rng *r, __u8 *o, size_t n)
 				goto tail;
 			o[k] = 2;
 			o[k + 1] = fc_below(r, 8) ? 4 : (__u8)fc_below(r, 6);
-			swt_put16(o + k + 2, fc_below(r, 2) ? (__u16)fc_rand(r) :
-				  (__u16)(536 + fc_below(r, 9000)));
+			swt_put16(o + k + 2,
+				  fc_below(r, 2) ?
+					  (__u16)fc_rand(r) :
+					  (__u16)(536 + fc_below(r, 9000)));
 			k += 4;
 			break;
 		case 5:
@@ -1535,10 +1587,10 @@ tail:
 }
 
 static const __u16 interesting16[] = {
-	0,	1,     2,     3,     4,	     19,     20,     21,     39,
-	40,	59,    60,    64,    0x7f,   0x80,   0xff,   0x100,  1460,
-	0x7fff, 0x8000, 0xfffe, 0xffff, 0x0800, 0x86dd, 0x8100, 0x88a8,
-	80,	443,   8000,  8100,  8101,   65535,  40001,
+	0,	1,	2,	3,	4,	19,	20,	21,	39,
+	40,	59,	60,	64,	0x7f,	0x80,	0xff,	0x100,	1460,
+	0x7fff, 0x8000, 0xfffe, 0xffff, 0x0800, 0x86dd, 0x8100, 0x88a8, 80,
+	443,	8000,	8100,	8101,	65535,	40001,
 };
 
 /* Set ack to cookie + 1 for this frame under a random installed key. */
@@ -1563,8 +1615,11 @@ static void resign(struct fc_rng *r, __u8 *b, size_t len)
 	ck = sw_cookie_make(&s->keys.key[slot], slot, &w, f.v6, t, idx);
 	swt_put32(b + 1 + f.l4 + 8, ck + 1);
 	if (fc_below(r, 4))
-		b[1 + f.l4 + 13] = SWT_TCP_ACK | (fc_below(r, 4) ? 0 :
-					(__u8)(fc_rand(r) & ~(SWT_TCP_SYN | SWT_TCP_RST)));
+		b[1 + f.l4 + 13] =
+			SWT_TCP_ACK |
+			(fc_below(r, 4) ? 0 :
+					  (__u8)(fc_rand(r) &
+						 ~(SWT_TCP_SYN | SWT_TCP_RST)));
 	/* a TSecr that decodes, or not */
 	if (f.o.ts && fc_below(r, 2)) {
 		size_t i;
@@ -1627,18 +1682,21 @@ static size_t mutate_once(struct fc_rng *r, __u8 *b, size_t len, size_t cap,
 	}
 	case 2: /* an interesting byte */
 		if (flen) {
-			static const __u8 v[] = { 0, 1, 2, 4, 5, 6, 8, 10, 15,
-						  0x10, 0x40, 0x45, 0x50, 0x7f,
-						  0x80, 0xf0, 0xfe, 0xff };
+			static const __u8 v[] = {0,    1,    2,	   4,	 5,
+						 6,    8,    10,   15,	 0x10,
+						 0x40, 0x45, 0x50, 0x7f, 0x80,
+						 0xf0, 0xfe, 0xff};
 
 			f[fc_below(r, (__u32)flen)] = v[fc_below(r, sizeof(v))];
 		}
 		break;
 	case 3: /* an interesting 16-bit word, header-heavy */
 		if (flen >= 2) {
-			pos = fc_below(r, (__u32)(flen - 1 < 80 ? flen - 1 : 80));
-			swt_put16(f + pos, interesting16[fc_below(
-				r, sizeof(interesting16) / 2)]);
+			pos = fc_below(r,
+				       (__u32)(flen - 1 < 80 ? flen - 1 : 80));
+			swt_put16(f + pos,
+				  interesting16[fc_below(
+					  r, sizeof(interesting16) / 2)]);
 		}
 		break;
 	case 4: /* truncate */
@@ -1664,13 +1722,14 @@ static size_t mutate_once(struct fc_rng *r, __u8 *b, size_t len, size_t cap,
 	case 8:
 		if (l.l4) {
 			static const __u8 fl[] = {
-				0x02, 0x10, 0x12, 0x04, 0x14, 0x01, 0x11,
-				0x03, 0x06, 0x00, 0x18, 0x19, 0xc2, 0x42,
-				0x82, 0x52, 0xff, 0x30,
+				0x02, 0x10, 0x12, 0x04, 0x14, 0x01,
+				0x11, 0x03, 0x06, 0x00, 0x18, 0x19,
+				0xc2, 0x42, 0x82, 0x52, 0xff, 0x30,
 			};
 
-			f[l.l4 + 13] = fc_below(r, 4) ? fl[fc_below(r, sizeof(fl))] :
-						      (__u8)fc_rand(r);
+			f[l.l4 + 13] = fc_below(r, 4) ?
+					       fl[fc_below(r, sizeof(fl))] :
+					       (__u8)fc_rand(r);
 		}
 		break;
 	case 9: /* doff */
@@ -1684,17 +1743,21 @@ static size_t mutate_once(struct fc_rng *r, __u8 *b, size_t len, size_t cap,
 			long d = (long)fc_below(r, 9) - 4;
 
 			if (fc_below(r, 2))
-				swt_put16(f + at, (__u16)(swt_get16(f + at) + d));
+				swt_put16(f + at,
+					  (__u16)(swt_get16(f + at) + d));
 			else
-				swt_put16(f + at, interesting16[fc_below(
-					r, sizeof(interesting16) / 2)]);
+				swt_put16(
+					f + at,
+					interesting16[fc_below(
+						r, sizeof(interesting16) / 2)]);
 		}
 		break;
 	case 11: /* IHL / version */
 		if (l.l3)
-			f[l.l3] = fc_below(r, 2) ?
-					  (__u8)((f[l.l3] & 0xf0) | fc_below(r, 16)) :
-					  (__u8)(fc_below(r, 16) << 4 | (f[l.l3] & 0xf));
+			f[l.l3] = fc_below(r, 2) ? (__u8)((f[l.l3] & 0xf0) |
+							  fc_below(r, 16)) :
+						   (__u8)(fc_below(r, 16) << 4 |
+							  (f[l.l3] & 0xf));
 		break;
 	case 12: /* new option list, lengths kept consistent */
 	case 13:
@@ -1726,7 +1789,8 @@ static size_t mutate_once(struct fc_rng *r, __u8 *b, size_t len, size_t cap,
 		}
 		break;
 	case 15: /* VLAN tag in or out */
-		if (fc_below(r, 2) && flen >= 18 && is_vlan(swt_get16(f + 12))) {
+		if (fc_below(r, 2) && flen >= 18 &&
+		    is_vlan(swt_get16(f + 12))) {
 			len = splice_bytes(r, b, len, cap, 1 + 12, 4, NULL, 0);
 		} else if (flen >= 14) {
 			swt_put16(tmp, fc_below(r, 2) ? 0x8100 : 0x88a8);
@@ -1736,13 +1800,14 @@ static size_t mutate_once(struct fc_rng *r, __u8 *b, size_t len, size_t cap,
 		break;
 	case 16: /* ethertype / L4 protocol / next header */
 		if (l.l3 && fc_below(r, 2)) {
-			static const __u8 pr[] = { 6, 6, 17, 1, 58, 44, 0,
-						   43, 60, 59, 50, 51, 135, 253 };
+			static const __u8 pr[] = {6,  6,  17, 1,  58, 44,  0,
+						  43, 60, 59, 50, 51, 135, 253};
 
-			f[l.v6 ? l.l3 + 6 : l.l3 + 9] = pr[fc_below(r, sizeof(pr))];
+			f[l.v6 ? l.l3 + 6 : l.l3 + 9] =
+				pr[fc_below(r, sizeof(pr))];
 		} else if (flen >= 14) {
-			static const __u16 et[] = { 0x0800, 0x86dd, 0x8100,
-						    0x88a8, 0x0806, 0x9100 };
+			static const __u16 et[] = {0x0800, 0x86dd, 0x8100,
+						   0x88a8, 0x0806, 0x9100};
 
 			swt_put16(f + (l.l3 ? l.l3 - 2 : 12),
 				  et[fc_below(r, sizeof(et) / 2)]);
@@ -1750,16 +1815,18 @@ static size_t mutate_once(struct fc_rng *r, __u8 *b, size_t len, size_t cap,
 		break;
 	case 17: /* fragment bits */
 		if (l.l3 && !l.v6)
-			swt_put16(f + l.l3 + 6, (__u16)(fc_below(r, 2) ? 0x4000 :
-						fc_rand(r)));
+			swt_put16(
+				f + l.l3 + 6,
+				(__u16)(fc_below(r, 2) ? 0x4000 : fc_rand(r)));
 		break;
 	case 18: /* ports */
 		if (l.l4) {
-			static const __u16 pt[] = { 0, 22, 80, 443, 8000, 8050,
-						    8100, 8101, 65535, 65534, 81,
-						    40001 };
+			static const __u16 pt[] = {0,	  22,	 80,   443,
+						   8000,  8050,	 8100, 8101,
+						   65535, 65534, 81,   40001};
 
-			swt_put16(f + l.l4 + 2, pt[fc_below(r, sizeof(pt) / 2)]);
+			swt_put16(f + l.l4 + 2,
+				  pt[fc_below(r, sizeof(pt) / 2)]);
 			if (fc_below(r, 2))
 				swt_put16(f + l.l4, (__u16)fc_rand(r));
 		}

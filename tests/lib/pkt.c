@@ -6,14 +6,14 @@
 
 void swt_pkt_init(struct swt_pkt *p, bool v6)
 {
-	static const __u8 cmac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
-	static const __u8 smac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
-	static const __u8 c4[4] = { 192, 0, 2, 1 };
-	static const __u8 s4[4] = { 198, 51, 100, 2 };
-	static const __u8 c6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-				     0,	   0,	 0,    0,    0, 0, 0, 1 };
-	static const __u8 s6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-				     0,	   0,	 0,    0,    0, 0, 0, 2 };
+	static const __u8 cmac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+	static const __u8 smac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
+	static const __u8 c4[4] = {192, 0, 2, 1};
+	static const __u8 s4[4] = {198, 51, 100, 2};
+	static const __u8 c6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+				    0,	  0,	0,    0,    0, 0, 0, 1};
+	static const __u8 s6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+				    0,	  0,	0,    0,    0, 0, 0, 2};
 
 	memset(p, 0, sizeof(*p));
 	/* frame from the client (cmac) to the server (smac) */
@@ -76,28 +76,28 @@ void swt_opt_raw(struct swt_pkt *p, const void *b, size_t n)
 
 void swt_opt_mss(struct swt_pkt *p, __u16 mss)
 {
-	__u8 o[4] = { 2, 4, mss >> 8, mss & 0xff };
+	__u8 o[4] = {2, 4, mss >> 8, mss & 0xff};
 
 	swt_opt_raw(p, o, 4);
 }
 
 void swt_opt_ws(struct swt_pkt *p, __u8 ws)
 {
-	__u8 o[3] = { 3, 3, ws };
+	__u8 o[3] = {3, 3, ws};
 
 	swt_opt_raw(p, o, 3);
 }
 
 void swt_opt_sackperm(struct swt_pkt *p)
 {
-	__u8 o[2] = { 4, 2 };
+	__u8 o[2] = {4, 2};
 
 	swt_opt_raw(p, o, 2);
 }
 
 void swt_opt_ts(struct swt_pkt *p, __u32 tsval, __u32 tsecr)
 {
-	__u8 o[10] = { 8, 10 };
+	__u8 o[10] = {8, 10};
 
 	swt_put32(o + 2, tsval);
 	swt_put32(o + 6, tsecr);

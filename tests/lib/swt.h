@@ -79,9 +79,9 @@ struct swt_pkt {
 	bool v6;
 	__u8 saddr[16]; /* IPv4: first 4 bytes */
 	__u8 daddr[16];
-	__u8 tos; /* IPv4 TOS / IPv6 traffic class */
+	__u8 tos;	 /* IPv4 TOS / IPv6 traffic class */
 	__u32 flowlabel; /* IPv6 */
-	__u8 ttl; /* TTL / hop limit */
+	__u8 ttl;	 /* TTL / hop limit */
 	__u16 ip_id;
 	__u16 frag_off; /* IPv4 flags + fragment offset, host order */
 	__u8 ipopt[40]; /* IPv4 options (IHL grows), multiple of 4 */
@@ -104,7 +104,7 @@ struct swt_pkt {
 	int doff; /* 0 = computed; else written as is (low 4 bits) */
 	__u8 payload[1024];
 	size_t paylen;
-	size_t eth_pad; /* bytes after the IP packet (Ethernet padding) */
+	size_t eth_pad;	   /* bytes after the IP packet (Ethernet padding) */
 	__u8 eth_pad_byte; /* their value */
 	/* if non-zero, the IPv4 tot_len / IPv6 payload_len written instead */
 	int ip_len_override;
@@ -118,12 +118,12 @@ struct swt_pkt {
 
 /* Offsets of each layer in a built frame. */
 struct swt_layout {
-	size_t l3; /* IP header */
-	size_t l4; /* TCP/UDP header */
+	size_t l3;  /* IP header */
+	size_t l4;  /* TCP/UDP header */
 	size_t opt; /* TCP options */
 	size_t payload;
 	size_t ip_end; /* end of the IP packet (start of Ethernet padding) */
-	size_t len; /* whole frame */
+	size_t len;    /* whole frame */
 };
 
 void swt_pkt_init(struct swt_pkt *p, bool v6);
@@ -153,7 +153,7 @@ size_t swt_build(const struct swt_pkt *p, __u8 *buf, size_t cap,
 /* What a SYN offered, as the test declares it (not parsed from bytes). */
 struct swt_synopts {
 	int mss; /* -1: no MSS option */
-	int ws; /* -1: no window scale option */
+	int ws;	 /* -1: no window scale option */
 	bool sack;
 	bool ts;
 	__u32 tsval;
@@ -244,8 +244,8 @@ int swt_stats_check_one(const struct synwall_stats *before,
 struct swt_xdp_out {
 	int err; /* 0 or -errno of the syscall */
 	__u32 verdict;
-	__u32 meta_len; /* bytes of metadata in front of the packet */
-	__u32 len; /* packet length (after the metadata) */
+	__u32 meta_len;	       /* bytes of metadata in front of the packet */
+	__u32 len;	       /* packet length (after the metadata) */
 	__u8 buf[SWT_PKT_MAX]; /* metadata, then packet */
 };
 
