@@ -263,6 +263,30 @@ int sw_enter_netns(const char *name)
 	return 0;
 }
 
+static bool sw_cmdline_is_loop(__u32 pid)
+{
+	char path[64], buf[4096];
+	size_t n, i = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	while (i < n) {
+		const char *arg = buf + i;
+
+		if (!strcmp(arg, "run") || !strcmp(arg, "--rotate") ||
+		    !strncmp(arg, "--rotate=", 9))
+			return true;
+		i += strlen(arg) + 1;
+	}
+	return false;
+}
+
 bool sw_daemon_alive(__u32 pid)
 {
 	char path[64], comm[32] = "";
@@ -277,7 +301,14 @@ bool sw_daemon_alive(__u32 pid)
 	if (!fgets(comm, sizeof(comm), f))
 		comm[0] = '\0';
 	fclose(f);
-	return !strncmp(comm, "synwall", 7);
+	if (strncmp(comm, "synwall", 7))
+		return false;
+	/*
+	 * The pid may have been reused by another synwall command after the
+	 * loop died (SIGKILL leaves the state behind): only a process whose
+	 * command line is a rotation loop ("run" or "--rotate") counts.
+	 */
+	return sw_cmdline_is_loop(pid);
 }
 
 static int sw_lock_fd = -1;
