@@ -199,7 +199,9 @@ lab_up() {
 	nss unshare --mount sh -c "mount -t sysfs sysfs /sys &&
 		echo 1 > /sys/class/net/$SIF/threaded"
 	pin_napi
-	nss "$B/tcpprobe" server $S4 $PORT >/dev/null 2>&1 &
+	# nsenter execs the server: $! is the server itself, so cleanup's kill
+	# reaches it (through the nss function, $! would be a subshell)
+	nsenter --net=/run/netns/$SNS "$B/tcpprobe" server $S4 $PORT >/dev/null 2>&1 &
 	PIDS+=($!)
 	for _ in $(seq 50); do
 		nss ss -Hltn "sport = :$PORT" | grep -q . && return 0

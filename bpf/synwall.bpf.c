@@ -79,7 +79,7 @@ static __always_inline int sw_send_synack(struct xdp_md *ctx, struct sw_pkt *p,
 
 	/* 1. everything we need from the SYN */
 	if (data + 2 * ETH_ALEN > data_end)
-		return XDP_DROP;
+		goto err;
 	__builtin_memcpy(mac, data, 2 * ETH_ALEN);
 	l3_off = p->l3_off;
 
@@ -167,17 +167,15 @@ static __always_inline int sw_send_synack(struct xdp_md *ctx, struct sw_pkt *p,
 	new_len = l3_off + ip_len + tcp_len;
 	old_len = data_end - data;
 	if (new_len != old_len &&
-	    bpf_xdp_adjust_tail(ctx, (int)new_len - (int)old_len)) {
-		st->xdp_drop_synack_err++;
-		return XDP_DROP;
-	}
+	    bpf_xdp_adjust_tail(ctx, (int)new_len - (int)old_len))
+		goto err;
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
 	l3_off &= 0x1f; /* 14, 18 or 22 */
 
 	/* 5. write: Ethernet (VLAN tags untouched), IP, TCP */
 	if (data + 2 * ETH_ALEN > data_end)
-		return XDP_DROP;
+		goto err;
 	__builtin_memcpy(data, mac + ETH_ALEN, ETH_ALEN);
 	__builtin_memcpy(data + ETH_ALEN, mac, ETH_ALEN);
 
@@ -186,7 +184,7 @@ static __always_inline int sw_send_synack(struct xdp_md *ctx, struct sw_pkt *p,
 		__u32 *w;
 
 		if ((void *)(ip6 + 1) > data_end)
-			return XDP_DROP;
+			goto err;
 		w = (__u32 *)ip6;
 		w[0] = bpf_htonl(6u << 28);
 		ip6->payload_len = bpf_htons(tcp_len);
@@ -199,7 +197,7 @@ static __always_inline int sw_send_synack(struct xdp_md *ctx, struct sw_pkt *p,
 		__u32 ipw[5];
 
 		if ((void *)(w + 5) > data_end)
-			return XDP_DROP;
+			goto err;
 		/* version 4, IHL 5, TOS 0, tot_len */
 		ipw[0] = 0x45 | (__u32)bpf_htons(ip_len + tcp_len) << 16;
 		/* ID 0, DF */
@@ -224,16 +222,20 @@ static __always_inline int sw_send_synack(struct xdp_md *ctx, struct sw_pkt *p,
 		for (i = 0; i < SW_TCP_HDR_WORDS; i++) {
 			if (i < nwords) {
 				if ((void *)(tcpw + i + 1) > data_end)
-					return XDP_DROP;
+					goto err;
 				tcpw[i] = hdr[i];
 			}
 		}
 	}
 	st->xdp_tx_synack++;
 	return XDP_TX;
+
+err:
+	/* the frame could not hold the SYN-ACK (never seen: defensive) */
+	st->xdp_drop_synack_err++;
+	return XDP_DROP;
 }
 
-/* Put the handshake parameters in front of the packet for TC. */
 /*
  * The driver gave no metadata room: TC must re-check this ACK's cookie
  * from the packet.  Arm it (once; the flag stays) before passing, so TC
@@ -248,6 +250,7 @@ static __always_inline int sw_pass_nometa(struct synwall_config *cfg,
 	return XDP_PASS;
 }
 
+/* Put the handshake parameters in front of the packet for TC. */
 static __always_inline int sw_pass_cookie(struct xdp_md *ctx, __u32 cookie,
 					  const struct sw_tcp_opts *o, int v6,
 					  struct synwall_config *cfg,
@@ -369,9 +372,8 @@ int synwall_xdp(struct xdp_md *ctx)
 	}
 	if ((flags & (TCPF_ACK | TCPF_RST | TCPF_SYN)) == TCPF_ACK) {
 		__u32 cookie = bpf_ntohl(th->ack_seq) - 1;
-		struct sw_now now;
-
 		__u32 slot = sw_cookie_slot(cookie);
+		struct sw_now now;
 
 		sw_clock(cfg, &now);
 		p.flow.isn = bpf_ntohl(th->seq) - 1;
