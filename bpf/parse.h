@@ -186,6 +186,17 @@ struct sw_tcp_opts {
 	__u32 tsecr; /* host order */
 };
 
+/* No options seen yet. */
+static __always_inline void sw_tcp_opts_clear(struct sw_tcp_opts *o)
+{
+	o->mss = 0;
+	o->wscale = SW_WS_NONE;
+	o->sack_ok = 0;
+	o->ts_ok = 0;
+	o->tsval = 0;
+	o->tsecr = 0;
+}
+
 #define SW_OPTBUF 64 /* power of two >= TCP_MAX_OPTLEN + 10 */
 
 /*
@@ -206,12 +217,7 @@ static __always_inline int sw_walk_tcp_opts(const __u8 *buf, __u32 len,
 	int bad = 0;
 	int j;
 
-	o->mss = 0;
-	o->wscale = SW_WS_NONE;
-	o->sack_ok = 0;
-	o->ts_ok = 0;
-	o->tsval = 0;
-	o->tsecr = 0;
+	sw_tcp_opts_clear(o);
 
 #pragma unroll
 	for (j = 0; j < TCP_MAX_OPTLEN; j++) {
@@ -271,12 +277,7 @@ static __always_inline int sw_tcp_opts_fast(const __u8 *opt, void *data_end,
 					    __u32 opt_len,
 					    struct sw_tcp_opts *o)
 {
-	o->mss = 0;
-	o->wscale = SW_WS_NONE;
-	o->sack_ok = 0;
-	o->ts_ok = 0;
-	o->tsval = 0;
-	o->tsecr = 0;
+	sw_tcp_opts_clear(o);
 
 	if (opt_len == 0)
 		return 1;

@@ -300,9 +300,7 @@ int synwall_xdp(struct xdp_md *ctx)
 	__u8 flags;
 
 	st = bpf_map_lookup_elem(&stats, &zero);
-	cfg = bpf_map_lookup_elem(&config, &zero);
-	k = bpf_map_lookup_elem(&keys, &zero);
-	if (!st || !cfg || !k)
+	if (!st)
 		return XDP_PASS;
 
 	switch (sw_parse(data, data_end, &p)) {
@@ -326,6 +324,11 @@ int synwall_xdp(struct xdp_md *ctx)
 		st->xdp_pass_port++;
 		return XDP_PASS;
 	}
+	/* only traffic to protected ports needs the keys and the config */
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	k = bpf_map_lookup_elem(&keys, &zero);
+	if (!cfg || !k)
+		return XDP_PASS;
 	if (!k->generation || !k->installed_at[k->current & 1]) {
 		st->xdp_pass_unkeyed++;
 		return XDP_PASS;
@@ -340,7 +343,6 @@ int synwall_xdp(struct xdp_md *ctx)
 		goto malformed;
 	if (!sw_tcp_opts_fast((__u8 *)(th + 1), data_end, doff - sizeof(*th),
 			      &o)) {
-		__builtin_memset(&o, 0, sizeof(o));
 		if (sw_xdp_tcp_opts(ctx, p.l4_off + sizeof(*th),
 				    doff - sizeof(*th), &o))
 			goto malformed;

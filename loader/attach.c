@@ -613,9 +613,7 @@ int cmd_attach(int argc, char **argv)
 				return SW_EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		sw_err(optind >= argc ? "attach: no interface given" :
-					"attach: one interface only");
+	if (!sw_one_operand("attach", argc - optind)) {
 		usage(stderr);
 		return SW_EXIT_USAGE;
 	}

@@ -44,6 +44,8 @@ int sw_lock_take(void);
 void sw_lock_release(void);
 
 void sw_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A verb takes exactly one operand, the interface: say so if nargs != 1. */
+bool sw_one_operand(const char *verb, int nargs);
 void sw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sw_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sw_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -262,9 +262,7 @@ int cmd_config(int argc, char **argv)
 				return SW_EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		sw_err(optind >= argc ? "config: no interface given" :
-					"config: one interface only");
+	if (!sw_one_operand("config", argc - optind)) {
 		usage(stderr);
 		return SW_EXIT_USAGE;
 	}

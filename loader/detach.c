@@ -103,9 +103,7 @@ int cmd_detach(int argc, char **argv)
 			return SW_EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		sw_err(optind >= argc ? "detach: no interface given" :
-					"detach: one interface only");
+	if (!sw_one_operand("detach", argc - optind)) {
 		usage(stderr);
 		return SW_EXIT_USAGE;
 	}

@@ -395,9 +395,7 @@ int cmd_keys(int argc, char **argv)
 		sw_err("--interval goes with --set-file");
 		return SW_EXIT_USAGE;
 	}
-	if (optind != argc - 1) {
-		sw_err(optind >= argc ? "keys: no interface given" :
-					"keys: one interface only");
+	if (!sw_one_operand("keys", argc - optind)) {
 		usage(stderr);
 		return SW_EXIT_USAGE;
 	}

@@ -286,9 +286,7 @@ int cmd_run(int argc, char **argv)
 			return SW_EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		sw_err(optind >= argc ? "run: no interface given" :
-					"run: one interface only");
+	if (!sw_one_operand("run", argc - optind)) {
 		usage(stderr);
 		return SW_EXIT_USAGE;
 	}

@@ -325,9 +325,7 @@ int cmd_stats(int argc, char **argv)
 		watch_arg = argv[optind + 1];
 		npos = 1;
 	}
-	if (npos != 1) {
-		sw_err(npos < 1 ? "stats: no interface given" :
-				  "stats: one interface only");
+	if (!sw_one_operand("stats", npos)) {
 		usage(stderr);
 		return SW_EXIT_USAGE;
 	}

@@ -351,3 +351,12 @@ void sw_lock_release(void)
 		sw_lock_fd = -1;
 	}
 }
+
+bool sw_one_operand(const char *verb, int nargs)
+{
+	if (nargs == 1)
+		return true;
+	sw_err(nargs < 1 ? "%s: no interface given" : "%s: one interface only",
+	       verb);
+	return false;
+}

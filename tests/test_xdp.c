@@ -1656,8 +1656,8 @@ out:
 	return r;
 }
 
-/* TIME_WAIT on local port `port` (IPv4), from /proc/net/tcp. */
-static bool in_time_wait(__u16 port)
+/* Is a socket on local port `port` (IPv4) in TCP state `st`? (/proc/net/tcp) */
+static bool port_in_tcp_state(__u16 port, unsigned int want)
 {
 	char line[256];
 	unsigned int lp, st;
@@ -1668,10 +1668,18 @@ static bool in_time_wait(__u16 port)
 		return false;
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, " %*u: %*x:%x %*x:%*x %x", &lp, &st) == 2 &&
-		    lp == port && st == 6)
+		    lp == port && st == want)
 			found = true;
 	fclose(f);
 	return found;
+}
+
+#define TCP_STATE_SYN_RECV 3
+#define TCP_STATE_TIME_WAIT 6
+
+static bool in_time_wait(__u16 port)
+{
+	return port_in_tcp_state(port, TCP_STATE_TIME_WAIT);
 }
 
 static int t_time_wait(void)
@@ -1749,22 +1757,10 @@ static int route_to_lo(const char *net)
 	return r;
 }
 
-/* Count request sockets (SYN_RECV) on local port `port`. */
+/* A request socket (SYN_RECV) on local port `port`? */
 static bool in_syn_recv(__u16 port)
 {
-	char line[256];
-	unsigned int lp, st;
-	bool found = false;
-	FILE *f = fopen("/proc/net/tcp", "r");
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, " %*u: %*x:%x %*x:%*x %x", &lp, &st) == 2 &&
-		    lp == port && st == 3)
-			found = true;
-	fclose(f);
-	return found;
+	return port_in_tcp_state(port, TCP_STATE_SYN_RECV);
 }
 
 static int t_request_socket(void)

@@ -247,31 +247,47 @@ print(s, hex(v["key"][s]["k0"]), hex(v["key"][s]["k1"]))
 '
 }
 
-# sw_stat FIELD...: the sums over CPUs, one per line, in order.
-sw_stat() {
+# sw_stats_all: every counter of $SW_PIN/stats summed over CPUs, as
+# "name value" lines (bpftool reads the map by its BTF field names).
+sw_stats_all() {
 	bpftool -j map dump pinned "$SW_PIN/stats" | "$SYSPY" -c '
 import json, sys
-d = json.load(sys.stdin)[0]
 tot = {}
-for c in d["formatted"]["values"]:
+for c in json.load(sys.stdin)[0]["formatted"]["values"]:
     for k, v in c["value"].items():
         tot[k] = tot.get(k, 0) + v
-for f in sys.argv[1:]:
-    print(tot.get(f, "missing"))
-' "$@"
+for k, v in tot.items():
+    print(k, v)
+'
+}
+
+# sw_stat FIELD...: the sums over CPUs, one per line, in order.
+sw_stat() {
+	local f k v
+	declare -A tot
+	while read -r k v; do tot[$k]=$v; done < <(sw_stats_all)
+	for f in "$@"; do echo "${tot[$f]:-missing}"; done
 }
 
 # All counters as "name=value" words (non-zero only), for diagnostics.
 sw_stats_line() {
-	bpftool -j map dump pinned "$SW_PIN/stats" | "$SYSPY" -c '
-import json, sys
-d = json.load(sys.stdin)[0]
-tot = {}
-for c in d["formatted"]["values"]:
-    for k, v in c["value"].items():
-        tot[k] = tot.get(k, 0) + v
-print(" ".join("%s=%d" % (k, v) for k, v in tot.items() if v))
-'
+	sw_stats_all | awk '$2 != 0 { printf "%s%s=%s", sep, $1, $2; sep = " " } END { print "" }'
+}
+
+# Counter deltas around a command: stat_snap; ...; stat_delta FIELD
+declare -A E2E_SNAP
+stat_snap() {
+	local k v
+	E2E_SNAP=()
+	while read -r k v; do E2E_SNAP[$k]=$v; done < <(sw_stats_all)
+}
+stat_delta() { echo $(($(sw_stat "$1") - ${E2E_SNAP[$1]:-0})); }
+
+# Does this kernel have the handoff kfunc (Linux >= 6.9)?  (grep reads all
+# of bpftool's output: with -q and pipefail, bpftool's SIGPIPE would fail)
+has_handoff_kfunc() {
+	bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null |
+		grep "FUNC 'bpf_sk_assign_tcp_reqsk'" >/dev/null
 }
 
 # netstat counter of a namespace: ns_mib NS NAME (e.g. TcpExtSyncookiesSent)

@@ -40,8 +40,7 @@ trap 'swf_flood_stop; lab_cleanup' EXIT
 PORT=8080
 E2E_FAILED=
 
-if [ "$(bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null |
-	grep -c "FUNC 'bpf_sk_assign_tcp_reqsk'")" -eq 0 ]; then
+if ! has_handoff_kfunc; then
 	skip "faults: kernel $(uname -r) lacks the kfunc bpf_sk_assign_tcp_reqsk"
 	exit 0
 fi

@@ -16,8 +16,7 @@ NOLISTEN=8081 # protected, nobody listens
 E2E_FAILED=
 
 # ---- capabilities: skip only where the kernel lacks the kfunc ----------
-if [ "$(bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null |
-	grep -c "FUNC 'bpf_sk_assign_tcp_reqsk'")" -eq 0 ]; then
+if ! has_handoff_kfunc; then
 	skip "handoff: kernel $(uname -r) lacks the kfunc bpf_sk_assign_tcp_reqsk (Linux >= 6.9 with CONFIG_SYN_COOKIES)"
 	exit 0
 fi
@@ -37,22 +36,6 @@ KERNEL_SYN_MIBS="TcpExtSyncookiesSent TcpExtSyncookiesRecv TcpExtSyncookiesFaile
 TcpExtListenOverflows TcpExtListenDrops TcpExtTCPReqQFullDoCookies TcpExtTCPReqQFullDrop"
 mibs() { local m; for m in $KERNEL_SYN_MIBS TcpPassiveOpens; do echo "$m $(ns_mib "$E2E_SNS" "$m")"; done; }
 
-# delta of synwall counters around a command: stat_snap; ...; stat_delta F
-declare -A SNAP
-stat_snap() {
-	local k v
-	while read -r k v; do SNAP[$k]=$v; done < <(
-		bpftool -j map dump pinned "$SW_PIN/stats" | "$SYSPY" -c '
-import json, sys
-tot = {}
-for c in json.load(sys.stdin)[0]["formatted"]["values"]:
-    for k, v in c["value"].items():
-        tot[k] = tot.get(k, 0) + v
-for k, v in tot.items():
-    print(k, v)
-')
-}
-stat_delta() { echo $(($(sw_stat "$1") - ${SNAP[$1]:-0})); }
 
 client_sysctl() { nsc sysctl -qw "$@"; }
 client_defaults() {

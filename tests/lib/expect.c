@@ -38,19 +38,25 @@ __u32 swt_mss_index(__u32 mss, bool v6)
 	return idx;
 }
 
-void swt_flow(const struct swt_pkt *p, __u32 isn, struct sw_flow *f)
+void swt_flow_of(bool v6, const __u8 *saddr, const __u8 *daddr, __u16 sport,
+		 __u16 dport, __u32 isn, struct sw_flow *f)
 {
 	__u8 port[2];
 
 	memset(f, 0, sizeof(*f));
 	/* the packet's bytes loaded as native words, as the BPF side does */
-	memcpy(f->saddr, p->saddr, p->v6 ? 16 : 4);
-	memcpy(f->daddr, p->daddr, p->v6 ? 16 : 4);
-	swt_put16(port, p->sport);
+	memcpy(f->saddr, saddr, v6 ? 16 : 4);
+	memcpy(f->daddr, daddr, v6 ? 16 : 4);
+	swt_put16(port, sport);
 	memcpy(&f->sport, port, 2);
-	swt_put16(port, p->dport);
+	swt_put16(port, dport);
 	memcpy(&f->dport, port, 2);
 	f->isn = isn;
+}
+
+void swt_flow(const struct swt_pkt *p, __u32 isn, struct sw_flow *f)
+{
+	swt_flow_of(p->v6, p->saddr, p->daddr, p->sport, p->dport, isn, f);
 }
 
 size_t swt_expect_synack(const struct swt_pkt *syn, const struct swt_synopts *o,

@@ -384,16 +384,7 @@ static void frame_parse(const __u8 *b, size_t len, struct fc_frame *f)
 /* The cookie flow of a client->server segment with the given ISN. */
 static void frame_flow(const struct fc_frame *f, __u32 isn, struct sw_flow *w)
 {
-	__u8 p[2];
-
-	memset(w, 0, sizeof(*w));
-	memcpy(w->saddr, f->saddr, f->v6 ? 16 : 4);
-	memcpy(w->daddr, f->daddr, f->v6 ? 16 : 4);
-	swt_put16(p, f->sport);
-	memcpy(&w->sport, p, 2);
-	swt_put16(p, f->dport);
-	memcpy(&w->dport, p, 2);
-	w->isn = isn;
+	swt_flow_of(f->v6, f->saddr, f->daddr, f->sport, f->dport, isn, w);
 }
 
 static bool has_socket(const struct fc_env *e, const struct fc_frame *f)

@@ -176,6 +176,9 @@ __u32 swt_mss_index(__u32 mss, bool v6);
 /* The cookie flow of a client->server segment. */
 struct sw_flow;
 void swt_flow(const struct swt_pkt *p, __u32 isn, struct sw_flow *f);
+/* The same from the fields (addresses as bytes, ports host order). */
+void swt_flow_of(bool v6, const __u8 *saddr, const __u8 *daddr, __u16 sport,
+		 __u16 dport, __u32 isn, struct sw_flow *f);
 
 /*
  * The SYN-ACK synwall must answer syn with, built as a fresh frame.

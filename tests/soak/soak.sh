@@ -97,20 +97,6 @@ keys_gen() {
 import json, sys
 print(json.load(sys.stdin)[0]["formatted"]["value"]["generation"])'
 }
-declare -A S0
-snap() {
-	local k v
-	while read -r k v; do S0[$k]=$v; done < <(
-		bpftool -j map dump pinned "$PIN/stats" | "$SYSPY" -c '
-import json, sys
-tot = {}
-for c in json.load(sys.stdin)[0]["formatted"]["values"]:
-    for k, v in c["value"].items():
-        tot[k] = tot.get(k, 0) + v
-for k, v in tot.items():
-    print(k, v)')
-}
-delta() { echo $(($(sw_stat "$1") - ${S0[$1]:-0})); }
 MIBS="TcpExtSyncookiesSent TcpExtSyncookiesRecv TcpExtSyncookiesFailed TcpExtListenOverflows TcpExtListenDrops"
 mibs() { local m; for m in $MIBS; do echo -n "$m=$(ns_mib "$E2E_SNS" "$m") "; done; }
 
@@ -129,7 +115,7 @@ sleep 1
 mem0="MemAvailable=$(meminfo MemAvailable) Slab=$(meminfo Slab) SUnreclaim=$(meminfo SUnreclaim)"
 maps0=$(maps_kb) rss0=$(rss_kb "$LOADER") socks0="server: $(socks nss); client: $(socks nsc)" gen0=$(keys_gen)
 mibs0=$(mibs)
-snap
+stat_snap
 log "start: $SECS s, rotation every $ROT s, config change every $CFG s, floods $SYN_PPS SYN/s + $ACK_PPS ACK/s"
 log "before: $mem0 kB, synwall maps ${maps0} KiB, loader RSS ${rss0} kB, sockets $socks0"
 
@@ -199,7 +185,7 @@ while [ $SECONDS -lt $END ]; do
 		changes=$((changes + 1))
 	fi
 	if [ $(((changes) % 6)) -eq 0 ]; then
-		log "$((END - SECONDS)) s left: synack=$(delta xdp_tx_synack) bad_ack=$(delta xdp_drop_bad_ack) handoff=$(delta tc_handoff_ok) generation=$(keys_gen)"
+		log "$((END - SECONDS)) s left: synack=$(stat_delta xdp_tx_synack) bad_ack=$(stat_delta xdp_drop_bad_ack) handoff=$(stat_delta tc_handoff_ok) generation=$(keys_gen)"
 	fi
 done
 
@@ -232,7 +218,7 @@ failed=$((attempted - succeeded))
 log "legit connects: $attempted attempted, $succeeded succeeded, $failed failed (IPv4 sequential $ok4/$((ok4 + fail4)), IPv6 sequential $ok6/$((ok6 + fail6)), concurrent $okc/$((okc + failc)), transfers $xok/$xall); client runs with a non-zero exit: $errs"
 log "bytes verified: $((xok * 2 * XFER)) ($xok transfers of $XFER bytes each way, checked byte by byte)"
 log "key rotations: $((gen1 - gen0)) (generation $gen0 -> $gen1), loader alive: $loader_alive; live config changes: $changes ($change_fail failed)"
-log "synwall: SYN-ACKs $(delta xdp_tx_synack), forged ACKs dropped $(delta xdp_drop_bad_ack), handoffs $(delta tc_handoff_ok), segments of flows with a socket passed $(delta xdp_pass_socket), tc errors $(($(delta tc_err_einval) + $(delta tc_err_enoent) + $(delta tc_err_enomem) + $(delta tc_err_other))), tc_bad_cookie $(delta tc_bad_cookie), tc_no_listener $(delta tc_no_listener)"
+log "synwall: SYN-ACKs $(stat_delta xdp_tx_synack), forged ACKs dropped $(stat_delta xdp_drop_bad_ack), handoffs $(stat_delta tc_handoff_ok), segments of flows with a socket passed $(stat_delta xdp_pass_socket), tc errors $(($(stat_delta tc_err_einval) + $(stat_delta tc_err_enoent) + $(stat_delta tc_err_enomem) + $(stat_delta tc_err_other))), tc_bad_cookie $(stat_delta tc_bad_cookie), tc_no_listener $(stat_delta tc_no_listener)"
 log "server kernel SYN-cookie MIBs: before $mibs0"
 log "                                after  $mibs1"
 log "memory before:        $mem0 kB, synwall maps ${maps0} KiB, loader RSS ${rss0} kB"
