@@ -373,17 +373,11 @@ int synwall_xdp(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	if ((flags & (TCPF_ACK | TCPF_RST | TCPF_SYN)) == TCPF_ACK) {
-		__u32 cookie = bpf_ntohl(th->ack_seq) - 1;
-		__u32 slot = sw_cookie_slot(cookie);
-		struct sw_now now;
+		__u32 ack_seq = bpf_ntohl(th->ack_seq);
 
-		sw_clock(cfg, &now);
-		p.flow.isn = bpf_ntohl(th->seq) - 1;
-		/* a slot never written holds no key, only zeros */
-		if (k->installed_at[slot] &&
-		    sw_cookie_check(&k->key[slot], cookie, &p.flow, p.v6,
-				    now.sec))
-			return sw_pass_cookie(ctx, cookie, &o, p.v6, cfg, st);
+		if (sw_ack_cookie_ok(cfg, k, &p, bpf_ntohl(th->seq), ack_seq))
+			return sw_pass_cookie(ctx, ack_seq - 1, &o, p.v6, cfg,
+					      st);
 		st->xdp_drop_bad_ack++;
 		return XDP_DROP;
 	}

@@ -192,9 +192,8 @@ sw_tc_recheck(struct __sk_buff *skb, struct sw_pkt *p, struct synwall_meta *m)
 	struct synwall_config *cfg;
 	struct synwall_keys *k;
 	struct sw_tcp_opts o;
-	struct sw_now now;
 	struct tcphdr th;
-	__u32 zero = 0, doff, cookie, slot, l4_off;
+	__u32 zero = 0, doff, l4_off;
 	__u8 flags;
 
 	if (!p || !m)
@@ -217,16 +216,11 @@ sw_tc_recheck(struct __sk_buff *skb, struct sw_pkt *p, struct synwall_meta *m)
 	k = bpf_map_lookup_elem(&keys, &zero);
 	if (!cfg || !k || !k->generation)
 		return -1;
-	sw_clock(cfg, &now);
-	cookie = bpf_ntohl(th.ack_seq) - 1;
-	slot = sw_cookie_slot(cookie);
-	p->flow.isn = bpf_ntohl(th.seq) - 1;
-	/* a slot never written holds no key, only zeros (abi.h) */
-	if (!k->installed_at[slot] ||
-	    !sw_cookie_check(&k->key[slot], cookie, &p->flow, p->v6, now.sec))
+	if (!sw_ack_cookie_ok(cfg, k, p, bpf_ntohl(th.seq),
+			      bpf_ntohl(th.ack_seq)))
 		return 0;
 
-	sw_meta_fill(m, cookie, &o, p->v6);
+	sw_meta_fill(m, bpf_ntohl(th.ack_seq) - 1, &o, p->v6);
 	return 1;
 }
 
