@@ -11,7 +11,7 @@ ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
-	      -I$(BUILD) -Iinclude -Ibpf
+	      -Iinclude -Ibpf
 CFLAGS     ?= -g -O2
 CFLAGS     += -Wall -Wextra -Wno-unused-parameter -Iinclude -I$(BUILD) -Iloader
 LDLIBS_BPF := -lbpf -lelf -lz
@@ -28,7 +28,7 @@ E2E_PROGS  := $(BUILD)/e2e/xdp_pass.bpf.o $(BUILD)/e2e/tcpprobe $(BUILD)/e2e/swc
 	      $(BUILD)/bench/swb_count.bpf.o
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test bench demo fuzz soak install clean format
+.PHONY: all deps vmlinux test bench demo fuzz soak install clean format
 
 all: $(BUILD)/synwall.bpf.o $(BUILD)/synwall.skel.h \
      $(if $(LOADER_SRC),$(BUILD)/synwall) $(TEST_PROGS) $(BENCH_PROGS) \
@@ -40,12 +40,17 @@ $(DEPS_STAMP): scripts/deps.sh
 	@./scripts/deps.sh
 	@mkdir -p $(BUILD) && touch $@
 
-$(BUILD)/vmlinux.h: | $(DEPS_STAMP)
-	@mkdir -p $(BUILD)
-	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp
-	@mv $@.tmp $@
+# bpf/vmlinux.h is committed (build once, run on every supported kernel);
+# `make vmlinux` regenerates it from the running kernel's BTF.
+vmlinux: | $(DEPS_STAMP)
+	@{ sed -n '1,7p' bpf/vmlinux.h | sed "s/Linux [^ ]* (/Linux $$(uname -r) (/"; \
+	   $(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c; } > bpf/vmlinux.h.tmp
+	@sed -n '8,$$p' bpf/vmlinux.h.tmp | grep -q 'struct bpf_tcp_req_attrs {' || \
+		{ echo "vmlinux: this kernel lacks struct bpf_tcp_req_attrs (6.9+): keep bpf/vmlinux.h" >&2; rm -f bpf/vmlinux.h.tmp; exit 1; }
+	@mv bpf/vmlinux.h.tmp bpf/vmlinux.h
 
-$(BUILD)/synwall.bpf.o: bpf/synwall.bpf.c $(BPF_SRCS) $(BUILD)/vmlinux.h
+$(BUILD)/synwall.bpf.o: bpf/synwall.bpf.c $(BPF_SRCS) | $(DEPS_STAMP)
+	@mkdir -p $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/synwall.skel.h: $(BUILD)/synwall.bpf.o

@@ -97,6 +97,10 @@ static __always_inline enum sw_parse_res sw_parse(void *data, void *data_end,
 						  struct sw_pkt *p)
 {
 	struct ethhdr *eth = data;
+	/* Lengths read from the packet are compared with this scalar, never
+	 * added to a packet pointer: an older verifier (6.12) does not bound a
+	 * byte-swapped value, so data + off + be16 fails its range check. */
+	__u64 pkt_len = data_end - data;
 	__u32 off = ETH_HLEN;
 	__u16 proto;
 	int i;
@@ -129,7 +133,7 @@ static __always_inline enum sw_parse_res sw_parse(void *data, void *data_end,
 		ihl = iph->ihl * 4;
 		tot_len = bpf_ntohs(iph->tot_len);
 		if (iph->version != 4 || ihl < sizeof(*iph) || tot_len < ihl ||
-		    data + off + tot_len > data_end)
+		    (__u64)off + tot_len > pkt_len)
 			return SW_PARSE_MALFORMED;
 		if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 			return SW_PARSE_FRAGMENT;
@@ -147,7 +151,8 @@ static __always_inline enum sw_parse_res sw_parse(void *data, void *data_end,
 		if ((void *)(ip6 + 1) > data_end)
 			return SW_PARSE_MALFORMED;
 		plen = bpf_ntohs(ip6->payload_len);
-		if (ip6->version != 6 || (void *)(ip6 + 1) + plen > data_end)
+		if (ip6->version != 6 ||
+		    (__u64)off + sizeof(*ip6) + plen > pkt_len)
 			return SW_PARSE_MALFORMED;
 		if (ip6->nexthdr != IPPROTO_TCP) {
 			if (ip6->nexthdr == 44)
