@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# One guest boot (tests/vm/run.sh calls this once per kernel):
+#   tests/vm/guest_suites.sh KDIR [SUITE...]
+# boots KDIR, runs tests/run.sh [SUITE...] inside it, then each real-driver
+# suite tests/vm/test_*.sh on the host side of the guest's NIC, then halts.
+# An EXIT trap removes the qemu process, the host namespace and the run
+# directory whatever happens.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+# shellcheck source=tests/vm/lib.sh
+source tests/vm/lib.sh
+trap vm_cleanup EXIT
+trap 'exit 130' INT TERM
+
+kdir=$1
+shift
+release=$(cat "$kdir/version")
+t0=$SECONDS
+vm_boot "$kdir" || { echo "FAIL: vm boot $release: the guest did not come up"; exit 1; }
+echo "  # guest $release up in $((SECONDS - t0)) s"
+
+t1=$SECONDS
+# The guest's closing line is its own; the host counts the lines.
+vm_exec -s -t 1500 "tests/run.sh $*" | grep -v ' passed, .* failed' 
+echo "  # guest suites: $((SECONDS - t1)) s"
+
+for s in tests/vm/test_*.sh; do
+	[ -f "$s" ] || continue
+	t1=$SECONDS
+	echo "=== $s ($release)"
+	# shellcheck disable=SC1090
+	(source "$s") 
+	echo "  # $s: $((SECONDS - t1)) s"
+done
+vm_halt

@@ -1,0 +1,201 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# shellcheck shell=bash
+#
+# The real-driver suite: synwall in native XDP on the guest's virtio_net
+# NIC (multiqueue, tap backend in the host namespace $VM_HNS), a real
+# server in the guest, the host's own TCP stack as the client.  Sourced by
+# tests/vm/guest_suites.sh once the guest is up (tests/vm/lib.sh is loaded;
+# vm_exec runs a command in the guest, vmh one in the host namespace).
+#
+# Checks: native attach (not generic); IPv4 and IPv6 connects and a 1 MiB
+# transfer each way checked byte for byte through cookies; forged ACKs
+# dropped in XDP, counted one for one; a bounded SYN flood with every legit
+# connect succeeding and the guest's counters matching the frames the host
+# put on the tap; an 802.1Q sub-interface through XDP on its parent; a
+# clean detach (nothing in bpftool net, ip -d link, bpffs).
+
+VT_PORT=8080
+VT_PROBE=$VM_ROOT/build/e2e/tcpprobe
+SYSPY=/usr/bin/python3
+VT_FAILED=0
+pass() { echo "PASS: virtio: $*"; }
+fail() { echo "FAIL: virtio: $*"; VT_FAILED=1; }
+skip() { echo "SKIP: virtio: $*"; }
+
+# guest counters: vt_stat NAME... (sums over CPUs, one per line)
+vt_stat() {
+	vm_exec "source tests/e2e/lib.sh; SW_PIN=/sys/fs/bpf/synwall/$VM_NIC; sw_stat $*"
+}
+vt_total() { # every XDP counter summed: one per packet XDP saw
+	vm_exec "source tests/e2e/lib.sh; SW_PIN=/sys/fs/bpf/synwall/$VM_NIC; sw_stats_all" |
+		awk '$1 ~ /^xdp_/ { s += $2 } END { print s + 0 }'
+}
+# frames the host put on the tap (its transmit side: /proc/net/dev is the
+# namespace's own, /sys/class/net would be the host's)
+vt_tap_tx() { vmh awk -v d="$VM_TAP:" '$1 == d { print $11 }' /proc/net/dev; }
+
+vt_virtio() {
+	local out n
+
+	if ! vm_exec "test -d /sys/bus/virtio/drivers/virtio_net/ && ethtool -i $VM_NIC | grep -q 'driver: virtio_net'"; then
+		fail "the guest's NIC $VM_NIC is not driven by virtio_net"
+		return
+	fi
+	if ! vm_exec "bpftool btf dump file /sys/kernel/btf/vmlinux | grep \"FUNC 'bpf_sk_assign_tcp_reqsk'\" >/dev/null"; then
+		out=$(vm_exec "build/synwall attach $VM_NIC --ports $VT_PORT 2>&1; echo rc=\$?")
+		case "$out" in
+		*rc=0*) fail "attach succeeded on a kernel without bpf_sk_assign_tcp_reqsk: $out" ;;
+		*bpf_sk_assign_tcp_reqsk*) pass "attach refused without the handoff kfunc: $(echo "$out" | head -1)" ;;
+		*) fail "attach without the kfunc did not name it: $out" ;;
+		esac
+		vt_clean_after "refused attach"
+		skip "real-driver handoff: this kernel ($(uname -r 2>/dev/null; vm_exec 'uname -r')) lacks bpf_sk_assign_tcp_reqsk (Linux >= 6.9)"
+		return
+	fi
+
+	# The server: the guest's own TCP stack, both families.
+	vm_exec "sysctl -qw net.ipv4.tcp_syncookies=1; setsid $VT_PROBE server 0.0.0.0 $VT_PORT >/tmp/srv4.log 2>&1 < /dev/null &
+		setsid $VT_PROBE server :: $VT_PORT >/tmp/srv6.log 2>&1 < /dev/null & sleep 0.5"
+
+	out=$(vm_exec "build/synwall attach $VM_NIC --ports $VT_PORT --mode native 2>&1")
+	if [ $? -ne 0 ]; then
+		fail "attach in native mode: $out"
+		return
+	fi
+	pass "attach native: $(echo "$out" | tr '\n' ' ')"
+	out=$(vm_exec "ip -d link show dev $VM_NIC")
+	if echo "$out" | grep -q 'prog/xdp id' && ! echo "$out" | grep -q xdpgeneric; then
+		pass "XDP runs in the driver (ip -d link: prog/xdp, not xdpgeneric)"
+	else
+		fail "XDP is not native on virtio_net: $out"
+	fi
+
+	# Handshakes through cookies: IPv4, IPv6, 1 MiB each way.
+	local h0
+	h0=$(vt_stat tc_handoff_ok)
+	out=$(vmh "$VT_PROBE" seq "$VM_G4" $VT_PORT 20 2>&1) && pass "ipv4 connects: $out" || fail "ipv4 connects: $out"
+	out=$(vmh "$VT_PROBE" seq "$VM_G6" $VT_PORT 10 2>&1) && pass "ipv6 connects: $out" || fail "ipv6 connects: $out"
+	out=$(vmh "$VT_PROBE" xfer "$VM_G4" $VT_PORT 1048576 2>&1) && pass "ipv4 1 MiB each way, byte for byte: $out" || fail "ipv4 xfer: $out"
+	out=$(vmh "$VT_PROBE" xfer "$VM_G6" $VT_PORT 1048576 2>&1) && pass "ipv6 1 MiB each way, byte for byte: $out" || fail "ipv6 xfer: $out"
+	n=$(($(vt_stat tc_handoff_ok) - h0))
+	if [ "$n" -ge 32 ]; then
+		pass "every connection went through a cookie handoff ($n handoffs for 32 connections)"
+	else
+		fail "only $n handoffs for 32 connections: the handshakes did not go through synwall"
+	fi
+
+	# Forged final ACKs from the host's address: dropped in XDP, one for one.
+	local d0 s0
+	d0=$(vt_stat xdp_drop_bad_ack)
+	s0=$(vm_exec "nstat -az TcpExtSyncookiesFailed TcpInSegs | awk '/TcpInSegs/ { print \$2 }'")
+	vmh "$SYSPY" - "$VM_TAP" "$VM_G4" "$VT_PORT" 300 <<-'PY'
+		import sys, random
+		from scapy.all import Ether, IP, TCP, sendp, conf
+		conf.verb = 0
+		dev, dst, port, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+		pk = [Ether(dst="52:54:00:20:30:02") / IP(src="10.203.0.1", dst=dst) /
+		      TCP(sport=random.randint(20000, 60000), dport=port, flags="A",
+		          seq=random.getrandbits(32), ack=random.getrandbits(32)) for _ in range(n)]
+		sendp(pk, iface=dev)
+	PY
+	sleep 1
+	n=$(($(vt_stat xdp_drop_bad_ack) - d0))
+	local s1
+	s1=$(vm_exec "nstat -az TcpInSegs | awk '/TcpInSegs/ { print \$2 }'")
+	if [ "$n" -eq 300 ]; then
+		pass "300 forged ACKs: $n dropped in XDP (guest TcpInSegs +$((s1 - s0)) meanwhile)"
+	else
+		fail "300 forged ACKs: xdp_drop_bad_ack moved by $n"
+	fi
+
+	# A bounded SYN flood (spoofed sources) with legit connects meanwhile.
+	# Every frame the host put on the tap is counted by exactly one XDP counter.
+	local E2E_CNS=$VM_HNS E2E_CIF=$VM_TAP E2E_SIF=$VM_NIC S4=$VM_G4 S6=$VM_G6 E2E_TMP=$VM_RUN
+	nsc() { vmh "$@"; }
+	nss() { vm_exec "$*"; }
+	# shellcheck source=tests/e2e/flood.sh
+	source "$VM_ROOT/tests/e2e/flood.sh"
+	local t0 x0 tx1 x1 legit
+	t0=$(vt_tap_tx)
+	x0=$(vt_total)
+	swf_flood_start syn4 40000 $VT_PORT 20000
+	legit=$(vmh "$VT_PROBE" seq "$VM_G4" $VT_PORT 50 2>&1)
+	local lrc=$?
+	swf_flood_wait
+	sleep 2
+	tx1=$(vt_tap_tx)
+	x1=$(vt_total)
+	[ $lrc -eq 0 ] && pass "50 legit connects during a 40000-SYN flood: $legit" ||
+		fail "legit connects during the flood: $legit"
+	if [ $((x1 - x0)) -eq $((tx1 - t0)) ] && [ $((tx1 - t0)) -ge 40000 ]; then
+		pass "counters match the wire: the host sent $((tx1 - t0)) frames, XDP counted $((x1 - x0))"
+	else
+		fail "counters: the host sent $((tx1 - t0)) frames on the tap, XDP counted $((x1 - x0)) ($(vm_exec "source tests/e2e/lib.sh; SW_PIN=/sys/fs/bpf/synwall/$VM_NIC; sw_stats_line"))"
+	fi
+
+	vt_vlan
+
+	out=$(vm_exec "build/synwall detach $VM_NIC 2>&1")
+	[ $? -eq 0 ] && pass "detach: $(echo "$out" | tr '\n' ' ')" || fail "detach: $out"
+	vt_clean_after detach
+	vm_exec "pkill -f 'tcpprobe server'" >/dev/null
+}
+
+# vt_clean_after WHAT: nothing of synwall left in the guest
+vt_clean_after() {
+	local net link pins
+	net=$(vm_exec "bpftool net show dev $VM_NIC")
+	link=$(vm_exec "ip -d link show dev $VM_NIC")
+	pins=$(vm_exec "find /sys/fs/bpf -mindepth 1 2>/dev/null")
+	if echo "$net $link" | grep -Eq 'synwall|prog/xdp|xdpgeneric|tcx|clsact' || [ -n "$pins" ]; then
+		fail "after $1: left behind: bpftool net: $net; pins: $pins"
+	else
+		pass "after $1: nothing in bpftool net, ip -d link or /sys/fs/bpf"
+	fi
+}
+
+# 802.1Q: the host side is a VLAN-filtering bridge (the host has no 8021q):
+# the tap is a tagged member of VLAN 100, a veth into a client namespace
+# its untagged access port.  The guest has eth0.100 on top of the NIC that
+# runs synwall.
+vt_vlan() {
+	local cns=swvmc-$$ out h0 n
+	if ! vm_exec "ip link add link $VM_NIC name $VM_NIC.100 type vlan id 100" >/dev/null; then
+		skip "vlan: the guest kernel has no 8021q"
+		return
+	fi
+	vm_exec "ip link set $VM_NIC.100 up; ip addr add 10.203.100.2/24 dev $VM_NIC.100" >/dev/null
+	ip netns add "$cns"
+	vmh ip link add swvmbr type bridge vlan_filtering 1
+	vmh ip link set swvmbr up
+	vmh ip link add swvmvh type veth peer name swvmvc
+	vmh ip link set swvmvc netns "$cns"
+	vmh ip link set swvmvh master swvmbr
+	vmh ip link set swvmvh up
+	vmh bridge vlan del dev swvmvh vid 1
+	vmh bridge vlan add dev swvmvh vid 100 pvid untagged
+	# the tap joins the bridge tagged; its addresses move to the bridge
+	vmh ip addr flush dev "$VM_TAP"
+	vmh ip link set "$VM_TAP" master swvmbr
+	vmh bridge vlan add dev "$VM_TAP" vid 100
+	vmh ip addr add "$VM_H4/24" dev swvmbr
+	nsenter --net=/run/netns/"$cns" ip link set lo up
+	nsenter --net=/run/netns/"$cns" ip link set swvmvc up
+	nsenter --net=/run/netns/"$cns" ip addr add 10.203.100.1/24 dev swvmvc
+	h0=$(vt_stat tc_handoff_ok)
+	out=$(nsenter --net=/run/netns/"$cns" "$VT_PROBE" seq 10.203.100.2 $VT_PORT 10 2>&1)
+	local rc=$?
+	n=$(($(vt_stat tc_handoff_ok) - h0))
+	if [ $rc -eq 0 ] && [ "$n" -ge 10 ]; then
+		pass "vlan: 10 connects through $VM_NIC.100 (XDP on $VM_NIC), $n cookie handoffs: $out"
+	else
+		fail "vlan: connects through $VM_NIC.100: rc=$rc handoffs=$n: $out"
+	fi
+	out=$(nsenter --net=/run/netns/"$cns" "$VT_PROBE" xfer 10.203.100.2 $VT_PORT 1048576 2>&1) &&
+		pass "vlan: 1 MiB each way through $VM_NIC.100: $out" || fail "vlan: xfer: $out"
+	for p in $(ip netns pids "$cns" 2>/dev/null); do kill -9 "$p"; done
+	ip netns del "$cns"
+	vm_exec "ip link del $VM_NIC.100" >/dev/null
+}
+
+vt_virtio
