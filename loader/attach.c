@@ -20,6 +20,7 @@
  * it, defaults for what it omits), keeps the keys (unless --key-file),
  * and never stacks a second program.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -35,16 +37,33 @@
 
 #include "caps.h"
 #include "common.h"
+#include "dispatch.h"
 #include "kdf.h"
 #include "keyfile.h"
+#include "liblog.h"
 #include "synwall.skel.h"
+#include "vlan.h"
 
 #define LIBXDP_LOCK_DIR "/sys/fs/bpf/xdp"
+
+/*
+ * Test hooks (docs/loader.md), never for production:
+ *   SYNWALL_TEST_DISPATCHER_FAIL=ERRNO  libxdp's attempt is undone and
+ *       taken as failed with ERRNO (EINVAL, EPERM, ... or a number), as
+ *       6.12 fails it, so the fallback runs on any kernel;
+ *   SYNWALL_TEST_VERIFIER_FAIL=1  the TC program is loaded as an XDP
+ *       program, which the verifier rejects: a real rejection, to show
+ *       that its reason reaches the user.
+ */
+#define SW_TEST_DISPATCHER_FAIL "SYNWALL_TEST_DISPATCHER_FAIL"
+#define SW_TEST_VERIFIER_FAIL "SYNWALL_TEST_VERIFIER_FAIL"
 
 static const char *const pin_names[] = {
 	SYNWALL_MAP_CONFIG, SYNWALL_MAP_PORTS, SYNWALL_MAP_KEYS,
 	SYNWALL_MAP_STATS,  SW_STATE_PIN,
 };
+
+enum { OPT_ALLOW_VLAN = 2000 }; /* attach's own option (common.h: shared) */
 
 struct attach_args {
 	const char *ifname;
@@ -54,6 +73,7 @@ struct attach_args {
 	struct sw_master master;
 	unsigned long rotate;
 	bool force;
+	bool allow_vlan_offload;
 	struct sw_cfg_req cfg;
 	char dir[PATH_MAX];
 	bool explicit_dir;
@@ -68,7 +88,8 @@ static void usage(FILE *f)
 		"[--mode native|skb]\n"
 		"                     [--key-file FILE] [--rotate SECONDS] "
 		"[--allow-short-rotate]\n"
-		"                     [--pin-dir DIR] [--force]\n"
+		"                     [--pin-dir DIR] [--allow-vlan-offload] "
+		"[--force]\n"
 		"\n"
 		"Load synwall, attach its XDP program and its TC ingress "
 		"program to IFACE,\n"
@@ -84,7 +105,12 @@ static void usage(FILE *f)
 		"                      (defaults 1460, 1440, 7, 64, 65535, "
 		"on)\n"
 		"  --mode native|skb   XDP in the driver (default) or generic "
-		"(any driver, slower)\n"
+		"(any driver, slower);\n"
+		"                      through libxdp's dispatcher where it "
+		"works, else synwall\n"
+		"                      alone (one line says why; then no other "
+		"XDP program\n"
+		"                      can share IFACE)\n"
 		"  --key-file FILE     fleet mode: keys derived from FILE's "
 		"secret and the wall\n"
 		"                      clock, the same on every host holding "
@@ -99,8 +125,25 @@ static void usage(FILE *f)
 		"                      flight can then fail)\n"
 		"  --pin-dir DIR       pin the maps in DIR instead of "
 		"/sys/fs/bpf/synwall/IFACE\n"
-		"  --force             go on when a kernel capability check "
-		"fails\n"
+		"  --allow-vlan-offload  attach although IFACE strips VLAN tags "
+		"in hardware\n"
+		"                      (rx-vlan-offload) and carries VLAN "
+		"devices: their\n"
+		"                      clients' handshakes then fail (fix "
+		"instead: ethtool -K\n"
+		"                      IFACE rxvlan off)\n"
+		"  --force             go on when a sysctl, privilege or bpffs "
+		"check fails\n"
+		"\n"
+		"Refused before anything is loaded: a kernel without the "
+		"handoff kfunc\n"
+		"bpf_sk_assign_tcp_reqsk (Linux < 6.9, e.g. Debian 12's 6.1; "
+		"--force does not\n"
+		"help: the object cannot load there) or without BTF.  A failed "
+		"load or attach\n"
+		"prints the kernel's reason (the verifier's last lines, the "
+		"netlink message)\n"
+		"and leaves nothing attached or pinned.\n"
 		"\n"
 		"Attaching again where synwall is attached updates the "
 		"configuration in place\n"
@@ -201,10 +244,26 @@ static int configure(struct sw_maps *m, struct attach_args *a,
 	return sw_state_write(m->state, st) ? -1 : 0;
 }
 
+/* "REASON (strerror)": the kernel's netlink message when there is one. */
+static const char *kernel_reason(int err, char *buf, size_t len)
+{
+	const char *k = sw_lib_extack();
+
+	if (k)
+		snprintf(buf, len, "%s (%s)", k, strerror(-err));
+	else
+		snprintf(buf, len, "%s", strerror(-err));
+	return buf;
+}
+
+/* The XDP attach failed: what, the kernel's reason, the fix. */
 static int xdp_attach_error(const struct attach_args *a, int err)
 {
+	const char *mode = sw_xdp_mode_name(a->mode);
 	struct sw_xdp_info xi;
+	char why[512];
 
+	kernel_reason(err, why, sizeof(why));
 	switch (-err) {
 	case EBUSY:
 	case EEXIST:
@@ -217,36 +276,73 @@ static int xdp_attach_error(const struct attach_args *a, int err)
 			       "tool that attached it)",
 			       a->ifname, xi.other_id, xi.other_name,
 			       a->ifname);
+		else if (xi.prog_id)
+			sw_err("%s already runs a synwall XDP program (id %u) "
+			       "that synwall attach did not record (loaded with "
+			       "ip link?): remove it first (ip link set dev %s "
+			       "xdp off)",
+			       a->ifname, xi.prog_id, a->ifname);
 		else
-			sw_err("%s already has an XDP program attached in "
-			       "another mode: remove it first (ip link set dev "
-			       "%s xdp off / xdpgeneric off)",
-			       a->ifname, a->ifname);
-		return -1;
+			sw_err("cannot attach XDP to %s in %s mode: %s; fix: "
+			       "remove the XDP program attached in another "
+			       "mode (ip link set dev %s xdp off / xdpgeneric "
+			       "off)",
+			       a->ifname, mode, why, a->ifname);
+		break;
 	case EOPNOTSUPP:
-		if (a->mode == XDP_MODE_NATIVE) {
-			sw_err("the driver of %s has no native XDP support: "
-			       "attach with --mode skb (generic XDP, slower)",
-			       a->ifname);
-			return -1;
-		}
+		sw_err("cannot attach XDP to %s in %s mode: %s; fix: %s",
+		       a->ifname, mode, why,
+		       a->mode == XDP_MODE_NATIVE ?
+			       "attach with --mode skb (generic XDP, any "
+			       "driver, slower)" :
+			       "use another interface");
 		break;
 	case EPERM:
 	case EACCES:
-		sw_err("the kernel refused to load or attach synwall on %s "
-		       "(%s): run as root; if root already, the verifier "
-		       "rejected the program (details below, -v for all)",
-		       a->ifname, strerror(-err));
-		return -1;
+		sw_err("cannot attach XDP to %s in %s mode: %s; fix: run as "
+		       "root (CAP_NET_ADMIN and CAP_BPF)",
+		       a->ifname, mode, why);
+		break;
 	case ERANGE:
-		sw_err("the MTU of %s is too large for native XDP: lower it "
-		       "(ip link set dev %s mtu 1500) or use --mode skb",
-		       a->ifname, a->ifname);
-		return -1;
+		sw_err("cannot attach XDP to %s in %s mode: %s; fix: lower the "
+		       "MTU (ip link set dev %s mtu 1500; on veth the peer's "
+		       "too) or use --mode skb",
+		       a->ifname, mode, why, a->ifname);
+		break;
+	default:
+		sw_err("cannot attach XDP to %s in %s mode: %s; fix: see the "
+		       "kernel's reason (-v shows libbpf's and libxdp's "
+		       "messages)",
+		       a->ifname, mode, why);
 	}
-	sw_err("cannot attach the XDP program to %s: %s", a->ifname,
-	       strerror(-err));
+	sw_lib_log_clear();
 	return -1;
+}
+
+/* The object failed to load: the verifier's last lines, or libbpf's. */
+static void load_error(int err)
+{
+	const struct sw_verifier_tail *v = sw_lib_verifier();
+	struct utsname u;
+
+	if (uname(&u) < 0)
+		snprintf(u.release, sizeof(u.release), "?");
+	if (!v->n) {
+		sw_err("cannot load the synwall BPF object: %s (details "
+		       "below; -v shows all of libbpf's messages)",
+		       strerror(-err));
+		sw_lib_log_flush();
+		return;
+	}
+	sw_err("the kernel's verifier rejected %s: %s; its last lines:",
+	       v->prog, strerror(-err));
+	sw_lib_verifier_print(stderr, "    ");
+	fprintf(stderr,
+		"synwall: fix: this kernel (%s) does not accept this build of "
+		"synwall: report it with the output of `synwall -v -v attach "
+		"...`\n",
+		u.release);
+	sw_lib_log_clear();
 }
 
 static int print_attached(const struct attach_args *a, const char *dir)
@@ -265,23 +361,236 @@ static int print_attached(const struct attach_args *a, const char *dir)
 	return 0;
 }
 
-static int fresh_attach_locked(struct attach_args *a)
+/* Step 1, VLAN part: refuse a device that strips the tags XDP_TX needs
+ * (vlan.h has the policy).  Returns 0 to go on. */
+static int check_vlan(const struct attach_args *a)
+{
+	struct sw_vlan_facts f;
+	char msg[512];
+	int err;
+
+	err = sw_vlan_probe(a->ifname, a->ifindex, &f);
+	if (err)
+		sw_dbg("%s: cannot read its VLAN offload features: %s",
+		       a->ifname, strerror(-err));
+	switch (sw_vlan_decide(&f, a->allow_vlan_offload, a->ifname, msg,
+			       sizeof(msg))) {
+	case SW_VLAN_REFUSE:
+		sw_err("%s", msg);
+		return -1;
+	case SW_VLAN_OVERRIDDEN:
+		sw_warn("%s", msg);
+		break;
+	case SW_VLAN_OK:
+		break;
+	}
+	return 0;
+}
+
+/* The skeleton, opened with the pin dir (and the test hook applied). */
+static struct synwall *open_skel(const struct attach_args *a)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = a->dir);
+	struct synwall *skel;
+	const char *hook = getenv(SW_TEST_VERIFIER_FAIL);
+
+	skel = synwall__open_opts(&oo);
+	if (!skel) {
+		sw_err("cannot open the synwall BPF object: %s",
+		       strerror(errno));
+		return NULL;
+	}
+	if (hook && !strcmp(hook, "1")) {
+		static int said;
+
+		if (!said++)
+			sw_warn("%s=1 (a test hook): loading %s as an XDP "
+				"program, for the verifier to reject",
+				SW_TEST_VERIFIER_FAIL, SW_TC_PROG_NAME);
+		bpf_program__set_type(skel->progs.synwall_tc,
+				      BPF_PROG_TYPE_XDP);
+	}
+	return skel;
+}
+
+/*
+ * Step 2: load the object and attach the XDP program, through libxdp's
+ * dispatcher where it works, else alone (dispatch.h says why both).
+ * On success *skelp is the loaded skeleton and u records the attach; on
+ * failure the message is printed and nothing of this step is left.
+ */
+static int attach_xdp(struct attach_args *a, struct undo *u,
+		      struct synwall **skelp, bool *dispatcher)
+{
+	const char *mode = sw_xdp_mode_name(a->mode);
+	struct sw_xdp_attempt t = {0};
+	struct xdp_program *xp = NULL;
+	struct synwall *skel;
+	struct sw_xdp_info xi;
+	struct sw_xdp_why why = {0};
+	enum sw_xdp_way way;
+	char line[1024], vline[256] = "";
+	const struct sw_verifier_tail *v;
+	int err;
+
+	*dispatcher = false;
+	skel = open_skel(a);
+	if (!skel)
+		return -1;
+	sw_lib_log_clear();
+	xp = xdp_program__from_bpf_obj(skel->obj, "xdp");
+	t.err = (int)libxdp_get_error(xp);
+	if (t.err)
+		xp = NULL;
+	else
+		t.err = xdp_program__attach(xp, a->ifindex,
+					    (enum xdp_attach_mode)a->mode, 0);
+	if (!t.err) {
+		u->xdp_attached = true;
+		u->xdp_id = xdp_program__id(xp);
+		t.dispatcher = sw_xdp_query(a->ifindex, &xi) == 0 &&
+			       xi.dispatcher;
+	}
+	why.force_env = getenv(SW_TEST_DISPATCHER_FAIL);
+	t.forced_err = sw_errno_parse(why.force_env);
+	if (!t.forced_err)
+		why.force_env = NULL;
+	way = sw_xdp_decide(&t);
+
+	switch (way) {
+	case SW_XDP_DISPATCHER:
+		*dispatcher = true;
+		goto done;
+	case SW_XDP_BUSY:
+		xdp_attach_error(a, t.forced_err ? t.forced_err : t.err);
+		goto undo;
+	case SW_XDP_LIBXDP_ALONE:
+	case SW_XDP_FALLBACK:
+		break;
+	}
+	v = sw_lib_verifier();
+	if (v->n)
+		snprintf(vline, sizeof(vline), "%s", v->line[v->n - 1]);
+	why.verifier = vline;
+	why.extack = sw_lib_extack();
+	why.libxdp = sw_lib_libxdp_reason();
+	why.skip_env = getenv("LIBXDP_SKIP_DISPATCHER");
+	sw_info("%s", sw_xdp_why_line(way, t.forced_err ?: t.err, &why,
+				      a->ifname, mode, line, sizeof(line)));
+	if (way == SW_XDP_LIBXDP_ALONE)
+		goto done;
+
+	/* Undo libxdp's attempt entirely: its attach (the test hook's
+	 * case), a dispatcher it left, the maps its load pinned. */
+	if (u->xdp_attached) {
+		err = sw_xdp_detach(a->ifindex, u->xdp_id, a->mode);
+		if (err) {
+			sw_err("cannot undo libxdp's attach on %s: %s",
+			       a->ifname, strerror(-err));
+			goto undo;
+		}
+		u->xdp_attached = false;
+	}
+	if (xp)
+		xdp_program__close(xp);
+	xp = NULL;
+	synwall__destroy(skel);
+	skel = NULL;
+	sw_xdp_scrub(a->ifindex);
+	unpin_all(a->dir);
+
+	/* Alone: load, then attach, so that a failure is either the
+	 * verifier's or the netlink request's, each with its reason. */
+	skel = open_skel(a);
+	if (!skel)
+		goto undo;
+	sw_lib_log_clear();
+	err = synwall__load(skel);
+	if (err) {
+		load_error(err);
+		goto undo;
+	}
+	err = sw_xdp_attach_alone(a->ifindex,
+				  bpf_program__fd(skel->progs.synwall_xdp),
+				  a->mode, &u->xdp_id);
+	if (err) {
+		xdp_attach_error(a, err);
+		goto undo;
+	}
+	u->xdp_attached = true;
+done:
+	if (xp)
+		xdp_program__close(xp);
+	*skelp = skel;
+	return 0;
+undo:
+	if (u->xdp_attached && sw_xdp_detach(a->ifindex, u->xdp_id, a->mode))
+		sw_warn("undo: cannot remove the XDP program from %s (ip link "
+			"set dev %s xdp off)",
+			a->ifname, a->ifname);
+	u->xdp_attached = false;
+	if (xp)
+		xdp_program__close(xp);
+	if (skel)
+		synwall__destroy(skel);
+	return -1;
+}
+
+/* After a failed attach: is anything of ours still there?  The final
+ * message must be true. */
+static bool leftovers(const struct attach_args *a, char *what, size_t len)
+{
+	char path[PATH_MAX + 32];
+	struct sw_xdp_info xi;
+	struct dirent *de;
+	size_t i, n = 0;
+	DIR *d;
+
+	what[0] = '\0';
+	if (sw_xdp_query(a->ifindex, &xi) == 0 && xi.prog_id)
+		n += (size_t)snprintf(what + n, len - n, " XDP program id %u;",
+				      xi.prog_id);
+	for (i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]) && n < len;
+	     i++) {
+		snprintf(path, sizeof(path), "%s/%s", a->dir, pin_names[i]);
+		if (access(path, F_OK) == 0)
+			n += (size_t)snprintf(what + n, len - n, " %s;", path);
+	}
+	d = opendir(LIBXDP_LOCK_DIR);
+	while (d && (de = readdir(d)) && n < len) {
+		int ifi;
+
+		if (sscanf(de->d_name, "dispatch-%d-", &ifi) == 1 &&
+		    ifi == a->ifindex)
+			n += (size_t)snprintf(what + n, len - n, " %s/%s;",
+					      LIBXDP_LOCK_DIR, de->d_name);
+	}
+	if (d)
+		closedir(d);
+	return what[0] != '\0';
+}
+
+static int fresh_attach_locked(struct attach_args *a)
+{
 	struct undo u = {.mode = a->mode};
 	struct synwall *skel = NULL;
-	struct xdp_program *xp = NULL;
 	struct sw_state st;
 	struct sw_xdp_info xi;
 	struct sw_maps m;
 	struct stat sb;
 	__u32 tc_id = 0;
-	bool created = false;
+	bool created = false, dispatcher = false;
+	char why[256], left[1024];
 	int err, sfd = -1;
 
+	if (check_vlan(a))
+		return -1;
+
 	/* Refuse early, before loading anything, if another program holds
-	 * the interface without a dispatcher. */
-	if (sw_xdp_query(a->ifindex, &xi) == 0 && xi.other_id && !xi.dispatcher)
+	 * the interface without a dispatcher, or a synwall attach did not
+	 * record (ip link): libxdp would refuse it, and attaching alone too. */
+	if (sw_xdp_query(a->ifindex, &xi) == 0 &&
+	    (xi.prog_id || (xi.other_id && !xi.dispatcher)))
 		return xdp_attach_error(a, -EBUSY);
 
 	u.xdp_lock_existed = stat(LIBXDP_LOCK_DIR, &sb) == 0;
@@ -303,32 +612,10 @@ static int fresh_attach_locked(struct attach_args *a)
 		return -1;
 	}
 
-	skel = synwall__open_opts(&oo);
-	if (!skel) {
-		sw_err("cannot open the synwall BPF object: %s",
-		       strerror(errno));
+	if (attach_xdp(a, &u, &skel, &dispatcher))
 		goto fail;
-	}
-	xp = xdp_program__from_bpf_obj(skel->obj, "xdp");
-	err = libxdp_get_error(xp);
-	if (err) {
-		xp = NULL;
-		sw_err("libxdp cannot use the synwall object: %s",
-		       strerror(-err));
-		goto fail;
-	}
-	err = xdp_program__attach(xp, a->ifindex, (enum xdp_attach_mode)a->mode,
-				  0);
-	if (err) {
-		xdp_attach_error(a, err);
-		goto fail;
-	}
-	u.xdp_attached = true;
-	u.xdp_id = xdp_program__id(xp);
-	if (sw_xdp_query(a->ifindex, &xi) == 0 && !xi.dispatcher)
-		sw_dbg("libxdp attached synwall alone (its dispatcher is "
-		       "unavailable on this kernel)");
 
+	sw_lib_log_clear();
 	err = sw_tc_attach(a->ifindex, bpf_program__fd(skel->progs.synwall_tc),
 			   &created, &tc_id);
 	if (err) {
@@ -341,7 +628,8 @@ static int fresh_attach_locked(struct attach_args *a)
 			       SW_TC_HANDLE, SW_TC_PRIO);
 		else
 			sw_err("cannot attach the TC program to %s ingress: %s",
-			       a->ifname, strerror(-err));
+			       a->ifname, kernel_reason(err, why, sizeof(why)));
+		sw_lib_log_clear();
 		goto fail;
 	}
 	u.tc_attached = true;
@@ -375,13 +663,12 @@ static int fresh_attach_locked(struct attach_args *a)
 	if (err)
 		goto fail;
 
-	xdp_program__close(xp);
 	synwall__destroy(skel);
 	tidy_xdp_lock_dir(u.xdp_lock_existed);
-	sw_info("synwall attached to %s: XDP program id %u (%s%s), TC ingress "
-		"program id %u%s",
+	sw_info("synwall attached to %s: XDP program id %u (%s, %s), TC "
+		"ingress program id %u%s",
 		a->ifname, u.xdp_id, sw_xdp_mode_name(a->mode),
-		xi.dispatcher ? ", libxdp dispatcher" : "", tc_id,
+		dispatcher ? "libxdp dispatcher" : "single program", tc_id,
 		created ? " (clsact created)" : "");
 	print_attached(a, a->dir);
 	sw_lib_log_clear();
@@ -389,12 +676,18 @@ static int fresh_attach_locked(struct attach_args *a)
 fail:
 	sw_lib_log_flush();
 	undo_attach(a, &u);
-	if (xp)
-		xdp_program__close(xp);
 	if (skel)
 		synwall__destroy(skel);
-	sw_err("attach failed: nothing was left attached or pinned on %s",
-	       a->ifname);
+	sw_xdp_scrub(a->ifindex);
+	tidy_xdp_lock_dir(u.xdp_lock_existed);
+	if (leftovers(a, left, sizeof(left)))
+		sw_err("attach failed, and these are left on %s:%s remove "
+		       "them by hand",
+		       a->ifname, left);
+	else
+		sw_err("attach failed: nothing was left attached or pinned on "
+		       "%s",
+		       a->ifname);
 	return -1;
 }
 
@@ -555,6 +848,7 @@ int cmd_attach(int argc, char **argv)
 		{"allow-short-rotate", no_argument, NULL, SW_OPT_SHORT_ROTATE},
 		{"pin-dir", required_argument, NULL, SW_OPT_PIN_DIR},
 		{"force", no_argument, NULL, SW_OPT_FORCE},
+		{"allow-vlan-offload", no_argument, NULL, OPT_ALLOW_VLAN},
 		{"help", no_argument, NULL, 'h'},
 		{"verbose", no_argument, NULL, 'v'},
 		{0},
@@ -565,7 +859,7 @@ int cmd_attach(int argc, char **argv)
 	const char *rot_arg = NULL;
 	bool short_ok = false;
 	char err[512];
-	int opt, i, rc;
+	int opt, i, rc, nhard = 0;
 
 	memset(&a, 0, sizeof(a));
 	a.mode = XDP_MODE_NATIVE;
@@ -601,6 +895,9 @@ int cmd_attach(int argc, char **argv)
 		case SW_OPT_FORCE:
 			a.force = true;
 			break;
+		case OPT_ALLOW_VLAN:
+			a.allow_vlan_offload = true;
+			break;
 		case SW_OPT_PIN_DIR:
 			snprintf(a.dir, sizeof(a.dir), "%s", optarg);
 			a.explicit_dir = true;
@@ -633,19 +930,31 @@ int cmd_attach(int argc, char **argv)
 	if (!a.explicit_dir)
 		sw_pin_dir_default(a.ifname, a.dir, sizeof(a.dir));
 
+	/*
+	 * Before anything is loaded.  Without kernel BTF or the handoff
+	 * kfunc the object cannot load at all (its TC program calls the
+	 * kfunc), so --force does not skip those two.
+	 */
 	sw_caps_check(&caps, a.dir);
 	for (i = 0; i < SW_CAP_COUNT; i++) {
+		bool hard = i == SW_CAP_BTF || i == SW_CAP_KFUNC;
+
 		if (caps.cap[i].ok)
 			continue;
-		if (a.force)
+		if (a.force && !hard) {
 			sw_warn("%s (--force: going on)", caps.cap[i].msg);
-		else
-			sw_err("%s", caps.cap[i].msg);
+			continue;
+		}
+		sw_err("%s", caps.cap[i].msg);
+		nhard++;
 	}
-	if (caps.missing && !a.force) {
-		sw_err("attach refused: %d kernel capabilit%s missing (see "
-		       "above; --force ignores the checks)",
-		       caps.missing, caps.missing == 1 ? "y is" : "ies are");
+	if (nhard) {
+		sw_err("attach refused before loading anything: %d kernel "
+		       "capabilit%s missing (see above%s)",
+		       nhard, nhard == 1 ? "y is" : "ies are",
+		       a.force ? "; --force cannot skip these" :
+				 "; --force skips only the sysctl, privilege "
+				 "and bpffs checks");
 		rc = SW_EXIT_FAIL;
 		goto out;
 	}

@@ -2,11 +2,13 @@
 /* Kernel capability checks.  See caps.h. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <linux/capability.h>
 
@@ -22,17 +24,51 @@
 #define CAP_BPF 39
 #endif
 
+/* Is name listed in the test hook SW_TEST_HIDE_KFUNC (comma-separated)? */
+static bool kfunc_hidden(const char *name)
+{
+	const char *v = getenv(SW_TEST_HIDE_KFUNC), *p;
+	size_t l = strlen(name);
+
+	for (p = v; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, name, l) && (p[l] == ',' || p[l] == '\0'))
+			return true;
+	return false;
+}
+
 int sw_kfunc_present(const char *name)
 {
 	struct btf *btf;
 	int id;
 
-	btf = btf__parse("/sys/kernel/btf/vmlinux", NULL);
+	/* The kernel's own BTF, as libbpf finds it when it resolves the
+	 * object's __ksym externs: what the load would see. */
+	btf = btf__load_vmlinux_btf();
 	if (!btf)
 		return -errno ?: -ENOENT;
 	id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
 	btf__free(btf);
+	if (id > 0 && kfunc_hidden(name))
+		return 0;
 	return id > 0;
+}
+
+void sw_kfunc_missing_msg(const char *name, int rc, char *out, size_t len)
+{
+	struct utsname u;
+
+	if (uname(&u) < 0)
+		snprintf(u.release, sizeof(u.release), "?");
+	snprintf(out, len,
+		 "this kernel (%s) %s the kfunc %s, which hands a valid "
+		 "cookie ACK to TCP (Linux >= 6.9): synwall cannot work "
+		 "without it; fix: boot Linux >= 6.9 built with "
+		 "CONFIG_SYN_COOKIES and CONFIG_DEBUG_INFO_BTF; on Debian 12: "
+		 "apt install linux-image-6.12-amd64 (bookworm-security; it "
+		 "pulls linux-image-6.12.*+deb12-amd64), then reboot into it",
+		 u.release,
+		 rc < 0 ? "has no readable BTF, so it cannot show" : "lacks",
+		 name);
 }
 
 int sw_bpffs_at(const char *path)
@@ -150,16 +186,16 @@ int sw_caps_check(struct sw_caps *caps, const char *bpffs)
 		    strerror(errno));
 
 	rc = sw_kfunc_present(SW_KFUNC_HANDOFF);
-	if (rc > 0)
+	if (rc > 0) {
 		set(&caps->cap[SW_CAP_KFUNC], "kfunc " SW_KFUNC_HANDOFF, 1,
 		    "present");
-	else
+	} else {
+		char why[sizeof(caps->cap[0].msg)];
+
+		sw_kfunc_missing_msg(SW_KFUNC_HANDOFF, rc, why, sizeof(why));
 		set(&caps->cap[SW_CAP_KFUNC], "kfunc " SW_KFUNC_HANDOFF, 0,
-		    "%s: the kernel cannot take a SYN-cookie handoff from TC; "
-		    "fix: run Linux >= 6.9 built with CONFIG_SYN_COOKIES and "
-		    "CONFIG_DEBUG_INFO_BTF (uname -r shows the running one)",
-		    rc < 0 ? "cannot read the kernel's BTF" :
-			     "not in the kernel's BTF");
+		    "%s", why);
+	}
 
 	/* The file system the pin directory lives (or will live) on: under
 	 * /sys/fs/bpf that is /sys/fs/bpf itself, else the nearest existing

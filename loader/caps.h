@@ -12,6 +12,7 @@
 #ifndef SYNWALL_LOADER_CAPS_H
 #define SYNWALL_LOADER_CAPS_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #define SW_KFUNC_HANDOFF "bpf_sk_assign_tcp_reqsk"
@@ -47,8 +48,19 @@ int sw_caps_check(struct sw_caps *caps, const char *bpffs);
 /* One line per capability: "  ok   name: msg" / "  MISSING name: msg". */
 void sw_caps_print(const struct sw_caps *caps, FILE *f);
 
+/*
+ * Test hook, read only by sw_kfunc_present(): a comma-separated list of
+ * kfuncs to report absent, so the tests can show what a kernel without
+ * the handoff kfunc (< 6.9, e.g. Debian 12's stock 6.1) gets.  Never set
+ * it in production.
+ */
+#define SW_TEST_HIDE_KFUNC "SYNWALL_TEST_HIDE_KFUNC"
+
 /* Building blocks, usable alone. */
 int sw_kfunc_present(const char *name);		 /* 1, 0, or -errno (no BTF) */
+/* The refusal for a missing kfunc (rc: sw_kfunc_present's): the kernel,
+ * the requirement and the way out. */
+void sw_kfunc_missing_msg(const char *name, int rc, char *out, size_t len);
 int sw_bpffs_at(const char *path);		 /* 1 if path is on a bpffs */
 int sw_sysctl_read(const char *name, long *val); /* "net.ipv4.x"; 0/-errno */
 

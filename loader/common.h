@@ -4,11 +4,14 @@
  *
  *   main.c     verb dispatch, global options (--netns, -v)
  *   util.c     messages, number parsing, interfaces, network namespaces
+ *   liblog.c   libbpf/libxdp messages: the verifier's and netlink's reasons
  *   maps.c     finding the maps (pin dir, or the attached program), the
  *              loader's state record, reading/writing config and ports
  *   keys.c     the keys map: random keys, fleet keys, rotation; `keys` verb
  *   rotate.c   the rotation loop (`attach --rotate S`, `run`)
- *   xdp.c      XDP attach/detach/query through libxdp
+ *   xdp.c      XDP query/detach through libxdp, attach alone (libbpf)
+ *   dispatch.c libxdp's dispatcher or synwall alone: the decision (pure)
+ *   vlan.c     rx VLAN tag stripping: probe and decision
  *   tc.c       TC clsact ingress filter attach/detach/query
  *   attach.c detach.c status.c config.c stats.c   one verb each
  *   ports.c kdf.c keyfile.c caps.c   pure helpers, also used by the tests
@@ -254,6 +257,10 @@ struct sw_xdp_info {
 
 int sw_xdp_query(int ifindex, struct sw_xdp_info *info);
 int sw_xdp_detach(int ifindex, __u32 prog_id, int mode);
+/* synwall alone, without libxdp's dispatcher (bpf_xdp_attach). */
+int sw_xdp_attach_alone(int ifindex, int prog_fd, int mode, __u32 *prog_id);
+/* Remove what a failed libxdp attempt left: synwall, its dispatcher, pins. */
+int sw_xdp_scrub(int ifindex);
 const char *sw_xdp_mode_name(int mode);
 
 int sw_tc_query(int ifindex, __u32 *prog_id);

@@ -14,9 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <bpf/libbpf.h>
-#include <xdp/libxdp.h>
-
 #include "common.h"
 
 int sw_verbose;
@@ -66,81 +63,6 @@ void sw_dbg(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg("debug: ", fmt, ap);
 	va_end(ap);
-}
-
-/* ---- libbpf / libxdp messages ------------------------------------- */
-
-#define LIB_LOG_LINES 24
-static char lib_log[LIB_LOG_LINES][256];
-static int lib_log_n;
-
-static void lib_log_add(const char *who, const char *fmt, va_list ap)
-{
-	char line[256];
-	size_t l;
-	int n = 0;
-
-	(void)who;
-
-	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	l = strlen(line);
-	while (l && line[l - 1] == '\n')
-		line[--l] = '\0';
-	if (lib_log_n == LIB_LOG_LINES) {
-		memmove(lib_log[0], lib_log[1],
-			sizeof(lib_log[0]) * (LIB_LOG_LINES - 1));
-		lib_log_n--;
-	}
-	snprintf(lib_log[lib_log_n++], sizeof(lib_log[0]), "%s", line);
-}
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt,
-			va_list ap)
-{
-	if (sw_verbose) {
-		if (level == LIBBPF_DEBUG && sw_verbose < 2)
-			return 0;
-		return vfprintf(stderr, fmt, ap);
-	}
-	if (level != LIBBPF_DEBUG)
-		lib_log_add("libbpf", fmt, ap);
-	return 0;
-}
-
-static int libxdp_print(enum libxdp_print_level level, const char *fmt,
-			va_list ap)
-{
-	if (sw_verbose) {
-		if (level == LIBXDP_DEBUG && sw_verbose < 2)
-			return 0;
-		return vfprintf(stderr, fmt, ap);
-	}
-	if (level != LIBXDP_DEBUG)
-		lib_log_add("libxdp", fmt, ap);
-	return 0;
-}
-
-void sw_lib_log_init(void)
-{
-	libbpf_set_print(libbpf_print);
-	libxdp_set_print(libxdp_print);
-}
-
-void sw_lib_log_flush(void)
-{
-	int i;
-
-	if (!lib_log_n)
-		return;
-	fprintf(stderr, "synwall: details from libbpf/libxdp:\n");
-	for (i = 0; i < lib_log_n; i++)
-		fprintf(stderr, "  %s\n", lib_log[i]);
-	lib_log_n = 0;
-}
-
-void sw_lib_log_clear(void)
-{
-	lib_log_n = 0;
 }
 
 /* ---- numbers, time ------------------------------------------------- */

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* XDP: which program holds an interface; detaching ours (libxdp). */
+/* XDP: which program holds an interface; attaching synwall alone;
+ * detaching ours (libxdp); tidying after libxdp's failed attempt. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/if_link.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -76,5 +78,67 @@ int sw_xdp_detach(int ifindex, __u32 prog_id, int mode)
 		return err;
 	err = xdp_program__detach(p, ifindex, mode, 0);
 	xdp_program__close(p);
+	return err;
+}
+
+int sw_xdp_attach_alone(int ifindex, int prog_fd, int mode, __u32 *prog_id)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	__u32 flags = XDP_FLAGS_UPDATE_IF_NOEXIST;
+	int err;
+
+	/* What `ip link set dev IFACE xdpdrv|xdpgeneric` does: never
+	 * replaces a program that is there (UPDATE_IF_NOEXIST), and libxdp,
+	 * bpftool and ip see it as a plain ("legacy") XDP program. */
+	flags |= mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	err = bpf_xdp_attach(ifindex, prog_fd, flags, NULL);
+	if (err)
+		return err < 0 ? err : -EINVAL;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) == 0)
+		*prog_id = info.id;
+	return 0;
+}
+
+/* Only synwall_xdp, alone or in a dispatcher of its own? */
+static bool only_synwall(struct xdp_multiprog *mp)
+{
+	struct xdp_program *p;
+	int n = 0;
+
+	if (xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		return p && !strcmp(xdp_program__name(p), SW_XDP_PROG_NAME);
+	}
+	for (p = xdp_multiprog__next_prog(NULL, mp); p;
+	     p = xdp_multiprog__next_prog(p, mp)) {
+		if (strcmp(xdp_program__name(p), SW_XDP_PROG_NAME))
+			return false;
+		n++;
+	}
+	return n > 0;
+}
+
+int sw_xdp_scrub(int ifindex)
+{
+	struct xdp_multiprog *mp;
+	int err = 0;
+
+	/*
+	 * After libxdp's failed (or test-refused) attempt: whatever of it is
+	 * still on the interface is ours -- attach refuses up front an
+	 * interface that already runs a synwall it did not record, or
+	 * another program without a dispatcher -- so remove it.  Then
+	 * libxdp's pins of dispatchers no longer attached
+	 * (/sys/fs/bpf/xdp/dispatch-IFINDEX-*).
+	 */
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (!libxdp_get_error(mp) && mp) {
+		if (only_synwall(mp))
+			err = xdp_multiprog__detach(mp);
+		xdp_multiprog__close(mp);
+	}
+	libxdp_clean_references(ifindex);
 	return err;
 }

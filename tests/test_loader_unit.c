@@ -4,7 +4,9 @@
  * port lists, SHA-256 / HMAC-SHA256 / HKDF-SHA256 against the FIPS 180-2,
  * RFC 4231 and RFC 5869 vectors, fleet key derivation (against values
  * computed independently with Python's hashlib/hmac), key-file creation
- * and permission checks, and the kernel capability probe's parts.
+ * and permission checks, the kernel capability probe's parts (the
+ * handoff kfunc's refusal), the dispatcher-or-alone decision and its one
+ * line, the verifier log's tail, and the rx VLAN stripping policy.
  *
  * The loader's files are compiled in directly (the Makefile links tests
  * with tests/lib only).  Output: PASS:/FAIL:/SKIP: lines (tests/run.sh).
@@ -17,12 +19,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "../loader/caps.c"
+#include "../loader/dispatch.c"
 #include "../loader/kdf.c"
 #include "../loader/keyfile.c"
+#include "../loader/liblog.c"
 #include "../loader/ports.c"
+#include "../loader/vlan.c"
+
+int sw_verbose; /* liblog.c's; defined by util.c in the loader */
 
 static int failures;
 static char why[1024];
@@ -615,6 +623,257 @@ static void test_caps(void)
 	report("caps_kfunc_lookup");
 }
 
+/* ---- libxdp's dispatcher or synwall alone (dispatch.c) --------------- */
+
+static void test_xdp_decide(void)
+{
+	static const struct {
+		int err, forced;
+		bool dispatcher;
+		enum sw_xdp_way want;
+	} c[] = {
+		{0, 0, true, SW_XDP_DISPATCHER},
+		{0, 0, false, SW_XDP_LIBXDP_ALONE}, /* 6.18: EPERM, libxdp alone */
+		{-EINVAL, 0, false, SW_XDP_FALLBACK}, /* 6.12: changes pkt data */
+		{-EPERM, 0, false, SW_XDP_FALLBACK},
+		{-EOPNOTSUPP, 0, false, SW_XDP_FALLBACK},
+		{-ENOENT, 0, false, SW_XDP_FALLBACK}, /* no xdp-dispatcher.o */
+		{-EACCES, 0, false, SW_XDP_FALLBACK}, /* verifier, as extension */
+		{-E2BIG, 0, false, SW_XDP_FALLBACK},
+		{-EBUSY, 0, false, SW_XDP_BUSY},
+		{-EEXIST, 0, false, SW_XDP_BUSY},
+		{0, -EINVAL, true, SW_XDP_FALLBACK}, /* the test hook wins */
+		{0, -EPERM, false, SW_XDP_FALLBACK},
+		{0, -EBUSY, true, SW_XDP_BUSY},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct sw_xdp_attempt t = {.err = c[i].err,
+					   .dispatcher = c[i].dispatcher,
+					   .forced_err = c[i].forced};
+
+		if (sw_xdp_decide(&t) != c[i].want)
+			bad("case %zu (err %d, forced %d, dispatcher %d): got "
+			    "%d, want %d",
+			    i, c[i].err, c[i].forced, c[i].dispatcher,
+			    sw_xdp_decide(&t), c[i].want);
+	}
+	report("xdp_dispatcher_decision");
+
+	if (sw_errno_parse("EINVAL") != -EINVAL ||
+	    sw_errno_parse("22") != -22 || sw_errno_parse("-1") != -1 ||
+	    sw_errno_parse("EPERM") != -EPERM || sw_errno_parse("") != 0 ||
+	    sw_errno_parse(NULL) != 0 || sw_errno_parse("yes") != 0 ||
+	    sw_errno_parse("0") != 0)
+		bad("sw_errno_parse maps names and numbers wrongly");
+	report("xdp_force_errno_parse");
+}
+
+/* The one line: contains each of want[], and no newline. */
+static void why_line(const char *name, enum sw_xdp_way way, int err,
+		     const struct sw_xdp_why *why, const char *const *want)
+{
+	char out[1024];
+
+	sw_xdp_why_line(way, err, why, "eth0", "native", out, sizeof(out));
+	if (strchr(out, '\n'))
+		bad("%s: more than one line: %s", name, out);
+	for (; *want; want++)
+		if (!strstr(out, *want))
+			bad("%s: lacks \"%s\": %s", name, *want, out);
+}
+
+static void test_xdp_why_line(void)
+{
+	const char *const w612[] = {
+		"dispatcher is not used on eth0",
+		"Invalid argument: Extension program changes packet data, "
+		"while original does not",
+		"attaching synwall alone in native mode", NULL};
+	const char *const w618[] = {
+		"libxdp: Compatibility check for dispatcher program failed: "
+		"Operation not permitted",
+		"alone in native mode", NULL};
+	const char *const wforce[] = {"SYNWALL_TEST_DISPATCHER_FAIL=EINVAL",
+				      "a test hook", NULL};
+	const char *const wskip[] = {"LIBXDP_SKIP_DISPATCHER=1 is set", NULL};
+	const char *const wext[] = {"Operation not supported: Underlying "
+				    "driver does not support XDP",
+				    NULL};
+	struct sw_xdp_why why;
+
+	memset(&why, 0, sizeof(why));
+	why.verifier = "Extension program changes packet data, while "
+		       "original does not";
+	why_line("6.12", SW_XDP_FALLBACK, -EINVAL, &why, w612);
+	memset(&why, 0, sizeof(why));
+	why.libxdp = "Compatibility check for dispatcher program failed: "
+		     "Operation not permitted";
+	why.extack = "ignored: libxdp's account comes first";
+	why_line("6.18", SW_XDP_LIBXDP_ALONE, 0, &why, w618);
+	memset(&why, 0, sizeof(why));
+	why.force_env = "EINVAL";
+	why.libxdp = "something else";
+	why_line("forced", SW_XDP_FALLBACK, -EINVAL, &why, wforce);
+	memset(&why, 0, sizeof(why));
+	why.skip_env = "1";
+	why_line("skip_env", SW_XDP_LIBXDP_ALONE, 0, &why, wskip);
+	memset(&why, 0, sizeof(why));
+	why.extack = "Underlying driver does not support XDP in native mode";
+	why_line("extack", SW_XDP_FALLBACK, -EOPNOTSUPP, &why, wext);
+	report("xdp_dispatcher_reason_line");
+}
+
+/* ---- the verifier log's tail (liblog.c) ------------------------------- */
+
+static void test_verifier_tail(void)
+{
+	const char *log =
+		"prog 'synwall_xdp': -- BEGIN PROG LOAD LOG --\n"
+		"0: R1=ctx() R10=fp0\n"
+		"; void *data = (void *)(long)ctx->data; @ synwall.bpf.c:10\n"
+		"0: (61) r2 = *(u32 *)(r1 +0)\n"
+		"1: (61) r3 = *(u32 *)(r1 +4)\n"
+		"\n"
+		"2: (71) r0 = *(u8 *)(r2 +0)\n"
+		"invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)\n"
+		"R2 offset is outside of the packet\n"
+		"processed 3 insns (limit 1000000) max_states_per_insn 0 "
+		"total_states 0 peak_states 0 mark_read 0\n"
+		"-- END PROG LOAD LOG --\n";
+	static const char *const want[] = {
+		"0: (61) r2 = *(u32 *)(r1 +0)",
+		"1: (61) r3 = *(u32 *)(r1 +4)",
+		"2: (71) r0 = *(u8 *)(r2 +0)",
+		"invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)",
+		"R2 offset is outside of the packet",
+	};
+	struct sw_verifier_tail t;
+	int i;
+
+	if (sw_verifier_tail_parse(log, &t))
+		bad("a verifier log was not recognised");
+	else if (strcmp(t.prog, "synwall_xdp"))
+		bad("program name '%s', want synwall_xdp", t.prog);
+	else if (t.n != SW_VLOG_LINES)
+		bad("%d lines, want %d", t.n, SW_VLOG_LINES);
+	else
+		for (i = 0; i < SW_VLOG_LINES; i++)
+			if (strcmp(t.line[i], want[i]))
+				bad("line %d: '%s', want '%s'", i, t.line[i],
+				    want[i]);
+	if (sw_verifier_tail_parse("prog 'x': BPF program load failed: "
+				   "Permission denied\n",
+				   &t) != -1)
+		bad("an ordinary libbpf line taken for a verifier log");
+	if (sw_verifier_tail_parse("prog 'x': -- BEGIN PROG LOAD LOG --\n"
+				   "Extension program changes packet data, "
+				   "while original does not\n"
+				   "processed 0 insns\n"
+				   "-- END PROG LOAD LOG --\n",
+				   &t) ||
+	    t.n != 1 ||
+	    strcmp(t.line[0], "Extension program changes packet data, while "
+			      "original does not"))
+		bad("the 6.12 one-line log: %d lines, '%s'", t.n, t.line[0]);
+	report("verifier_log_tail");
+}
+
+/* ---- rx VLAN stripping policy (vlan.c) -------------------------------- */
+
+static void test_vlan_policy(void)
+{
+	static const struct {
+		bool known, ctag, stag;
+		int uppers;
+		bool allow;
+		enum sw_vlan_verdict want;
+		const char *msg; /* must appear in the message */
+	} c[] = {
+		{false, true, true, 3, false, SW_VLAN_OK, NULL}, /* no ethtool */
+		{true, false, false, 2, false, SW_VLAN_OK, NULL}, /* virtio_net */
+		{true, true, false, 0, false, SW_VLAN_OK, NULL}, /* veth, a NIC */
+		{true, true, true, -1, false, SW_VLAN_OK, NULL}, /* unknown */
+		{true, true, false, 1, false, SW_VLAN_REFUSE,
+		 "fix: ethtool -K eth0 rxvlan off"},
+		{true, true, false, 1, false, SW_VLAN_REFUSE,
+		 "--allow-vlan-offload"},
+		{true, true, false, 2, false, SW_VLAN_REFUSE,
+		 "eth0.100 and other VLANs"},
+		{true, false, true, 1, false, SW_VLAN_REFUSE,
+		 "ethtool -K eth0 rx-vlan-stag-hw-parse off"},
+		{true, true, true, 1, false, SW_VLAN_REFUSE,
+		 "ethtool -K eth0 rxvlan off rx-vlan-stag-hw-parse off"},
+		{true, true, false, 1, true, SW_VLAN_OVERRIDDEN,
+		 "--allow-vlan-offload: going on"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct sw_vlan_facts f = {.features_known = c[i].known,
+					  .ctag_strip = c[i].ctag,
+					  .stag_strip = c[i].stag,
+					  .uppers = c[i].uppers};
+		char msg[512] = "";
+		enum sw_vlan_verdict v;
+
+		snprintf(f.upper, sizeof(f.upper), "eth0.100");
+		v = sw_vlan_decide(&f, c[i].allow, "eth0", msg, sizeof(msg));
+		if (v != c[i].want)
+			bad("case %zu: verdict %d, want %d (%s)", i, v,
+			    c[i].want, msg);
+		else if (c[i].msg && !strstr(msg, c[i].msg))
+			bad("case %zu: message lacks \"%s\": %s", i, c[i].msg,
+			    msg);
+	}
+	report("vlan_strip_policy");
+}
+
+/* ---- the handoff kfunc's refusal (caps.c) ----------------------------- */
+
+static void test_kfunc_refusal(void)
+{
+	struct utsname u;
+	struct sw_caps c;
+	char msg[512];
+	int real;
+
+	uname(&u);
+	sw_kfunc_missing_msg(SW_KFUNC_HANDOFF, 0, msg, sizeof(msg));
+	if (!strstr(msg, u.release) || !strstr(msg, "lacks the kfunc "
+						    SW_KFUNC_HANDOFF) ||
+	    !strstr(msg, "Linux >= 6.9") ||
+	    !strstr(msg, "apt install linux-image-6.12-amd64") ||
+	    !strstr(msg, "bookworm-security") || !strstr(msg, "fix: "))
+		bad("the refusal lacks the kernel, the requirement or the way "
+		    "out: %s",
+		    msg);
+	report("kfunc_refusal_message");
+
+	real = sw_kfunc_present(SW_KFUNC_HANDOFF);
+	if (real <= 0) {
+		printf("SKIP: kfunc_test_hook: this kernel has no %s to hide\n",
+		       SW_KFUNC_HANDOFF);
+		return;
+	}
+	setenv(SW_TEST_HIDE_KFUNC, "bpf_other," SW_KFUNC_HANDOFF, 1);
+	if (sw_kfunc_present(SW_KFUNC_HANDOFF) != 0)
+		bad("%s in a list did not hide the kfunc", SW_TEST_HIDE_KFUNC);
+	sw_caps_check(&c, NULL);
+	if (c.cap[SW_CAP_KFUNC].ok ||
+	    !strstr(c.cap[SW_CAP_KFUNC].msg, "linux-image-6.12-amd64"))
+		bad("caps: a hidden kfunc is not reported missing: %s",
+		    c.cap[SW_CAP_KFUNC].msg);
+	setenv(SW_TEST_HIDE_KFUNC, "bpf_sk_assign_tcp", 1);
+	if (sw_kfunc_present(SW_KFUNC_HANDOFF) != 1)
+		bad("a prefix of the name hid the kfunc");
+	unsetenv(SW_TEST_HIDE_KFUNC);
+	if (sw_kfunc_present(SW_KFUNC_HANDOFF) != 1)
+		bad("the kfunc stays hidden without the hook");
+	report("kfunc_test_hook");
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -632,6 +891,11 @@ int main(void)
 	test_keyfile_perms();
 	test_keyfile_content();
 	test_caps();
+	test_xdp_decide();
+	test_xdp_why_line();
+	test_verifier_tail();
+	test_vlan_policy();
+	test_kfunc_refusal();
 	{
 		char cmd[300];
 
