@@ -41,10 +41,7 @@
 
 #define LIBXDP_LOCK_DIR "/sys/fs/bpf/xdp"
 
-static const char *const pin_names[] = {
-	SYNWALL_MAP_CONFIG, SYNWALL_MAP_PORTS, SYNWALL_MAP_KEYS,
-	SYNWALL_MAP_STATS,  SW_STATE_PIN,
-};
+static const char *const pin_names[] = {SW_PIN_NAMES};
 
 struct attach_args {
 	const char *ifname;
