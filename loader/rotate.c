@@ -248,6 +248,11 @@ int sw_rotate_loop(struct sw_maps *m, const struct sw_rotate_opts *o)
 			}
 			sw_info("%s: new random key installed", o->ifname);
 			next.tv_sec += o->interval;
+			/* late (the lock was held, or the machine slept):
+			 * never catch up with rotations in a row, each would
+			 * kill the handshakes of the key before */
+			if (next.tv_sec <= now.tv_sec)
+				next.tv_sec = now.tv_sec + o->interval;
 		}
 		sw_lock_release();
 	}

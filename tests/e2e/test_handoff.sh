@@ -229,8 +229,8 @@ def frame(v6, sport, **kw):
     return Ether(src=E["CMAC"], dst=E["SMAC"]) / ip(v6) / TCP(sport=sport, dport=PORT, **kw)
 
 def set_clock(t):
-    # struct synwall_config: mss4 mss6 window wscale ttl flags fixed_time
-    v = struct.pack("<HHHBBII", 0, 0, 0, 0, 0, 0, t)
+    # struct synwall_config: mss4 mss6 window wscale ttl flags fixed_time tai_offset
+    v = struct.pack("<HHHBBIIi", 0, 0, 0, 0, 0, 0, t, 0)
     subprocess.check_call(["bpftool", "map", "update", "pinned", E["SW_PIN"] + "/config",
                            "key", "hex", "00", "00", "00", "00", "value", "hex"] + ["%02x" % b for b in v])
 
@@ -321,14 +321,16 @@ for age in 127 128; do
 done
 
 # ==== 8. TC without metadata: the fallback re-checks the packet =========
-# XDP detached, TC alone, armed with SYNWALL_CF_TC_RECHECK (bit 1): the ACK
-# carries a cookie computed in user space from cookie.h.
-CF_TC_RECHECK=2
+# XDP detached, TC alone, armed with SYNWALL_DP_TC_RECHECK (bit 0 of the
+# data path's dp_state map): the ACK carries a cookie computed in user
+# space from cookie.h.
+DP_TC_RECHECK=1
 sw_detach >/dev/null
 E2E_NO_LOADER=1 sw_attach "$PORT" "$NOLISTEN" || die "handoff: ip/tc attach failed"
 read -r slot k0 k1 < <(sw_get_key)
 nss ip link set dev "$E2E_SIF" xdpdrv off
-sw_set_config "$CF_TC_RECHECK" "$T0"
+sw_set_config 0 "$T0"
+sw_set_dp "$DP_TC_RECHECK"
 for fam in 4 6; do
 	if [ $fam = 4 ]; then src=$C4 dst=$S4; else src=$C6 dst=$S6; fi
 	sport=$((23000 + fam)) isn=$((RANDOM * 65536 + RANDOM))
@@ -351,7 +353,7 @@ for fam in 4 6; do
 		fail "IPv$fam no-metadata bad cookie: tc_bad_cookie +$b established=$e"
 done
 # unarmed, TC leaves a packet without metadata alone
-sw_set_config 0 "$T0"
+sw_set_dp 0
 stat_snap
 cookie=$("$E2E_OUT/swcookie" "$C4" "$S4" 23100 "$PORT" 7 "$T0" 13 "$slot" "$k0" "$k1")
 scapy fallback 23100 7 "$cookie" "$tsval" 4 >/dev/null
