@@ -225,7 +225,11 @@ static void usage(FILE *f)
 		"If no cookie key was ever installed (a program loaded by ip "
 		"link), config\n"
 		"installs a random one: without a key synwall protects "
-		"nothing.\n",
+		"nothing.\n"
+		"Every write also records the kernel's TAI offset (adjtimex): "
+		"the data path's\n"
+		"clock is CLOCK_TAI minus it, UTC, the clock of the fleet keys "
+		"(\"clock:\" line).\n",
 		MSS4_MIN, MSS4_MAX, SYNWALL_MSS4_DEFAULT, MSS6_MIN, MSS6_MAX,
 		SYNWALL_MSS6_DEFAULT, SYNWALL_WSCALE_DEFAULT,
 		SYNWALL_TTL_DEFAULT, SYNWALL_WINDOW_DEFAULT);

@@ -251,8 +251,10 @@ int sw_rotate_loop(struct sw_maps *m, const struct sw_rotate_opts *o)
 			/* late (the lock was held, or the machine slept):
 			 * never catch up with rotations in a row, each would
 			 * kill the handshakes of the key before */
-			if (next.tv_sec <= now.tv_sec)
-				next.tv_sec = now.tv_sec + o->interval;
+			if (next.tv_sec <= now.tv_sec) {
+				next = now;
+				next.tv_sec += o->interval;
+			}
 		}
 		sw_lock_release();
 	}
@@ -296,8 +298,13 @@ static void usage(FILE *f)
 		"  --allow-short-rotate  accept an interval below %d s (tests "
 		"only)\n"
 		"\n"
-		"SIGTERM or SIGINT stop the loop and leave synwall attached.\n",
-		SW_ROTATE_MIN, SW_ROTATE_MIN);
+		"SIGTERM or SIGINT stop the loop and leave synwall attached.  "
+		"Each rotation\n"
+		"takes the host-wide lock (%s), like synwall keys and config; "
+		"at least\n"
+		"every %d s the loop also refreshes the data path's TAI offset "
+		"(one clock).\n",
+		SW_ROTATE_MIN, SW_ROTATE_MIN, SW_LOCK_PATH, SW_CLOCK_REFRESH);
 }
 
 int cmd_run(int argc, char **argv)
