@@ -45,6 +45,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } stats SEC(".maps");
 
+/* written by the data path only (abi.h): the TC re-check flag */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct synwall_dp_state);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} dp_state SEC(".maps");
+
 #define NSEC_PER_SEC 1000000000ULL
 #define NSEC_PER_MSEC 1000000ULL
 
@@ -58,7 +67,12 @@ static __always_inline int sw_port_protected(__u16 port_be)
 	return bits && (*bits >> (port & 63)) & 1;
 }
 
-/* Seconds and milliseconds of the cookie clock (CLOCK_TAI, or the hook). */
+/*
+ * Seconds and milliseconds of the cookie clock: UTC, as CLOCK_TAI minus the
+ * host's TAI offset that the loader wrote (BPF has no CLOCK_REALTIME), so
+ * it is the loader's CLOCK_REALTIME, the fleet key schedule's time base.
+ * config.fixed_time (a test hook) replaces the CLOCK_TAI reading.
+ */
 struct sw_now {
 	__u32 sec;
 	__u32 msec;
@@ -67,15 +81,12 @@ struct sw_now {
 static __always_inline void sw_clock(const struct synwall_config *cfg,
 				     struct sw_now *now)
 {
-	if (cfg->fixed_time) {
-		now->sec = cfg->fixed_time;
-		now->msec = cfg->fixed_time * 1000;
-	} else {
-		__u64 ns = bpf_ktime_get_tai_ns();
+	__u64 ns = cfg->fixed_time ? (__u64)cfg->fixed_time * NSEC_PER_SEC :
+				     bpf_ktime_get_tai_ns();
 
-		now->sec = ns / NSEC_PER_SEC;
-		now->msec = ns / NSEC_PER_MSEC;
-	}
+	ns -= (__u64)((__s64)cfg->tai_offset * (__s64)NSEC_PER_SEC);
+	now->sec = ns / NSEC_PER_SEC;
+	now->msec = ns / NSEC_PER_MSEC;
 }
 
 /*

@@ -11,7 +11,7 @@
  * Per packet: array lookups, socket lookups, per-CPU counters, no
  * per-connection state, no atomics and no writes to shared memory -- but
  * once: the first ACK that finds no metadata room arms TC's re-check flag
- * in config (sw_pass_nometa).
+ * in dp_state (sw_pass_nometa).
  */
 /* vmlinux.h has a typedef named "config": keep the name for our map */
 #define config sw_vmlinux_config_t
@@ -244,8 +244,12 @@ err:
 static __always_inline int sw_pass_nometa(struct synwall_config *cfg,
 					  struct synwall_stats *st)
 {
-	if (!(cfg->flags & SYNWALL_CF_TC_RECHECK))
-		__sync_fetch_and_or(&cfg->flags, SYNWALL_CF_TC_RECHECK);
+	/* dp_state, not config: the loader rewrites config, never this */
+	__u32 zero = 0;
+	struct synwall_dp_state *dp = bpf_map_lookup_elem(&dp_state, &zero);
+
+	if (dp && !(dp->flags & SYNWALL_DP_TC_RECHECK))
+		__sync_fetch_and_or(&dp->flags, SYNWALL_DP_TC_RECHECK);
 	st->xdp_pass_cookie_nometa++;
 	return XDP_PASS;
 }

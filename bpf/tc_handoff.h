@@ -4,7 +4,7 @@
  * local TCP stack (docs/handoff.md).
  *
  * Included at the end of bpf/synwall.bpf.c, so it shares that object's
- * maps (config, ports, keys, stats) and is loaded with it.
+ * maps (config, ports, keys, stats, dp_state) and is loaded with it.
  *
  * For an ACK that the XDP program validated, XDP leaves a struct
  * synwall_meta in front of the packet.  This program finds the listener
@@ -14,8 +14,8 @@
  * check, and the ACK completes the connection.
  *
  * Without metadata (a driver whose XDP has no metadata room) the program
- * can rest on nothing but the packet: when armed (SYNWALL_CF_TC_RECHECK in
- * config.flags), it re-checks the cookie of every socket-less ACK to a
+ * can rest on nothing but the packet: when armed (SYNWALL_DP_TC_RECHECK in
+ * the data path's own dp_state map), it re-checks the cookie of every socket-less ACK to a
  * protected port with the same header (cookie.h) and keys map as XDP.
  * Unarmed, a packet without metadata costs one inlined array lookup.
  *
@@ -230,7 +230,7 @@ int synwall_tc(struct __sk_buff *skb)
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	struct synwall_meta *mp = (void *)(long)skb->data_meta;
-	struct synwall_config *cfg;
+	struct synwall_dp_state *dp;
 	struct synwall_stats *st;
 	struct synwall_meta m = {};
 	struct bpf_sock *skc;
@@ -239,15 +239,15 @@ int synwall_tc(struct __sk_buff *skb)
 	int meta_ok = 0, r;
 
 	/* The common case (established traffic, metadata-capable driver)
-	 * ends after the config lookup: no metadata and not armed. */
+	 * ends after the dp_state lookup: no metadata and not armed. */
 	if ((void *)(mp + 1) <= data && mp->magic == SYNWALL_META_MAGIC) {
 		__builtin_memcpy(&m, mp, sizeof(m));
 		meta_ok = 1;
 	}
-	cfg = bpf_map_lookup_elem(&config, &zero);
-	if (!cfg)
+	dp = bpf_map_lookup_elem(&dp_state, &zero);
+	if (!dp)
 		return TC_ACT_OK;
-	if (!meta_ok && !(cfg->flags & SYNWALL_CF_TC_RECHECK))
+	if (!meta_ok && !(dp->flags & SYNWALL_DP_TC_RECHECK))
 		return TC_ACT_OK;
 
 	if (sw_parse(data, data_end, &p) != SW_PARSE_TCP)
@@ -261,7 +261,7 @@ int synwall_tc(struct __sk_buff *skb)
 		    bpf_ntohl(th->ack_seq) - 1 != m.cookie)
 			meta_ok = 0;
 	}
-	if (!meta_ok && (!(cfg->flags & SYNWALL_CF_TC_RECHECK) ||
+	if (!meta_ok && (!(dp->flags & SYNWALL_DP_TC_RECHECK) ||
 			 !sw_port_protected(p.flow.dport)))
 		return TC_ACT_OK;
 

@@ -58,10 +58,7 @@
 #define SW_TEST_DISPATCHER_FAIL "SYNWALL_TEST_DISPATCHER_FAIL"
 #define SW_TEST_VERIFIER_FAIL "SYNWALL_TEST_VERIFIER_FAIL"
 
-static const char *const pin_names[] = {
-	SYNWALL_MAP_CONFIG, SYNWALL_MAP_PORTS, SYNWALL_MAP_KEYS,
-	SYNWALL_MAP_STATS,  SW_STATE_PIN,
-};
+static const char *const pin_names[] = {SW_PIN_NAMES};
 
 enum { OPT_ALLOW_VLAN = 2000 }; /* attach's own option (common.h: shared) */
 

@@ -38,13 +38,15 @@ extern int sw_verbose;
 
 /*
  * Verbs that change what is attached or configured (attach, detach,
- * config, keys) hold this host-wide lock, so two of them never interleave
- * (two concurrent attaches to one interface would otherwise both see it
- * free).  A rotation loop releases it before looping.
+ * config, keys, run) hold this host-wide lock, so two of them never
+ * interleave (two concurrent attaches to one interface would otherwise
+ * both see it free).  A rotation loop does not hold it while it sleeps,
+ * only around each key or clock write.  Taking it while held is a no-op.
  */
 #define SW_LOCK_PATH "/run/synwall.lock"
 int sw_lock_take(void);
 void sw_lock_release(void);
+bool sw_lock_held(void);
 
 void sw_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A verb takes exactly one operand, the interface: say so if nargs != 1. */
@@ -76,6 +78,11 @@ int sw_netns_id(__u64 *dev, __u64 *ino);
 int sw_enter_netns(const char *name);
 
 __u64 sw_now_realtime(void);
+/*
+ * The kernel's TAI - UTC offset in seconds (adjtimex(2) `tai`), which the
+ * data path subtracts from CLOCK_TAI to run on UTC like the loader.
+ */
+int sw_tai_offset(__s32 *off);
 
 /* Human-readable duration, e.g. "3h04m", "59s". */
 const char *sw_fmt_age(__u64 secs, char *buf, size_t len);
@@ -112,15 +119,21 @@ struct sw_state {
 	__u32 pad;
 };
 
+/* Every pin attach makes in the pin directory, and detach removes. */
+#define SW_PIN_NAMES                                            \
+	SYNWALL_MAP_CONFIG, SYNWALL_MAP_PORTS, SYNWALL_MAP_KEYS, \
+		SYNWALL_MAP_STATS, SYNWALL_MAP_DP_STATE, SW_STATE_PIN
+
 struct sw_maps {
 	int config, ports, keys, stats, state; /* fds; -1 when absent */
+	int dp; /* dp_state: the data path's own state, read only */
 	char dir[PATH_MAX]; /* pin dir; "" when found by id */
 	__u32 prog_id;	    /* program found by map ids */
 };
 
 void sw_pin_dir_default(const char *ifname, char *out, size_t len);
 
-/* Open the four maps (and the state record if any) for ifname.
+/* Open the five maps (and the state record if any) for ifname.
  * pin_dir: explicit --pin-dir or NULL: SYNWALL_PIN_ROOT/ifname, and if
  * that does not exist, the maps of the synwall XDP program attached to
  * the interface (ip link ... xdp obj synwall.bpf.o).  Prints the error. */
@@ -133,7 +146,12 @@ int sw_state_write(int fd, const struct sw_state *st);
 int sw_state_create(const char *dir, const struct sw_state *st); /* fd */
 
 int sw_config_read(int fd, struct synwall_config *c);
+/* Writes c with tai_offset set to the host's current TAI offset. */
 int sw_config_write(int fd, const struct synwall_config *c);
+/* Refresh config.tai_offset if the host's changed (a read-modify-write:
+ * hold the lock).  1 if it wrote, 0 if unchanged, -1 on error. */
+int sw_clock_sync(int config_fd);
+int sw_dp_read(int fd, struct synwall_dp_state *d);
 int sw_ports_read(int fd, struct sw_portset *s);
 /* Writes only the words that change, so a live update never opens a gap
  * for the ports that stay. */
@@ -219,6 +237,14 @@ int sw_keys_read(int fd, struct synwall_keys *k);
 int sw_keys_ensure(int fd);
 /* New random key in the other slot, then flip `current`. */
 int sw_keys_rotate_random(int fd);
+/*
+ * Seconds a manual rotation must still wait so that it kills no handshake
+ * in flight: it overwrites the previous key, which made cookies until the
+ * current one was installed, and those live SW_ROTATE_MIN.  0 when the
+ * current key is that old, or when the previous slot was never in use
+ * (generation 1: the keys of a fresh install).
+ */
+__u64 sw_keys_rotate_wait(const struct synwall_keys *k, __u64 now);
 /* Fleet keys for rotation number n: slot n&1 = KDF(master, n), the other
  * slot KDF(master, n-1), current = n&1, with the fewest writes. */
 int sw_keys_fleet(int fd, const __u8 *master, size_t len, __u64 n);

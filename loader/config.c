@@ -101,14 +101,8 @@ int sw_cfg_apply(const struct sw_maps *m, const struct sw_cfg_req *r,
 	unsigned int i;
 
 	if (defaults) {
-		struct synwall_config old;
-		/* the data path's own finding: this driver has no XDP metadata */
-		__u32 keep = !sw_config_read(m->config, &old) ?
-				     old.flags & SYNWALL_CF_TC_RECHECK :
-				     0;
-
+		/* the data path's own state (dp_state) is not in config */
 		memset(&c, 0, sizeof(c));
-		c.flags = keep;
 		c.mss4 = SYNWALL_MSS4_DEFAULT;
 		c.mss6 = SYNWALL_MSS6_DEFAULT;
 		c.window = SYNWALL_WINDOW_DEFAULT;
@@ -163,8 +157,10 @@ int sw_cfg_apply(const struct sw_maps *m, const struct sw_cfg_req *r,
 void sw_cfg_print(const struct sw_maps *m, const char *indent)
 {
 	struct synwall_config raw, c;
+	struct synwall_dp_state dp;
 	struct sw_portset ps;
 	char list[1024];
+	__s32 host_tai;
 
 	if (sw_config_read(m->config, &raw) || sw_ports_read(m->ports, &ps))
 		return;
@@ -176,7 +172,14 @@ void sw_cfg_print(const struct sw_maps *m, const char *indent)
 	       indent, c.mss4, c.mss6, c.wscale, c.ttl, c.window,
 	       c.flags & SYNWALL_CF_NO_ECN ? "off" : "on",
 	       raw.fixed_time ? "  (test clock fixed_time set)" : "");
-	if (c.flags & SYNWALL_CF_TC_RECHECK)
+	printf("%sclock:  UTC = CLOCK_TAI - %d s (tai_offset)", indent,
+	       (int)raw.tai_offset);
+	if (sw_tai_offset(&host_tai) == 0 && host_tai != raw.tai_offset)
+		printf(": STALE, the kernel's TAI offset is %d s (any config "
+		       "write or the rotation loop refreshes it)",
+		       (int)host_tai);
+	printf("\n");
+	if (sw_dp_read(m->dp, &dp) == 0 && (dp.flags & SYNWALL_DP_TC_RECHECK))
 		printf("%shandoff: the driver gave no XDP metadata; TC "
 		       "re-checks "
 		       "cookies from the packet (docs/handoff.md)\n",
@@ -222,7 +225,11 @@ static void usage(FILE *f)
 		"If no cookie key was ever installed (a program loaded by ip "
 		"link), config\n"
 		"installs a random one: without a key synwall protects "
-		"nothing.\n",
+		"nothing.\n"
+		"Every write also records the kernel's TAI offset (adjtimex): "
+		"the data path's\n"
+		"clock is CLOCK_TAI minus it, UTC, the clock of the fleet keys "
+		"(\"clock:\" line).\n",
 		MSS4_MIN, MSS4_MAX, SYNWALL_MSS4_DEFAULT, MSS6_MIN, MSS6_MAX,
 		SYNWALL_MSS6_DEFAULT, SYNWALL_WSCALE_DEFAULT,
 		SYNWALL_TTL_DEFAULT, SYNWALL_WINDOW_DEFAULT);

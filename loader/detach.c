@@ -32,10 +32,7 @@ static void usage(FILE *f)
 		   "is removed with ip link/tc (see synwall(8)).\n");
 }
 
-static const char *const pins[] = {
-	SYNWALL_MAP_CONFIG, SYNWALL_MAP_PORTS, SYNWALL_MAP_KEYS,
-	SYNWALL_MAP_STATS,  SW_STATE_PIN,
-};
+static const char *const pins[] = {SW_PIN_NAMES};
 
 static int unpin(const char *dir, bool explicit_dir)
 {

@@ -236,12 +236,11 @@ void sw_fleet_fingerprint(const uint8_t *master, size_t masterlen,
 	sw_sha256_update(&c, master, masterlen);
 	sw_sha256_final(&c, h);
 	memcpy(fp, h, 8);
+	sw_wipe(h, sizeof(h));
 }
 
 void sw_wipe(void *p, size_t n)
 {
-	volatile uint8_t *v = p;
-
-	while (n--)
-		*v++ = 0;
+	/* glibc's explicit_bzero: a store the compiler may not drop */
+	explicit_bzero(p, n);
 }

@@ -184,6 +184,7 @@ int sw_keyfile_create(const char *path, char *err, size_t errlen)
 
 	rc = sw_random_bytes(secret, sizeof(secret));
 	if (rc) {
+		sw_wipe(secret, sizeof(secret)); /* possibly half filled */
 		snprintf(err, errlen, "getrandom failed: %s", strerror(-rc));
 		return -1;
 	}

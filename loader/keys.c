@@ -50,50 +50,63 @@ static bool key_eq(const struct synwall_key *a, const struct synwall_key *b)
 	return a->k0 == b->k0 && a->k1 == b->k1;
 }
 
+static int keys_install_v(int fd, struct synwall_keys *pv,
+			  const struct synwall_key want[2], __u32 cur_want);
+
+/* keys_install_v with the map's copy on our stack wiped afterwards. */
 static int keys_install(int fd, const struct synwall_key want[2],
 			__u32 cur_want)
 {
 	struct synwall_keys v;
+	int rc = keys_install_v(fd, &v, want, cur_want);
+
+	sw_wipe(&v, sizeof(v));
+	return rc;
+}
+
+static int keys_install_v(int fd, struct synwall_keys *pv,
+			  const struct synwall_key want[2], __u32 cur_want)
+{
 	__u64 now = sw_now_realtime();
 	__u32 cur, oth;
 
-	if (sw_keys_read(fd, &v))
+	if (sw_keys_read(fd, pv))
 		return -1;
 	cur_want &= 1;
-	if (v.generation == 0) {
+	if (pv->generation == 0) {
 		/* Unkeyed: the data path ignores the map until generation
 		 * becomes non-zero, so one write with everything. */
-		memset(&v, 0, sizeof(v));
-		v.key[0] = want[0];
-		v.key[1] = want[1];
-		v.current = cur_want;
-		v.generation = 1;
-		v.installed_at[0] = v.installed_at[1] = now;
-		return keys_write(fd, &v);
+		memset(pv, 0, sizeof(*pv));
+		pv->key[0] = want[0];
+		pv->key[1] = want[1];
+		pv->current = cur_want;
+		pv->generation = 1;
+		pv->installed_at[0] = pv->installed_at[1] = now;
+		return keys_write(fd, pv);
 	}
-	cur = v.current & 1;
+	cur = pv->current & 1;
 	oth = 1 - cur;
-	if (key_eq(&v.key[0], &want[0]) && key_eq(&v.key[1], &want[1]) &&
+	if (key_eq(&pv->key[0], &want[0]) && key_eq(&pv->key[1], &want[1]) &&
 	    cur == cur_want)
 		return 0; /* already so: not a new install */
-	v.generation++;
-	if (!v.generation)
-		v.generation = 1;
-	if (!key_eq(&v.key[oth], &want[oth])) {
-		v.key[oth] = want[oth];
-		v.installed_at[oth] = now;
+	pv->generation++;
+	if (!pv->generation)
+		pv->generation = 1;
+	if (!key_eq(&pv->key[oth], &want[oth])) {
+		pv->key[oth] = want[oth];
+		pv->installed_at[oth] = now;
 	}
-	if (keys_write(fd, &v))
+	if (keys_write(fd, pv))
 		return -1;
 	if (cur_want != cur) {
-		v.current = cur_want;
-		if (keys_write(fd, &v))
+		pv->current = cur_want;
+		if (keys_write(fd, pv))
 			return -1;
 	}
-	if (!key_eq(&v.key[cur], &want[cur])) {
-		v.key[cur] = want[cur];
-		v.installed_at[cur] = now;
-		if (keys_write(fd, &v))
+	if (!key_eq(&pv->key[cur], &want[cur])) {
+		pv->key[cur] = want[cur];
+		pv->installed_at[cur] = now;
+		if (keys_write(fd, pv))
 			return -1;
 	}
 	return 0;
@@ -121,10 +134,14 @@ int sw_keys_ensure(int fd)
 
 	if (sw_keys_read(fd, &v))
 		return -1;
-	if (v.generation)
+	rc = v.generation;
+	sw_wipe(&v, sizeof(v));
+	if (rc)
 		return 0;
-	if (random_key(&want[0]) || random_key(&want[1]))
+	if (random_key(&want[0]) || random_key(&want[1])) {
+		sw_wipe(want, sizeof(want));
 		return -1;
+	}
 	rc = keys_install(fd, want, 0);
 	sw_wipe(want, sizeof(want));
 	return rc ? -1 : 1;
@@ -143,12 +160,26 @@ int sw_keys_rotate_random(int fd)
 		return sw_keys_ensure(fd) < 0 ? -1 : 0;
 	cur = v.current & 1;
 	want[cur] = v.key[cur];
-	if (random_key(&want[1 - cur]))
+	sw_wipe(&v, sizeof(v));
+	if (random_key(&want[1 - cur])) {
+		sw_wipe(want, sizeof(want));
 		return -1;
+	}
 	rc = keys_install(fd, want, 1 - cur);
 	sw_wipe(want, sizeof(want));
-	sw_wipe(&v, sizeof(v));
 	return rc;
+}
+
+__u64 sw_keys_rotate_wait(const struct synwall_keys *k, __u64 now)
+{
+	__u64 at = k->installed_at[k->current & 1];
+
+	if (k->generation <= 1 || !at)
+		return 0; /* the previous slot never made a cookie */
+	if (now < at)
+		now = at; /* the clock stepped back: count from 0 */
+	return now - at >= SW_ROTATE_MIN ? 0 :
+					       at + SW_ROTATE_MIN - now;
 }
 
 __u64 sw_fleet_epoch(__u64 now, __u32 interval)
@@ -178,6 +209,7 @@ void sw_keys_print(int keys_fd, const struct sw_state *st, const char *indent)
 	if (sw_keys_read(keys_fd, &k))
 		return;
 	if (!k.generation) {
+		sw_wipe(&k, sizeof(k));
 		printf("%skeys:   none installed: synwall passes every packet "
 		       "(fix: synwall keys IFACE --rotate)\n",
 		       indent);
@@ -265,10 +297,19 @@ static void usage(FILE *f)
 		"other slot and\n"
 		"                      make it current; the old one stays "
 		"valid until the next\n"
-		"                      rotation.  Refused in fleet mode unless "
-		"--force (which\n"
-		"                      leaves fleet mode: other hosts then "
+		"                      rotation.  Refused while the current key "
+		"is younger than\n"
+		"                      the cookie lifetime (%u s): a second "
+		"rotation would drop\n"
+		"                      the previous key and kill the handshakes "
+		"in flight that it\n"
+		"                      made; the message says how long to wait.  "
+		"Refused in fleet\n"
+		"                      mode too (leaving it: other hosts then "
 		"reject our cookies)\n"
+		"  --force             rotate anyway: kills in-flight "
+		"handshakes made with the\n"
+		"                      previous key; leaves fleet mode\n"
 		"  --set-file FILE     fleet mode: derive the keys from the "
 		"master secret in\n"
 		"                      FILE (HKDF-SHA256) and the wall clock: "
@@ -296,7 +337,7 @@ static void usage(FILE *f)
 		"Key files must be mode 0600 (or 0400) and owned by root or "
 		"you: a file that\n"
 		"group or others can read is refused.\n",
-		SW_ROTATE_MIN);
+		SW_ROTATE_MIN, SW_ROTATE_MIN);
 }
 
 int cmd_keys(int argc, char **argv)
@@ -421,6 +462,32 @@ int cmd_keys(int argc, char **argv)
 			rc = SW_EXIT_FAIL;
 			goto out;
 		}
+		if (!force) {
+			struct synwall_keys k;
+			__u64 now = sw_now_realtime(), wait = 0;
+
+			if (sw_keys_read(m.keys, &k) == 0)
+				wait = sw_keys_rotate_wait(&k, now);
+			sw_wipe(&k, sizeof(k));
+			if (wait) {
+				sw_err("%s: the current key is only %llus old: "
+				       "a rotation now would replace the "
+				       "previous key while cookies it made are "
+				       "still valid (up to %us), killing the "
+				       "handshakes in flight. Wait %llus and "
+				       "rotate again, or give --force to "
+				       "rotate now and kill them (after a "
+				       "suspected key disclosure, that is what "
+				       "you want)",
+				       ifname,
+				       (unsigned long long)(SW_ROTATE_MIN -
+							    wait),
+				       SW_ROTATE_MIN,
+				       (unsigned long long)wait);
+				rc = SW_EXIT_FAIL;
+				goto out;
+			}
+		}
 		if (sw_keys_rotate_random(m.keys)) {
 			rc = SW_EXIT_FAIL;
 			goto out;
@@ -474,6 +541,9 @@ int cmd_keys(int argc, char **argv)
 				ifname);
 		sw_keys_print(m.keys, have_state ? &st : NULL, "  ");
 	}
+	/* keys follow CLOCK_REALTIME: keep the data path's clock on it too */
+	if (!show && !rc && sw_clock_sync(m.config) < 0)
+		rc = SW_EXIT_FAIL;
 out:
 	sw_maps_close(&m);
 	return rc;

@@ -102,7 +102,8 @@ int main(int argc, char **argv)
 
 			if (!help &&
 			    (!strcmp(n, "attach") || !strcmp(n, "detach") ||
-			     !strcmp(n, "config") || !strcmp(n, "keys")) &&
+			     !strcmp(n, "config") || !strcmp(n, "keys") ||
+			     !strcmp(n, "run")) &&
 			    sw_lock_take())
 				return SW_EXIT_FAIL;
 			/* getopt_long in the verb sees "VERB ARGS..." */

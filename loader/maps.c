@@ -21,12 +21,13 @@ void sw_pin_dir_default(const char *ifname, char *out, size_t len)
 static void maps_init(struct sw_maps *m)
 {
 	memset(m, 0, sizeof(*m));
-	m->config = m->ports = m->keys = m->stats = m->state = -1;
+	m->config = m->ports = m->keys = m->stats = m->state = m->dp = -1;
 }
 
 void sw_maps_close(struct sw_maps *m)
 {
-	int *fds[] = {&m->config, &m->ports, &m->keys, &m->stats, &m->state};
+	int *fds[] = {&m->config, &m->ports, &m->keys,
+		      &m->stats,  &m->state, &m->dp};
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -41,7 +42,9 @@ struct want {
 	__u32 type, value_size, max_entries;
 };
 
-static const struct want wants[4] = {
+#define NWANTS 5
+
+static const struct want wants[NWANTS] = {
 	{SYNWALL_MAP_CONFIG, BPF_MAP_TYPE_ARRAY, sizeof(struct synwall_config),
 	 1},
 	{SYNWALL_MAP_PORTS, BPF_MAP_TYPE_ARRAY, sizeof(__u64),
@@ -49,6 +52,8 @@ static const struct want wants[4] = {
 	{SYNWALL_MAP_KEYS, BPF_MAP_TYPE_ARRAY, sizeof(struct synwall_keys), 1},
 	{SYNWALL_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY,
 	 sizeof(struct synwall_stats), 1},
+	{SYNWALL_MAP_DP_STATE, BPF_MAP_TYPE_ARRAY,
+	 sizeof(struct synwall_dp_state), 1},
 };
 
 static int *slot(struct sw_maps *m, int i)
@@ -60,8 +65,10 @@ static int *slot(struct sw_maps *m, int i)
 		return &m->ports;
 	case 2:
 		return &m->keys;
-	default:
+	case 3:
 		return &m->stats;
+	default:
+		return &m->dp;
 	}
 }
 
@@ -93,7 +100,7 @@ static int open_from_dir(const char *dir, struct sw_maps *m)
 	char path[PATH_MAX + 32];
 	int i, fd;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < NWANTS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, wants[i].name);
 		fd = bpf_obj_get(path);
 		if (fd < 0) {
@@ -172,7 +179,7 @@ static int open_from_prog(const char *ifname, int ifindex, struct sw_maps *m)
 			close(fd);
 			continue;
 		}
-		for (j = 0; j < 4; j++) {
+		for (j = 0; j < NWANTS; j++) {
 			if (strcmp(mi.name, wants[j].name) || *slot(m, j) >= 0)
 				continue;
 			*slot(m, j) = fd;
@@ -185,9 +192,9 @@ static int open_from_prog(const char *ifname, int ifindex, struct sw_maps *m)
 		if (fd >= 0)
 			close(fd);
 	}
-	if (found != 4) {
+	if (found != NWANTS) {
 		sw_err("the XDP program on %s (id %u) does not use synwall's "
-		       "maps (config, ports, keys, stats): it is not "
+		       "maps (config, ports, keys, stats, dp_state): it is not "
 		       "synwall's, or from another version",
 		       ifname, xi.prog_id);
 		return -1;
@@ -307,12 +314,38 @@ int sw_config_read(int fd, struct synwall_config *c)
 
 int sw_config_write(int fd, const struct synwall_config *c)
 {
+	struct synwall_config v = *c;
 	__u32 k = 0;
 
-	if (bpf_map_update_elem(fd, &k, c, BPF_ANY)) {
+	/* every config write carries the host's current TAI offset */
+	if (sw_tai_offset(&v.tai_offset))
+		return -1;
+	if (bpf_map_update_elem(fd, &k, &v, BPF_ANY)) {
 		sw_err("cannot write the config map: %s", strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+int sw_clock_sync(int config_fd)
+{
+	struct synwall_config c;
+	__s32 off;
+
+	if (sw_tai_offset(&off) || sw_config_read(config_fd, &c))
+		return -1;
+	if (c.tai_offset == off)
+		return 0;
+	return sw_config_write(config_fd, &c) ? -1 : 1;
+}
+
+int sw_dp_read(int fd, struct synwall_dp_state *d)
+{
+	__u32 k = 0;
+
+	memset(d, 0, sizeof(*d));
+	if (fd < 0 || bpf_map_lookup_elem(fd, &k, d))
+		return -1;
 	return 0;
 }
 

@@ -13,6 +13,12 @@
  *
  * The loop ends on SIGTERM/SIGINT/SIGHUP (leaving synwall attached: the
  * keys stay as they are), or when synwall is detached from the interface.
+ *
+ * Every write (keys, the state record, config.tai_offset) holds the
+ * host-wide lock, as `synwall keys` and `synwall config` do, so a manual
+ * change never interleaves with a rotation; the loop sleeps without it.
+ * At least every SW_CLOCK_REFRESH seconds it wakes to refresh the data
+ * path's TAI offset (chrony or ntpd may set it after synwall started).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,6 +34,8 @@
 #include "common.h"
 #include "kdf.h"
 #include "keyfile.h"
+
+#define SW_CLOCK_REFRESH 60 /* s */
 
 static volatile sig_atomic_t stop_sig;
 
@@ -103,6 +111,17 @@ static void set_daemon_pid(const struct sw_maps *m, __u32 pid, __u32 interval,
 	sw_state_write(m->state, &st);
 }
 
+/* Keep config.tai_offset on the kernel's (lock held). */
+static void clock_sync(const struct sw_maps *m, const struct sw_rotate_opts *o)
+{
+	struct synwall_config c;
+
+	if (sw_clock_sync(m->config) == 1 && sw_config_read(m->config, &c) == 0)
+		sw_info("%s: the kernel's TAI offset is %d s: data path clock "
+			"updated (UTC = CLOCK_TAI - %d s)",
+			o->ifname, (int)c.tai_offset, (int)c.tai_offset);
+}
+
 int sw_rotate_loop(struct sw_maps *m, const struct sw_rotate_opts *o)
 {
 	struct sigaction sa = {.sa_handler = on_signal};
@@ -120,13 +139,19 @@ int sw_rotate_loop(struct sw_maps *m, const struct sw_rotate_opts *o)
 	sigaction(SIGHUP, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
+	/* the first writes, under the lock (`run` holds it already) */
+	if (sw_lock_take())
+		return SW_EXIT_FAIL;
 	if (fleet) {
-		if (load_master(o->key_file, &mk))
+		if (load_master(o->key_file, &mk)) {
+			sw_lock_release();
 			return SW_EXIT_FAIL;
+		}
 		sw_fleet_fingerprint(mk.b, mk.len, fp);
 		n = sw_fleet_epoch(sw_now_realtime(), o->interval);
 		if (sw_keys_fleet(m->keys, mk.b, mk.len, n)) {
 			sw_wipe(&mk, sizeof(mk));
+			sw_lock_release();
 			return SW_EXIT_FAIL;
 		}
 		if (sw_state_read(m->state, &st) == 0) {
@@ -150,12 +175,27 @@ int sw_rotate_loop(struct sw_maps *m, const struct sw_rotate_opts *o)
 			o->ifname, o->interval);
 	}
 	set_daemon_pid(m, (__u32)getpid(), o->interval, false);
+	clock_sync(m, o);
+	sw_lock_release();
 
 	for (;;) {
-		if (!sleep_until(fleet ? CLOCK_REALTIME : CLOCK_MONOTONIC,
-				 &next))
+		clockid_t clk = fleet ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+		struct timespec wake = next, now;
+
+		clock_gettime(clk, &now);
+		if (now.tv_sec + SW_CLOCK_REFRESH < next.tv_sec) {
+			wake = now;
+			wake.tv_sec += SW_CLOCK_REFRESH;
+		}
+		if (!sleep_until(clk, &wake))
 			break;
+		if (sw_lock_take()) {
+			if (!stop_sig)
+				rc = SW_EXIT_FAIL;
+			break;
+		}
 		if (!still_attached(m, o->ifindex)) {
+			sw_lock_release();
 			sw_info("%s: synwall was detached: rotation loop ends",
 				o->ifname);
 			goto out_detached;
@@ -168,9 +208,16 @@ int sw_rotate_loop(struct sw_maps *m, const struct sw_rotate_opts *o)
 				o->ifname);
 			goto out;
 		}
+		clock_sync(m, o);
+		clock_gettime(clk, &now);
+		if (now.tv_sec < next.tv_sec) {
+			/* woken to refresh the clock only */
+			sw_lock_release();
+			continue;
+		}
 		if (fleet) {
 			struct sw_master fresh;
-			__u64 now = sw_now_realtime();
+			__u64 t = sw_now_realtime();
 
 			/* Re-read the file: a fleet can replace its secret. */
 			if (load_master(o->key_file, &fresh) == 0) {
@@ -186,7 +233,7 @@ int sw_rotate_loop(struct sw_maps *m, const struct sw_rotate_opts *o)
 			} else {
 				sw_warn("keeping the secret read before");
 			}
-			n = sw_fleet_epoch(now, o->interval);
+			n = sw_fleet_epoch(t, o->interval);
 			if (sw_keys_fleet(m->keys, mk.b, mk.len, n)) {
 				rc = SW_EXIT_FAIL;
 				break;
@@ -201,10 +248,23 @@ int sw_rotate_loop(struct sw_maps *m, const struct sw_rotate_opts *o)
 			}
 			sw_info("%s: new random key installed", o->ifname);
 			next.tv_sec += o->interval;
+			/* late (the lock was held, or the machine slept):
+			 * never catch up with rotations in a row, each would
+			 * kill the handshakes of the key before */
+			if (next.tv_sec <= now.tv_sec) {
+				next = now;
+				next.tv_sec += o->interval;
+			}
 		}
+		sw_lock_release();
 	}
 out:
+	if (!sw_lock_held() && sw_lock_take())
+		sw_warn("%s: cannot take the lock to record that the rotation "
+			"loop ended",
+			o->ifname);
 	set_daemon_pid(m, 0, 0, true);
+	sw_lock_release();
 out_detached:
 	sw_wipe(&mk, sizeof(mk));
 	if (stop_sig && !still_attached(m, o->ifindex))
@@ -238,8 +298,13 @@ static void usage(FILE *f)
 		"  --allow-short-rotate  accept an interval below %d s (tests "
 		"only)\n"
 		"\n"
-		"SIGTERM or SIGINT stop the loop and leave synwall attached.\n",
-		SW_ROTATE_MIN, SW_ROTATE_MIN);
+		"SIGTERM or SIGINT stop the loop and leave synwall attached.  "
+		"Each rotation\n"
+		"takes the host-wide lock (%s), like synwall keys and config; "
+		"at least\n"
+		"every %d s the loop also refreshes the data path's TAI offset "
+		"(one clock).\n",
+		SW_ROTATE_MIN, SW_ROTATE_MIN, SW_LOCK_PATH, SW_CLOCK_REFRESH);
 }
 
 int cmd_run(int argc, char **argv)

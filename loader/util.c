@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -100,6 +101,20 @@ __u64 sw_now_realtime(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (__u64)ts.tv_sec;
+}
+
+int sw_tai_offset(__s32 *off)
+{
+	struct timex tx;
+
+	memset(&tx, 0, sizeof(tx)); /* modes 0: read only */
+	if (adjtimex(&tx) < 0) {
+		sw_err("adjtimex: %s (cannot read the kernel's TAI offset)",
+		       strerror(errno));
+		return -1;
+	}
+	*off = (__s32)tx.tai;
+	return 0;
 }
 
 const char *sw_fmt_age(__u64 s, char *buf, size_t len)
@@ -235,10 +250,18 @@ bool sw_daemon_alive(__u32 pid)
 
 static int sw_lock_fd = -1;
 
+bool sw_lock_held(void)
+{
+	return sw_lock_fd >= 0;
+}
+
 int sw_lock_take(void)
 {
-	int fd = open(SW_LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd;
 
+	if (sw_lock_fd >= 0)
+		return 0;
+	fd = open(SW_LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		sw_err("cannot open the lock file %s: %s (is /run writable? "
 		       "run as root)",
@@ -256,9 +279,15 @@ int sw_lock_take(void)
 			fprintf(stderr, "synwall: waiting for another synwall "
 					"command to finish\n");
 		if (flock(fd, LOCK_EX)) {
-			sw_err("cannot lock %s: %s", SW_LOCK_PATH,
-			       strerror(errno));
+			int e = errno;
+
+			/* EINTR: a signal the caller handles (a rotation
+			 * loop's SIGTERM): no message, errno says why */
+			if (e != EINTR)
+				sw_err("cannot lock %s: %s", SW_LOCK_PATH,
+				       strerror(e));
 			close(fd);
+			errno = e;
 			return -1;
 		}
 	}

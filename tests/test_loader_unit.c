@@ -31,6 +31,14 @@
 #include "../loader/vlan.c"
 
 int sw_verbose; /* liblog.c's; defined by util.c in the loader */
+/* for the clock offset, the lock and the rotation guard */
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <time.h>
+#include "../loader/util.c"
+#include "../loader/maps.c"
+#include "../loader/xdp.c"
+#include "../loader/keys.c"
 
 static int failures;
 static char why[1024];
@@ -874,6 +882,96 @@ static void test_kfunc_refusal(void)
 	report("kfunc_test_hook");
 }
 
+/* ---- the clock, the lock, the rotation guard ----------------------- */
+
+static void test_tai_offset(void)
+{
+	struct timespec tai, utc;
+	__s32 off;
+	long d;
+
+	if (sw_tai_offset(&off)) {
+		bad("sw_tai_offset failed");
+	} else {
+		clock_gettime(CLOCK_TAI, &tai);
+		clock_gettime(CLOCK_REALTIME, &utc);
+		d = (long)(tai.tv_sec - utc.tv_sec);
+		if (tai.tv_nsec < utc.tv_nsec)
+			d--; /* a second boundary between the reads */
+		if (d != off && d + 1 != off)
+			bad("adjtimex says TAI - UTC = %d s, the clocks differ "
+			    "by %ld s",
+			    (int)off, d);
+	}
+	report("tai_offset_is_clock_tai_minus_realtime");
+}
+
+static void test_rotate_wait(void)
+{
+	struct synwall_keys k;
+	const __u64 t = 1700000000;
+
+	memset(&k, 0, sizeof(k));
+	k.generation = 1; /* a fresh install: slot 1 never made a cookie */
+	k.installed_at[0] = k.installed_at[1] = t;
+	if (sw_keys_rotate_wait(&k, t))
+		bad("fresh keys: a first rotation must not wait");
+	k.generation = 2; /* rotated once, at t: slot 0 made cookies */
+	k.current = 1;
+	k.installed_at[1] = t;
+	k.installed_at[0] = t - 1000;
+	if (sw_keys_rotate_wait(&k, t) != SW_ROTATE_MIN)
+		bad("just rotated: wait %llu, want %u",
+		    (unsigned long long)sw_keys_rotate_wait(&k, t),
+		    SW_ROTATE_MIN);
+	if (sw_keys_rotate_wait(&k, t + 100) != SW_ROTATE_MIN - 100)
+		bad("100 s after: wait %llu, want %u",
+		    (unsigned long long)sw_keys_rotate_wait(&k, t + 100),
+		    SW_ROTATE_MIN - 100);
+	if (sw_keys_rotate_wait(&k, t + SW_ROTATE_MIN) ||
+	    sw_keys_rotate_wait(&k, t + 5000))
+		bad("a key one cookie lifetime old must not wait");
+	if (sw_keys_rotate_wait(&k, t - 50) != SW_ROTATE_MIN)
+		bad("clock stepped back: wait %llu, want %u",
+		    (unsigned long long)sw_keys_rotate_wait(&k, t - 50),
+		    SW_ROTATE_MIN);
+	report("rotate_wait_one_cookie_lifetime");
+}
+
+/* sw_lock_take holds SW_LOCK_PATH: another process cannot take it. */
+static void test_lock(void)
+{
+	pid_t pid;
+	int st;
+
+	if (geteuid() != 0 || access("/run", W_OK)) {
+		printf("SKIP: host_lock_excludes: needs root (/run)\n");
+		return;
+	}
+	if (sw_lock_take() || !sw_lock_held() || sw_lock_take()) {
+		bad("cannot take the lock (or not reentrant)");
+		report("host_lock_excludes");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(SW_LOCK_PATH, O_RDWR | O_CLOEXEC);
+
+		_exit(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) &&
+				      errno == EWOULDBLOCK ?
+			      0 :
+			      1);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+	    WEXITSTATUS(st))
+		bad("another process could take %s while we held it",
+		    SW_LOCK_PATH);
+	sw_lock_release();
+	if (sw_lock_held())
+		bad("still held after release");
+	report("host_lock_excludes");
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -896,6 +994,9 @@ int main(void)
 	test_verifier_tail();
 	test_vlan_policy();
 	test_kfunc_refusal();
+	test_tai_offset();
+	test_rotate_wait();
+	test_lock();
 	{
 		char cmd[300];
 

@@ -1259,25 +1259,35 @@ static int t_ack_age(void)
 		__u32 issued, checked;
 		bool valid;
 	} c[] = {
-		/* issued at the start of an epoch */
+		/* issued at the start of an epoch: valid until epoch start
+		 * + 128 - SW_CLOCK_SKEW (8) */
 		{0, 0, true},
 		{0, 1, true},
 		{0, 63, true},
 		{0, 64, true},
-		{0, 127, true},
+		{0, 119, true},
+		{0, 120, false},
+		{0, 127, false},
 		{0, 128, false},
 		{0, 129, false},
 		{0, 191, false},
 		{0, 192, false},
 		{0, 1000, false},
-		/* issued at the end of one: 64 s is still guaranteed */
-		{63, 127, true},
+		/* issued at the end of one: 64 - 8 s is still guaranteed */
+		{63, 119, true},
+		{63, 120, false},
 		{63, 128, false},
 		{63, 191, false},
 		{63, 63 + 128, false},
-		/* from the future: never */
+		/* from a host up to 8 s ahead, across an epoch boundary */
+		{64, 56, true},
+		{71, 63, true},
+		{5, 0, true},
+		/* further ahead, or from the future: never */
+		{64, 55, false},
 		{64, 0, false},
 		{128, 0, false},
+		{128, 119, false},
 	};
 	struct synwall_meta m;
 	struct swt_pkt p, ack;

@@ -20,6 +20,7 @@
 #define SYNWALL_MAP_PORTS "ports"
 #define SYNWALL_MAP_KEYS "keys"
 #define SYNWALL_MAP_STATS "stats"
+#define SYNWALL_MAP_DP_STATE "dp_state"
 
 /* Default pin directory: /sys/fs/bpf/synwall/<ifname>/ */
 #define SYNWALL_PIN_ROOT "/sys/fs/bpf/synwall"
@@ -37,11 +38,21 @@ struct synwall_config {
 	__u8 ttl;     /* IPv4 TTL / IPv6 hop limit of SYN-ACKs (default 64) */
 	__u32 flags;  /* SYNWALL_CF_* */
 	/*
-	 * Test hook: when non-zero, the data path uses this many seconds as
-	 * its clock instead of CLOCK_TAI.  The loader never sets it; tests
-	 * use it to age cookies without sleeping.
+	 * Test hook: when non-zero, the data path reads this many seconds
+	 * as CLOCK_TAI instead of the real clock (tai_offset still applies).
+	 * The loader never sets it; tests use it to age cookies without
+	 * sleeping and to give two instances different clocks.
 	 */
 	__u32 fixed_time;
+	/*
+	 * TAI - UTC of this host's kernel in seconds (adjtimex(2) `tai`:
+	 * 37 where chrony `leapsectz`, ntpd or phc2sys set it, else 0).
+	 * The cookie clock is CLOCK_TAI - tai_offset = UTC, the time base
+	 * of the fleet key schedule (CLOCK_REALTIME), so a host's TAI offset
+	 * never splits a fleet.  The loader writes it with every config
+	 * write and its rotation loop refreshes it (docs/loader.md).
+	 */
+	__s32 tai_offset;
 };
 
 #define SYNWALL_MSS4_DEFAULT 1460
@@ -55,13 +66,25 @@ struct synwall_config {
 
 /* Do not negotiate ECN even when the client asks (RFC 3168 SYN). */
 #define SYNWALL_CF_NO_ECN (1u << 0)
+/* (bit 1 was the TC re-check flag: it is data-path state, see dp_state) */
+
+/*
+ * State the data path owns: array map "dp_state", one entry.  The XDP
+ * program writes it; the operator's config map stays the loader's alone,
+ * so a `synwall config` read-modify-write can never undo what XDP set.
+ * The loader only reads it (status), except to force a flag for tests.
+ */
+struct synwall_dp_state {
+	__u32 flags; /* SYNWALL_DP_* */
+	__u32 reserved;
+};
+
 /*
  * TC re-checks cookies from the packet alone when an ACK arrives without
- * handoff metadata (docs/handoff.md).  Set by the loader to force it, and
- * by the XDP program itself the first time the driver has no metadata
- * room; keep it when rewriting config.
+ * handoff metadata (docs/handoff.md).  Set by the XDP program itself the
+ * first time the driver has no metadata room; it stays set.
  */
-#define SYNWALL_CF_TC_RECHECK (1u << 1)
+#define SYNWALL_DP_TC_RECHECK (1u << 0)
 
 /*
  * Protected ports: array map "ports" of SYNWALL_PORT_WORDS entries of

@@ -15,11 +15,21 @@
  * MAC = SipHash-2-4(key[slot], saddr, daddr, sport, dport, client ISN,
  *                   epoch, MSS index, address family), top 26 bits kept.
  *
- * epoch = seconds >> SW_EPOCH_SHIFT (64 s).  A cookie stores the epoch's
- * parity only: on the ACK the full epoch is "now" if the parity matches,
- * else "now - 1".  A cookie two or more epochs old is reconstructed with
- * the wrong epoch and fails its MAC, so the accepted age is [0, 128) s
- * and a check is exactly one MAC: no trial over epochs or keys.
+ * epoch = seconds >> SW_EPOCH_SHIFT (64 s), seconds of UTC (the data
+ * path's CLOCK_TAI - tai_offset; the loader's CLOCK_REALTIME), the time
+ * base of the fleet key schedule too.  A cookie stores the epoch's parity
+ * only: on the ACK the full epoch is E = (now + SW_CLOCK_SKEW) >> 6 if the
+ * parity matches, else E - 1.  A cookie two or more epochs old is
+ * reconstructed with the wrong epoch and fails its MAC, and a check is
+ * exactly one MAC: no trial over epochs or keys.
+ *
+ * Skew tolerance: a cookie made by a host up to SW_CLOCK_SKEW (8) seconds
+ * ahead of the checking host is accepted (its epoch is at most E).  The
+ * price is lifetime: a cookie is accepted until the checker's clock reaches
+ * the start of its epoch + 128 s - SW_CLOCK_SKEW, so its age window is
+ * at least 64 - 8 = 56 s and always below 128 s (SW_COOKIE_MAX_AGE), by
+ * the clock of the host that made it.  Hosts further apart reject part
+ * of each other's cookies: fleet clocks must agree within 8 s.
  *
  * The key slot bit names which of the two installed keys made the cookie
  * (see struct synwall_keys), so a rotation keeps the previous key valid.
@@ -53,6 +63,8 @@
 
 #define SW_EPOCH_SHIFT 6			 /* cookie epoch = 64 seconds */
 #define SW_COOKIE_MAX_AGE (2u << SW_EPOCH_SHIFT) /* exclusive bound, s */
+/* a cookie from a host this many seconds ahead is still accepted */
+#define SW_CLOCK_SKEW 8u
 #define SW_MAC_BITS 26
 #define SW_MAC_MASK ((1u << SW_MAC_BITS) - 1)
 #define SW_MSS_SLOTS 16
@@ -241,15 +253,17 @@ static __always_inline __u32 sw_cookie_mss_index(__u32 cookie)
 /*
  * Check a cookie (ack_seq - 1 of the client's ACK; f->isn = seq - 1).
  * key must be key[sw_cookie_slot(cookie)].  Exactly one MAC.
- * Returns 1 if valid: issued under this key less than SW_COOKIE_MAX_AGE
- * seconds ago (at least 64 s), else 0.
+ * Returns 1 if valid: issued under this key in epoch E or E - 1, E the
+ * epoch of now_sec + SW_CLOCK_SKEW (so less than SW_COOKIE_MAX_AGE seconds
+ * ago, at least 64 - SW_CLOCK_SKEW; or by a host at most SW_CLOCK_SKEW
+ * seconds ahead), else 0.
  */
 static __always_inline int sw_cookie_check(const struct synwall_key *key,
 					   __u32 cookie,
 					   const struct sw_flow *f, int v6,
 					   __u32 now_sec)
 {
-	__u32 now_epoch = sw_epoch(now_sec);
+	__u32 now_epoch = sw_epoch(now_sec + SW_CLOCK_SKEW);
 	/* parity differs -> the cookie is from the previous epoch */
 	__u32 epoch = now_epoch - ((now_epoch ^ (cookie >> 1)) & 1);
 	__u32 mss_idx = sw_cookie_mss_index(cookie);

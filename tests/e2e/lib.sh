@@ -192,7 +192,7 @@ sw_detach() {
 	fi
 	nss ip link set dev "$E2E_SIF" xdpdrv off
 	nss tc qdisc del dev "$E2E_SIF" clsact 2>/dev/null
-	rm -f "$SW_PIN"/{config,ports,keys,stats}
+	rm -f "$SW_PIN"/{config,ports,keys,stats,dp_state}
 }
 
 # bpftool's "hex" argument: bytes of a struct packed by python
@@ -230,11 +230,18 @@ sw_set_key() {
 	sw_map_update keys 0 "$v"
 }
 
-# sw_set_config [FLAGS] [FIXED_TIME]: defaults for everything else.
+# sw_set_config [FLAGS] [FIXED_TIME] [TAI_OFFSET]: defaults for the rest.
 sw_set_config() {
 	local v
-	v=$(_hex "'<HHHBBII', 0, 0, 0, 0, 0, ${1:-0}, ${2:-0}") || return 1
+	v=$(_hex "'<HHHBBIIi', 0, 0, 0, 0, 0, ${1:-0}, ${2:-0}, ${3:-0}") || return 1
 	sw_map_update config 0 "$v"
+}
+
+# sw_set_dp FLAGS: the data path's own state (dp_state; 1 = TC re-check).
+sw_set_dp() {
+	local v
+	v=$(_hex "'<II', ${1:-0}, 0") || return 1
+	sw_map_update dp_state 0 "$v"
 }
 
 # sw_get_key: "SLOT K0 K1" of the key new cookies use (0x-hex words).

@@ -229,8 +229,8 @@ def frame(v6, sport, **kw):
     return Ether(src=E["CMAC"], dst=E["SMAC"]) / ip(v6) / TCP(sport=sport, dport=PORT, **kw)
 
 def set_clock(t):
-    # struct synwall_config: mss4 mss6 window wscale ttl flags fixed_time
-    v = struct.pack("<HHHBBII", 0, 0, 0, 0, 0, 0, t)
+    # struct synwall_config: mss4 mss6 window wscale ttl flags fixed_time tai_offset
+    v = struct.pack("<HHHBBIIi", 0, 0, 0, 0, 0, 0, t, 0)
     subprocess.check_call(["bpftool", "map", "update", "pinned", E["SW_PIN"] + "/config",
                            "key", "hex", "00", "00", "00", "00", "value", "hex"] + ["%02x" % b for b in v])
 
@@ -301,34 +301,37 @@ for age in 130 600; do
 		pass "cookie $age s old dropped: xdp_drop_bad_ack +1, no connection" ||
 		fail "cookie $age s old: $out xdp_drop_bad_ack +$d tc_handoff_ok +$h established=$e"
 done
-# IPv6, the exact bound: from an epoch's first second, 127 s is the
-# previous epoch (accepted), 128 s two epochs back (dropped)
-for age in 127 128; do
+# IPv6, the exact bound: from an epoch's first second, 119 s is the
+# previous epoch (accepted), 120 s two epochs back once the 8 s of clock
+# skew tolerance (SW_CLOCK_SKEW, cookie.h) is added (dropped)
+for age in 119 120; do
 	sport=$((22200 + age))
 	stat_snap
 	out=$(scapy clock "$T0" "$sport" "$age" 6)
 	sleep 0.3
 	d=$(stat_delta xdp_drop_bad_ack) h=$(stat_delta tc_handoff_ok) e=$(estab_from "$sport")
-	if [ "$age" = 127 ]; then
+	if [ "$age" = 119 ]; then
 		[ "$d" -eq 0 ] && [ "$h" -eq 1 ] && [ "$e" -eq 1 ] &&
 			pass "IPv6 cookie $age s old (issued at an epoch's first second) accepted" ||
 			fail "IPv6 cookie $age s old: $out xdp_drop_bad_ack +$d tc_handoff_ok +$h established=$e"
 	else
 		[ "$d" -eq 1 ] && [ "$h" -eq 0 ] && [ "$e" -eq 0 ] &&
-			pass "IPv6 cookie $age s old (two epochs back) dropped" ||
+			pass "IPv6 cookie $age s old (two epochs back, with the skew tolerance) dropped" ||
 			fail "IPv6 cookie $age s old: $out xdp_drop_bad_ack +$d tc_handoff_ok +$h established=$e"
 	fi
 done
 
 # ==== 8. TC without metadata: the fallback re-checks the packet =========
-# XDP detached, TC alone, armed with SYNWALL_CF_TC_RECHECK (bit 1): the ACK
-# carries a cookie computed in user space from cookie.h.
-CF_TC_RECHECK=2
+# XDP detached, TC alone, armed with SYNWALL_DP_TC_RECHECK (bit 0 of the
+# data path's dp_state map): the ACK carries a cookie computed in user
+# space from cookie.h.
+DP_TC_RECHECK=1
 sw_detach >/dev/null
 E2E_NO_LOADER=1 sw_attach "$PORT" "$NOLISTEN" || die "handoff: ip/tc attach failed"
 read -r slot k0 k1 < <(sw_get_key)
 nss ip link set dev "$E2E_SIF" xdpdrv off
-sw_set_config "$CF_TC_RECHECK" "$T0"
+sw_set_config 0 "$T0"
+sw_set_dp "$DP_TC_RECHECK"
 for fam in 4 6; do
 	if [ $fam = 4 ]; then src=$C4 dst=$S4; else src=$C6 dst=$S6; fi
 	sport=$((23000 + fam)) isn=$((RANDOM * 65536 + RANDOM))
@@ -351,7 +354,7 @@ for fam in 4 6; do
 		fail "IPv$fam no-metadata bad cookie: tc_bad_cookie +$b established=$e"
 done
 # unarmed, TC leaves a packet without metadata alone
-sw_set_config 0 "$T0"
+sw_set_dp 0
 stat_snap
 cookie=$("$E2E_OUT/swcookie" "$C4" "$S4" 23100 "$PORT" 7 "$T0" 13 "$slot" "$k0" "$k1")
 scapy fallback 23100 7 "$cookie" "$tsval" 4 >/dev/null

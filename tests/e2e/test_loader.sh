@@ -143,7 +143,7 @@ else
 		fail "attach: no native XDP program in bpftool net: $net"
 	elif ! grep -q "$E2E_SIF.*clsact/ingress synwall_tc" <<<"$net"; then
 		fail "attach: no TC ingress program in bpftool net: $net"
-	elif [ "$pins" != "config keys ports state stats " ]; then
+	elif [ "$pins" != "config dp_state keys ports state stats " ]; then
 		fail "attach: pins are '$pins'"
 	elif ! grep -q "libxdp dispatcher" <<<"$out" &&
 		[ "$(grep -c "dispatcher is not used on $E2E_SIF (.*): attaching synwall alone in native mode" <<<"$out")" -ne 1 ]; then
@@ -467,7 +467,8 @@ bgc "$E2E_OUT/tcpprobe" seq "$S4" "$PORT" 500 >"$E2E_TMP/seq500.out"
 seq_pid=${E2E_PIDS[-1]}
 rot=0
 while kill -0 "$seq_pid" 2>/dev/null; do
-	L keys "$E2E_SIF" --rotate >/dev/null 2>&1 && rot=$((rot + 1))
+	# --force: rotating faster than the cookie lifetime (see test_races.sh)
+	L keys "$E2E_SIF" --rotate --force >/dev/null 2>&1 && rot=$((rot + 1))
 	sleep 0.005 # >> a handshake's duration on veth (p99 ~0.2 ms)
 done
 wait "$seq_pid"
@@ -601,7 +602,7 @@ fi
 expect_error "iptc_detach_refused" "ip link set dev $E2E_SIF xdp off" L detach "$E2E_SIF"
 nss ip link set dev "$E2E_SIF" xdpdrv off
 nss tc qdisc del dev "$E2E_SIF" clsact
-rm -f /sys/fs/bpf/tc/globals/{config,ports,keys,stats}
+rm -f /sys/fs/bpf/tc/globals/{config,ports,keys,stats,dp_state}
 [ "$(snapshot)" = "$before" ] || info "ip/tc cleanup left: $(diff <(echo "$before") <(snapshot) | tr '\n' ' ')"
 
 # ---- fleet keys: three hosts, one anycast address -----------------------------

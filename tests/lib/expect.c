@@ -24,7 +24,8 @@ void swt_cfg_resolve(const struct synwall_config *c, struct swt_cfg *r)
 		r->wscale = c->wscale;
 	r->ttl = c->ttl ? c->ttl : SYNWALL_TTL_DEFAULT;
 	r->no_ecn = c->flags & SYNWALL_CF_NO_ECN;
-	r->now = c->fixed_time;
+	/* the data path's clock: the fixed CLOCK_TAI reading, as UTC */
+	r->now = c->fixed_time - (__u32)c->tai_offset;
 }
 
 __u32 swt_mss_index(__u32 mss, bool v6)

@@ -52,13 +52,13 @@ const struct fc_state_def fc_states[FC_NSTATES] = {
 	  { .fixed_time = FC_T0 + 10 },
 	  { { KEY_A, KEY_B }, 0, 2, { FC_T0 - 100, FC_T0 - 300 } } },
 	{ "explicit config, slot 1 current, odd epoch",
-	  { 1460, 1440, 65535, 7, 64, 0, FC_T0 + 64 + 30 },
+	  { 1460, 1440, 65535, 7, 64, 0, FC_T0 + 64 + 30, 0 },
 	  { { KEY_A, KEY_B }, 1, 3, { FC_T0 - 100, FC_T0 + 50 } } },
 	{ "small: MSS 536/1220, window 1, wscale 0, TTL 1, no ECN",
-	  { 536, 1220, 1, SYNWALL_WSCALE_ZERO, 1, SYNWALL_CF_NO_ECN, FC_T0 + 5 },
+	  { 536, 1220, 1, SYNWALL_WSCALE_ZERO, 1, SYNWALL_CF_NO_ECN, FC_T0 + 5, 0 },
 	  { { KEY_A, KEY_B }, 0, 2, { FC_T0 - 100, FC_T0 - 300 } } },
 	{ "big: MSS 9000/65475, wscale 20 (clamped to 14), TTL 255, last second of an epoch",
-	  { 9000, 65475, 65535, 20, 255, 0, FC_T0 + 127 },
+	  { 9000, 65475, 65535, 20, 255, 0, FC_T0 + 127, 0 },
 	  { { KEY_C, KEY_B }, 0, 7, { FC_T0 - 100, FC_T0 - 300 } } },
 	{ "unkeyed: generation 0",
 	  { .fixed_time = FC_T0 + 10 },
@@ -70,7 +70,7 @@ const struct fc_state_def fc_states[FC_NSTATES] = {
 	  { .fixed_time = FC_T0 + 10 },
 	  { { KEY_A, KEY_B }, 1, 1, { FC_T0 - 100, 0 } } },
 	{ "epoch 0: the previous epoch wraps to 2^32-1",
-	  { 0, 0, 0, 3, 0, 0, 1 },
+	  { 0, 0, 0, 3, 0, 0, 1, 0 },
 	  { { KEY_C, KEY_B }, 0, 9, { 1, 1 } } },
 };
 /* clang-format on */
@@ -421,7 +421,7 @@ static void cfg_resolve(const struct synwall_config *c, struct fc_cfg *r)
 						       c->wscale;
 	r->ttl = c->ttl ? c->ttl : 64;
 	r->no_ecn = c->flags & SYNWALL_CF_NO_ECN;
-	r->now = c->fixed_time;
+	r->now = c->fixed_time - (__u32)c->tai_offset; /* UTC */
 }
 
 static bool cookie_valid(const struct synwall_keys *k, const struct fc_frame *f,
