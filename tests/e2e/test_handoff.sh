@@ -333,8 +333,7 @@ for fam in 4 6; do
 	if [ $fam = 4 ]; then src=$C4 dst=$S4; else src=$C6 dst=$S6; fi
 	sport=$((23000 + fam)) isn=$((RANDOM * 65536 + RANDOM))
 	# MSS index 13: 1460 (IPv4), 1420 (IPv6); TSval: ws 7/7, SACK
-	cookie=$("$E2E_OUT/swcookie" "$src" "$dst" "$sport" "$PORT" "$isn" "$T0" 13 "$slot" "$k0" "$k1")
-	tsval=$("$E2E_OUT/swcookie" ts $((T0 * 1000)) 7 7 1 0)
+	read -r cookie tsval < <("$E2E_OUT/swcookie" "$src" "$dst" "$sport" "$PORT" "$isn" "$T0" 13 "$slot" "$k0" "$k1" 7 7 1 0)
 	stat_snap
 	scapy fallback "$sport" "$isn" "$cookie" "$tsval" "$fam" >/dev/null
 	sleep 0.3
@@ -353,7 +352,7 @@ done
 # unarmed, TC leaves a packet without metadata alone
 sw_set_config 0 "$T0"
 stat_snap
-cookie=$("$E2E_OUT/swcookie" "$C4" "$S4" 23100 "$PORT" 7 "$T0" 13 "$slot" "$k0" "$k1")
+read -r cookie tsval < <("$E2E_OUT/swcookie" "$C4" "$S4" 23100 "$PORT" 7 "$T0" 13 "$slot" "$k0" "$k1" 7 7 1 0)
 scapy fallback 23100 7 "$cookie" "$tsval" 4 >/dev/null
 sleep 0.3
 h=$(stat_delta tc_handoff_ok) e=$(estab_from 23100)
