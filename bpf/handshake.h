@@ -117,13 +117,15 @@ static __always_inline struct bpf_sock *sw_skc_lookup(void *ctx,
 
 /*
  * Is the ACK's ack_seq - 1 a valid cookie for this flow (sequence numbers
- * in host order)?  One MAC; fills p->flow.isn.  A slot never written holds
- * no key, only zeros: a cookie naming it is invalid.
+ * in host order), with the timestamp option bits its TSecr echoes (o)?
+ * One MAC; fills p->flow.isn.  A slot never written holds no key, only
+ * zeros: a cookie naming it is invalid.
  */
 static __always_inline int sw_ack_cookie_ok(const struct synwall_config *cfg,
 					    const struct synwall_keys *k,
-					    struct sw_pkt *p, __u32 seq,
-					    __u32 ack_seq)
+					    struct sw_pkt *p,
+					    const struct sw_tcp_opts *o,
+					    __u32 seq, __u32 ack_seq)
 {
 	__u32 cookie = ack_seq - 1, slot = sw_cookie_slot(cookie);
 	struct sw_now now;
@@ -131,7 +133,8 @@ static __always_inline int sw_ack_cookie_ok(const struct synwall_config *cfg,
 	sw_clock(cfg, &now);
 	p->flow.isn = seq - 1;
 	return k->installed_at[slot] &&
-	       sw_cookie_check(&k->key[slot], cookie, &p->flow, p->v6, now.sec);
+	       sw_cookie_check(&k->key[slot], cookie, &p->flow, p->v6, now.sec,
+			       sw_tso_of_ack(o->ts_ok, o->tsecr));
 }
 
 /*

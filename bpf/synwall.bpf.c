@@ -70,7 +70,7 @@ static __always_inline int sw_send_synack(struct xdp_md *ctx, struct sw_pkt *p,
 	__u32 hdr[SW_TCP_HDR_WORDS];
 	__u8 *b = (__u8 *)hdr;
 	__u32 cfg_mss, mss_out, client_mss, mss_idx, slot, cookie, nwords;
-	__u32 ip_len, tcp_len, new_len, old_len, l3_off, i;
+	__u32 ip_len, tcp_len, new_len, old_len, l3_off, i, tso = 0, ts_off;
 	__u8 our_ws, flags = TCPF_SYN | TCPF_ACK;
 	struct sw_now now;
 	__u8 mac[2 * ETH_ALEN];
@@ -86,9 +86,6 @@ static __always_inline int sw_send_synack(struct xdp_md *ctx, struct sw_pkt *p,
 	sw_clock(cfg, &now);
 	client_mss = o->mss ? o->mss : (p->v6 ? 1220 : 536);
 	mss_idx = sw_mss_to_index(client_mss, p->v6);
-	slot = k->current & 1;
-	cookie = sw_cookie_make(&k->key[slot], slot, &p->flow, p->v6, now.sec,
-				mss_idx);
 
 	cfg_mss = p->v6 ? cfg->mss6 : cfg->mss4;
 	if (!cfg_mss)
@@ -99,6 +96,18 @@ static __always_inline int sw_send_synack(struct xdp_md *ctx, struct sw_pkt *p,
 						      SYNWALL_WSCALE_DEFAULT;
 	if (our_ws > SYNWALL_WSCALE_MAX)
 		our_ws = SYNWALL_WSCALE_MAX;
+	if (o->ts_ok) {
+		/* RFC 3168 6.1.1: ECN-setup SYN has ECE and CWR */
+		ecn = (syn_flags & (TCPF_ECE | TCPF_CWR)) ==
+			      (TCPF_ECE | TCPF_CWR) &&
+		      !(cfg->flags & SYNWALL_CF_NO_ECN);
+		/* the options our TSval carries, under the cookie's MAC */
+		tso = SW_TSO_PRESENT |
+		      sw_ts_opts(our_ws, o->wscale, o->sack_ok, ecn);
+	}
+	slot = k->current & 1;
+	cookie = sw_cookie_make(&k->key[slot], slot, &p->flow, p->v6, now.sec,
+				mss_idx, tso, &ts_off);
 
 	/* 2. the TCP header, on the stack */
 	hdr[0] = (__u32)p->flow.dport | (__u32)p->flow.sport << 16;
@@ -111,10 +120,6 @@ static __always_inline int sw_send_synack(struct xdp_md *ctx, struct sw_pkt *p,
 	b[23] = mss_out & 0xff;
 	nwords = 6;
 	if (o->ts_ok) {
-		/* RFC 3168 6.1.1: ECN-setup SYN has ECE and CWR */
-		ecn = (syn_flags & (TCPF_ECE | TCPF_CWR)) ==
-			      (TCPF_ECE | TCPF_CWR) &&
-		      !(cfg->flags & SYNWALL_CF_NO_ECN);
 		if (o->sack_ok) {
 			b[24] = TCPOPT_SACK_PERM;
 			b[25] = TCPOLEN_SACK_PERM;
@@ -124,8 +129,7 @@ static __always_inline int sw_send_synack(struct xdp_md *ctx, struct sw_pkt *p,
 		}
 		b[26] = TCPOPT_TIMESTAMP;
 		b[27] = TCPOLEN_TIMESTAMP;
-		hdr[7] = bpf_htonl(sw_ts_encode(now.msec, our_ws, o->wscale,
-						o->sack_ok, ecn));
+		hdr[7] = bpf_htonl(sw_tsval(now.msec, ts_off, tso));
 		hdr[8] = bpf_htonl(o->tsval);
 		nwords = 9;
 		if (o->wscale != SW_WS_NONE) {
@@ -379,7 +383,8 @@ int synwall_xdp(struct xdp_md *ctx)
 	if ((flags & (TCPF_ACK | TCPF_RST | TCPF_SYN)) == TCPF_ACK) {
 		__u32 ack_seq = bpf_ntohl(th->ack_seq);
 
-		if (sw_ack_cookie_ok(cfg, k, &p, bpf_ntohl(th->seq), ack_seq))
+		if (sw_ack_cookie_ok(cfg, k, &p, &o, bpf_ntohl(th->seq),
+				     ack_seq))
 			return sw_pass_cookie(ctx, ack_seq - 1, &o, p.v6, cfg,
 					      st);
 		st->xdp_drop_bad_ack++;

@@ -134,6 +134,15 @@ static __always_inline int sw_tc_handoff(struct __sk_buff *skb,
 		 * from the value the client echoed: our SYN-ACK's TSval.
 		 */
 		attrs.rcv_tsecr = m->tsecr;
+		/*
+		 * SACK, ECN and both window scales are the option bits of
+		 * our SYN-ACK's TSval, under the cookie's MAC (cookie.h): an
+		 * ACK whose TSecr edits them fails the check and never gets
+		 * here.  So rcv_wscale is the scale our SYN-ACK advertised
+		 * (config.wscale when it was sent, even if config changed
+		 * since) and ECN is on only where synwall agreed to it (the
+		 * client asked, SYNWALL_CF_NO_ECN clear): never the wire's.
+		 */
 		if (m->flags & SYNWALL_MF_SACK)
 			attrs.sack_ok = 1;
 		if (m->flags & SYNWALL_MF_ECN)
@@ -216,7 +225,7 @@ sw_tc_recheck(struct __sk_buff *skb, struct sw_pkt *p, struct synwall_meta *m)
 	k = bpf_map_lookup_elem(&keys, &zero);
 	if (!cfg || !k || !k->generation)
 		return -1;
-	if (!sw_ack_cookie_ok(cfg, k, p, bpf_ntohl(th.seq),
+	if (!sw_ack_cookie_ok(cfg, k, p, &o, bpf_ntohl(th.seq),
 			      bpf_ntohl(th.ack_seq)))
 		return 0;
 

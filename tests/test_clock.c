@@ -45,6 +45,7 @@ struct host {
 	const char *name;
 	struct swt_env env;
 	__s32 tai_offset; /* what its kernel (adjtimex) says */
+	__u32 tsval;      /* TSval of the last SYN-ACK it sent */
 };
 
 static struct host A = {.name = "A"}, B = {.name = "B"};
@@ -117,7 +118,29 @@ static void syn_of(unsigned int i, struct swt_pkt *p)
 	p->seq = 0x9e3779b9u * (i + 1);
 }
 
-/* Run the SYN on host h: 0 and the cookie (our ISN), or -1. */
+/* The TSval of a SYN-ACK's timestamp option (tcp: its TCP header), 0 if none. */
+static __u32 synack_tsval(const __u8 *tcp)
+{
+	unsigned int i = 20, end = (tcp[12] >> 4) * 4u;
+
+	while (i < end) {
+		if (tcp[i] == 0)
+			break;
+		if (tcp[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= end || tcp[i + 1] < 2)
+			break;
+		if (tcp[i] == 8 && tcp[i + 1] == 10 && i + 10 <= end)
+			return swt_get32(tcp + i + 2);
+		i += tcp[i + 1];
+	}
+	return 0;
+}
+
+/* Run the SYN on host h: 0 and the cookie (our ISN), or -1; the SYN-ACK's
+ * TSval (the client echoes it in its ACK) in h->tsval. */
 static int make_cookie(struct host *h, const struct swt_pkt *syn, __u32 *ck)
 {
 	static __u8 buf[SWT_PKT_MAX];
@@ -137,18 +160,21 @@ static int make_cookie(struct host *h, const struct swt_pkt *syn, __u32 *ck)
 	}
 	/* the SYN-ACK has the SYN's L2 and IP header sizes */
 	*ck = swt_get32(swt_xdp_data(&o) + lo.l4 + 4);
+	h->tsval = synack_tsval(swt_xdp_data(&o) + lo.l4);
 	return 0;
 }
 
 /* Does host h accept the final ACK of syn with cookie ck?  1, 0, -1. */
-static int check_cookie(struct host *h, const struct swt_pkt *syn, __u32 ck)
+static int check_cookie(struct host *h, const struct swt_pkt *syn, __u32 ck,
+			__u32 syn_tsval)
 {
 	static __u8 buf[SWT_PKT_MAX];
 	static struct swt_xdp_out o;
 	struct swt_pkt ack;
 	size_t len;
 
-	swt_make_ack(syn, ck, false, 0, 0, &ack);
+	/* the ACK echoes the SYN-ACK's TSval (option bits under the MAC) */
+	swt_make_ack(syn, ck, syn_tsval != 0, 1, syn_tsval, &ack);
 	len = swt_build(&ack, buf, sizeof(buf), NULL);
 	if (!len || swt_xdp_run(h->env.xdp_fd, buf, len, 0, &o)) {
 		bad("host %s: BPF_PROG_TEST_RUN (ACK): %s", h->name,
@@ -191,7 +217,7 @@ static int cross_run(__s32 b_tai, int skew, __u32 t0, char *first, size_t n)
 			syn_of(i++, &syn);
 			if (make_cookie(mk, &syn, &ck))
 				return -1;
-			r = check_cookie(ch, &syn, ck);
+			r = check_cookie(ch, &syn, ck, mk->tsval);
 			if (r < 0)
 				return -1;
 			if (!r && !rej++)
@@ -272,7 +298,11 @@ static void test_real_clock(void)
 			before = (__u32)(ts.tv_sec - offs[j]);
 			if (host_set(&A, before, true))
 				return;
-			syn_of(i, &syn);
+			/* no timestamp option: the MAC's tso input is 0 */
+			swt_pkt_init(&syn, i & 1);
+			swt_opt_mss(&syn, 1460);
+			syn.sport = (__u16)(20000 + i);
+			syn.seq = 0x9e3779b9u * (i + 1);
 			if (make_cookie(&A, &syn, &ck))
 				return;
 			clock_gettime(CLOCK_TAI, &ts);
@@ -285,10 +315,10 @@ static void test_real_clock(void)
 			}
 			if (ck != sw_cookie_make(&k.key[k.current & 1],
 						 k.current & 1, &f, syn.v6,
-						 before, mss_idx) &&
+						 before, mss_idx, 0, NULL) &&
 			    ck != sw_cookie_make(&k.key[k.current & 1],
 						 k.current & 1, &f, syn.v6,
-						 after, mss_idx))
+						 after, mss_idx, 0, NULL))
 				bad("tai_offset %d: cookie %#x is not the one "
 				    "of UTC %u = CLOCK_TAI - %d",
 				    offs[j], ck, before, offs[j]);

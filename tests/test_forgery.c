@@ -19,7 +19,13 @@
  *     exactly when sw_cookie_check says valid), and the counters moved by
  *     exactly N (xdp_drop_bad_ack + xdp_pass_cookie);
  *   - genuine cookies mixed in (one per 65536 packets) are accepted, so
- *     the harness cannot pass by dropping everything.
+ *     the harness cannot pass by dropping everything;
+ *   - half of the non-genuine ACKs are edited-TSecr forgeries (issue 10):
+ *     the genuine cookie of their flow, but from a SYN-ACK whose
+ *     timestamp carried other option bits than the ACK's TSecr echoes
+ *     (a WS/SACK/ECN bit flipped, random bits, a timestamp added to or
+ *     stripped from the ACK).  The MAC covers those bits, so they are
+ *     accepted at the same 2^-26 rate as random guesses, no more.
  *
  * Environment: FORGERY_N (packets), FORGERY_SEED (RNG seed; default
  * random, printed, so a run can be reproduced).
@@ -110,7 +116,8 @@ int main(void)
 	struct tmpl tm[4];
 	char err[512];
 	long n = DEFAULT_N, i, accepted = 0, disagree = 0, controls = 0,
-	     controls_ok = 0, valid_predicted = 0, errors = 0;
+	     controls_ok = 0, valid_predicted = 0, errors = 0, edited_n = 0,
+	     edited_accepted = 0;
 	unsigned long long seed;
 	double t0, el;
 	int r;
@@ -157,8 +164,10 @@ int main(void)
 		struct tmpl *t = &tm[x & 3];
 		__u8 *ip = t->b + t->lo.l3, *tcp = t->b + t->lo.l4;
 		bool control = i % CONTROL_EVERY == CONTROL_EVERY - 1, valid;
+		bool ts = x & 1, edited = false;
 		struct sw_flow f;
-		__u32 ack, cookie, slot;
+		__u32 ack, cookie, slot, tsecr = 0, tso_ack = 0, tso_made;
+		__u64 e = rnd();
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = t->b,
 			    .data_size_in = (__u32)t->len, .repeat = 1);
 
@@ -178,18 +187,49 @@ int main(void)
 		swt_put32(tcp + 4, (__u32)(x >> 32));
 		ack = (__u32)rnd();
 		flow_of(t, &f);
-		if (control) {
-			/* a genuine cookie for this very flow */
+		if (ts) {
+			/* a random TSecr: random option bits too */
+			tsecr = (__u32)e;
+			tso_ack = sw_tso_of_ack(1, tsecr);
+		}
+		/*
+		 * Half of the rest are edited-TSecr forgeries: the genuine
+		 * cookie of this very flow, from a SYN-ACK whose timestamp
+		 * said other option bits than the ACK echoes (one or more
+		 * flipped; a timestamp added to, or stripped from, the ACK).
+		 */
+		edited = !control && (e >> 32) & 1;
+		if (control || edited) {
 			slot = (__u32)(z >> 40) & 1;
+			tso_made = tso_ack;
+			if (edited) {
+				__u32 flip = (__u32)(e >> 33) & 0x3ff;
+
+				if (!ts)
+					/* stripped: the SYN-ACK had one */
+					tso_made = SW_TSO_PRESENT | flip;
+				else if ((e >> 43) & 1)
+					/* one option bit flipped */
+					tso_made ^= 1u << ((e >> 44) % 10);
+				else if (flip)
+					tso_made ^= flip;
+				else
+					/* added: the SYN-ACK had none */
+					tso_made = 0;
+				edited_n++;
+			}
 			ack = sw_cookie_make(&keys.key[slot], slot, &f, t->v6,
 					     T_NOW - (__u32)((z >> 41) & 63),
-					     (__u32)(z >> 48) & 15) +
+					     (__u32)(z >> 48) & 15, tso_made,
+					     NULL) +
 			      1;
 		}
 		swt_put32(tcp + 8, ack);
+		if (ts)
+			swt_put32(t->b + t->lo.opt + 8, tsecr);
 		cookie = ack - 1;
 		valid = sw_cookie_check(&keys.key[sw_cookie_slot(cookie)],
-					cookie, &f, t->v6, T_NOW);
+					cookie, &f, t->v6, T_NOW, tso_ack);
 		valid_predicted += valid && !control;
 
 		if (bpf_prog_test_run_opts(env.xdp_fd, &o)) {
@@ -213,6 +253,7 @@ int main(void)
 			controls_ok += o.retval == XDP_PASS;
 		} else if (o.retval == XDP_PASS) {
 			accepted++;
+			edited_accepted += edited;
 			printf("  # forged ACK %ld accepted: cookie %#x "
 			       "(cookie.h: %s)\n",
 			       i, cookie,
@@ -282,9 +323,22 @@ int main(void)
 			       "expected %.3f at 2^-26 per guess, bound %d\n",
 			       accepted, n - controls,
 			       (double)(n - controls) / (1 << 26), MAX_ACCEPT);
+		/* the edited-TSecr share of the above, reported on its own */
+		if (edited_n == 0 || edited_accepted > MAX_ACCEPT)
+			printf("FAIL: forgery: edited TSecr: %ld of %ld "
+			       "accepted\n",
+			       edited_accepted, edited_n);
+		else
+			printf("PASS: forgery: edited TSecr: %ld of %ld genuine "
+			       "cookies with other timestamp option bits "
+			       "(flipped WS/SACK/ECN bits, timestamp added or "
+			       "stripped) accepted: expected %.3f at 2^-26\n",
+			       edited_accepted, edited_n,
+			       (double)edited_n / (1 << 26));
 		swt_env_close(&env);
 		return errors || drops + pass != (__u64)n || other ||
 		       disagree || controls_ok != controls ||
-		       accepted > MAX_ACCEPT;
+		       accepted > MAX_ACCEPT || edited_n == 0 ||
+		       edited_accepted > MAX_ACCEPT;
 	}
 }

@@ -12,8 +12,18 @@
  *  |                                      | 4 bits | par. | slot |
  *  +--------------------------------------+--------+------+------+
  *
- * MAC = SipHash-2-4(key[slot], saddr, daddr, sport, dport, client ISN,
- *                   epoch, MSS index, address family), top 26 bits kept.
+ * H   = SipHash-2-4(key[slot], saddr, daddr, sport, dport, client ISN,
+ *                   epoch, MSS index, address family, tso), 64 bits;
+ * MAC = the top 26 bits of H.
+ *
+ * tso (11 bits) is what the SYN-ACK's timestamp says: 0 when the client
+ * sent no timestamp (the SYN-ACK has none), else SW_TSO_PRESENT | the 10
+ * option bits below.  On the ACK it is rebuilt from the ACK alone: 0
+ * without a timestamp option, else SW_TSO_PRESENT | (TSecr & 0x3ff).  So
+ * an edited TSecr (another window scale, SACK or ECN), a timestamp added
+ * to the ACK of a SYN-ACK that had none, or one left out of the ACK of a
+ * SYN-ACK that had one, all fail the MAC like a forged ISN: the option
+ * bits are authenticated by the same single MAC.
  *
  * epoch = seconds >> SW_EPOCH_SHIFT (64 s), seconds of UTC (the data
  * path's CLOCK_TAI - tai_offset; the loader's CLOCK_REALTIME), the time
@@ -35,12 +45,24 @@
  * (see struct synwall_keys), so a rotation keeps the previous key valid.
  *
  * With TCP timestamps, the options that the cookie has no room for ride in
- * the low 10 bits of our TSval, which the client echoes in every TSecr:
+ * the low 10 bits of our TSval, which the client echoes in every TSecr;
+ * the bits above them are the millisecond clock plus a secret per-flow
+ * offset, ts_off = the low 32 bits of H (disjoint from the MAC bits: the
+ * same single SipHash per SYN gives both, and a check recomputes it):
  *
- *   9      6 5      2   1    0
- *  +--------+--------+----+-----+
- *  | our ws | peer ws|sack| ecn |    peer ws 0xf = client sent no WS
- *  +--------+--------+----+-----+
+ *   31                              10 9      6 5      2   1    0
+ *  +----------------------------------+--------+--------+----+-----+
+ *  | ((clock ms + ts_off) >> 10)      | our ws | peer ws|sack| ecn |
+ *  +----------------------------------+--------+--------+----+-----+
+ *                                       peer ws 0xf = client sent no WS
+ *
+ * Two flows answered in the same millisecond get unrelated TSvals, and a
+ * TSval says nothing about the host's clock, as with Linux's per-flow
+ * ts_off (secure_tcp_ts_off); the offset is a function of the cookie's
+ * inputs, so it needs no state.  The kernel's child socket continues
+ * from the TSval the client echoes (bpf_sk_assign_tcp_reqsk sets ts_off =
+ * TSecr - its clock), so the established socket keeps the offset and its
+ * TSvals never go back from the SYN-ACK's (the client's PAWS holds).
  *
  * Without timestamps only the MSS survives (as in Linux): the SYN-ACK then
  * offers neither window scaling, nor SACK, nor ECN.
@@ -71,6 +93,8 @@
 
 #define SW_TS_OPT_BITS 10
 #define SW_TS_OPT_MASK ((1u << SW_TS_OPT_BITS) - 1)
+/* tso: a timestamp was offered (SYN) / is present (ACK); option bits below */
+#define SW_TSO_PRESENT (1u << SW_TS_OPT_BITS)
 #define SW_WS_NONE 0xf
 
 /*
@@ -188,21 +212,26 @@ struct sw_flow {
 	__u32 isn;
 };
 
-static __always_inline __u32 sw_mac4(const struct synwall_key *key,
+/*
+ * H of the layout above: the MAC is its top SW_MAC_BITS, the TSval offset
+ * its low 32 bits.  tso < 2^11 (SW_TSO_PRESENT | option bits, or 0).
+ */
+static __always_inline __u64 sw_mac4(const struct synwall_key *key,
 				     const struct sw_flow *f, __u32 epoch,
-				     __u32 mss_idx)
+				     __u32 mss_idx, __u32 tso)
 {
 	__u64 m[3];
 
 	m[0] = (__u64)f->saddr[0] | (__u64)f->daddr[0] << 32;
 	m[1] = (__u64)f->sport | (__u64)f->dport << 16 | (__u64)f->isn << 32;
-	m[2] = (__u64)epoch | (__u64)mss_idx << 32 | (__u64)4 << 40;
-	return (__u32)(sw_siphash(key, m, 3) >> 32);
+	m[2] = (__u64)epoch | (__u64)mss_idx << 32 | (__u64)4 << 40 |
+	       (__u64)tso << 48;
+	return sw_siphash(key, m, 3);
 }
 
-static __always_inline __u32 sw_mac6(const struct synwall_key *key,
+static __always_inline __u64 sw_mac6(const struct synwall_key *key,
 				     const struct sw_flow *f, __u32 epoch,
-				     __u32 mss_idx)
+				     __u32 mss_idx, __u32 tso)
 {
 	__u64 m[6];
 
@@ -211,16 +240,29 @@ static __always_inline __u32 sw_mac6(const struct synwall_key *key,
 	m[2] = (__u64)f->daddr[0] | (__u64)f->daddr[1] << 32;
 	m[3] = (__u64)f->daddr[2] | (__u64)f->daddr[3] << 32;
 	m[4] = (__u64)f->sport | (__u64)f->dport << 16 | (__u64)f->isn << 32;
-	m[5] = (__u64)epoch | (__u64)mss_idx << 32 | (__u64)6 << 40;
-	return (__u32)(sw_siphash(key, m, 6) >> 32);
+	m[5] = (__u64)epoch | (__u64)mss_idx << 32 | (__u64)6 << 40 |
+	       (__u64)tso << 48;
+	return sw_siphash(key, m, 6);
 }
 
-static __always_inline __u32 sw_mac(const struct synwall_key *key,
+static __always_inline __u64 sw_mac(const struct synwall_key *key,
 				    const struct sw_flow *f, int v6,
-				    __u32 epoch, __u32 mss_idx)
+				    __u32 epoch, __u32 mss_idx, __u32 tso)
 {
-	return v6 ? sw_mac6(key, f, epoch, mss_idx) :
-		    sw_mac4(key, f, epoch, mss_idx);
+	tso &= SW_TSO_PRESENT | SW_TS_OPT_MASK;
+	return v6 ? sw_mac6(key, f, epoch, mss_idx, tso) :
+		    sw_mac4(key, f, epoch, mss_idx, tso);
+}
+
+/* The cookie's MAC field (26 bits) and the TSval offset, both from H. */
+static __always_inline __u32 sw_h_mac(__u64 h)
+{
+	return (__u32)(h >> (64 - SW_MAC_BITS));
+}
+
+static __always_inline __u32 sw_h_ts_off(__u64 h)
+{
+	return (__u32)h;
 }
 
 static __always_inline __u32 sw_epoch(__u32 now_sec)
@@ -228,16 +270,24 @@ static __always_inline __u32 sw_epoch(__u32 now_sec)
 	return now_sec >> SW_EPOCH_SHIFT;
 }
 
-/* The cookie for a SYN: our ISN. */
+/*
+ * The cookie for a SYN: our ISN.  tso: 0 if the SYN-ACK carries no
+ * timestamp, else SW_TSO_PRESENT | sw_ts_opts(...).  *ts_off (if not
+ * NULL) receives the flow's TSval offset (sw_tsval), from the same MAC.
+ */
 static __always_inline __u32 sw_cookie_make(const struct synwall_key *key,
 					    __u32 slot, const struct sw_flow *f,
 					    int v6, __u32 now_sec,
-					    __u32 mss_idx)
+					    __u32 mss_idx, __u32 tso,
+					    __u32 *ts_off)
 {
 	__u32 epoch = sw_epoch(now_sec);
-	__u32 mac = sw_mac(key, f, v6, epoch, mss_idx) >> (32 - SW_MAC_BITS);
+	__u64 h = sw_mac(key, f, v6, epoch, mss_idx, tso);
 
-	return mac << 6 | (mss_idx & 0xf) << 2 | (epoch & 1) << 1 | (slot & 1);
+	if (ts_off)
+		*ts_off = sw_h_ts_off(h);
+	return sw_h_mac(h) << 6 | (mss_idx & 0xf) << 2 | (epoch & 1) << 1 |
+	       (slot & 1);
 }
 
 static __always_inline __u32 sw_cookie_slot(__u32 cookie)
@@ -252,22 +302,23 @@ static __always_inline __u32 sw_cookie_mss_index(__u32 cookie)
 
 /*
  * Check a cookie (ack_seq - 1 of the client's ACK; f->isn = seq - 1).
- * key must be key[sw_cookie_slot(cookie)].  Exactly one MAC.
- * Returns 1 if valid: issued under this key in epoch E or E - 1, E the
- * epoch of now_sec + SW_CLOCK_SKEW (so less than SW_COOKIE_MAX_AGE seconds
- * ago, at least 64 - SW_CLOCK_SKEW; or by a host at most SW_CLOCK_SKEW
- * seconds ahead), else 0.
+ * key must be key[sw_cookie_slot(cookie)]; tso = sw_tso_of_ack(the ACK's
+ * timestamp).  Exactly one MAC.  Returns 1 if valid: issued under this key
+ * in epoch E or E - 1, E the epoch of now_sec + SW_CLOCK_SKEW (so less than
+ * SW_COOKIE_MAX_AGE seconds ago, at least 64 - SW_CLOCK_SKEW; or by a host
+ * at most SW_CLOCK_SKEW seconds ahead), for a SYN-ACK whose timestamp
+ * option bits are those the ACK echoes, else 0.
  */
 static __always_inline int sw_cookie_check(const struct synwall_key *key,
 					   __u32 cookie,
 					   const struct sw_flow *f, int v6,
-					   __u32 now_sec)
+					   __u32 now_sec, __u32 tso)
 {
 	__u32 now_epoch = sw_epoch(now_sec + SW_CLOCK_SKEW);
 	/* parity differs -> the cookie is from the previous epoch */
 	__u32 epoch = now_epoch - ((now_epoch ^ (cookie >> 1)) & 1);
 	__u32 mss_idx = sw_cookie_mss_index(cookie);
-	__u32 mac = sw_mac(key, f, v6, epoch, mss_idx) >> (32 - SW_MAC_BITS);
+	__u32 mac = sw_h_mac(sw_mac(key, f, v6, epoch, mss_idx, tso));
 
 	return mac == (cookie >> 6);
 }
@@ -275,16 +326,33 @@ static __always_inline int sw_cookie_check(const struct synwall_key *key,
 /* ---- options carried in our TSval ----------------------------------- */
 
 /*
+ * The 10 option bits of our TSval.
  * our_ws: the configured window scale (0..14), which the SYN-ACK
  * advertises when the client sent one; meaningless when peer_ws is
  * SW_WS_NONE (no scaling then, in either direction).
  * peer_ws: the client's, SW_WS_NONE when it sent no WS option.
+ * ecn: ECN agreed (the client asked, and SYNWALL_CF_NO_ECN is clear).
  */
-static __always_inline __u32 sw_ts_encode(__u32 clock, __u32 our_ws,
-					  __u32 peer_ws, int sack, int ecn)
+static __always_inline __u32 sw_ts_opts(__u32 our_ws, __u32 peer_ws, int sack,
+					int ecn)
 {
-	return (clock & ~SW_TS_OPT_MASK) | (our_ws & 0xf) << 6 |
-	       (peer_ws & 0xf) << 2 | (sack ? 2 : 0) | (ecn ? 1 : 0);
+	return (our_ws & 0xf) << 6 | (peer_ws & 0xf) << 2 | (sack ? 2 : 0) |
+	       (ecn ? 1 : 0);
+}
+
+/*
+ * Our TSval: the millisecond clock plus the flow's secret offset (from
+ * sw_cookie_make), its low 10 bits replaced by the option bits (tso's).
+ */
+static __always_inline __u32 sw_tsval(__u32 clock_ms, __u32 ts_off, __u32 tso)
+{
+	return ((clock_ms + ts_off) & ~SW_TS_OPT_MASK) | (tso & SW_TS_OPT_MASK);
+}
+
+/* The tso a cookie check uses, from the final ACK's timestamp option. */
+static __always_inline __u32 sw_tso_of_ack(int ts_ok, __u32 tsecr)
+{
+	return ts_ok ? SW_TSO_PRESENT | (tsecr & SW_TS_OPT_MASK) : 0;
 }
 
 struct sw_ts_opts {
@@ -294,7 +362,10 @@ struct sw_ts_opts {
 	__u8 ecn;
 };
 
-/* Decode the TSecr of the final ACK.  Returns 0 if the values are bogus. */
+/*
+ * Decode the TSecr of the final ACK.  Returns 0 if the values are bogus
+ * (never for an ACK whose cookie checked: the MAC covers these bits).
+ */
 static __always_inline int sw_ts_decode(__u32 tsecr, struct sw_ts_opts *o)
 {
 	o->our_ws = (tsecr >> 6) & 0xf;

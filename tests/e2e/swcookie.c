@@ -6,9 +6,12 @@
  *
  *   swcookie SADDR DADDR SPORT DPORT ISN NOW_SEC MSS_IDX SLOT K0 K1
  *       prints the cookie (our ISN) for a SYN from SADDR:SPORT with
- *       sequence number ISN, in decimal.  K0, K1: the key, 0x-hex.
- *   swcookie ts CLOCK_MS OUR_WS PEER_WS SACK ECN
- *       prints the TSval of the SYN-ACK.
+ *       sequence number ISN and no timestamp, in decimal.  K0, K1: the
+ *       key, 0x-hex.
+ *   swcookie ... K0 K1 OUR_WS PEER_WS SACK ECN
+ *       the same for a SYN with a timestamp, whose SYN-ACK's TSval (clock
+ *       NOW_SEC * 1000 ms) carries these options: prints "COOKIE TSVAL".
+ *       The MAC covers the options, so the ACK must echo that TSval.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -21,20 +24,13 @@ int main(int argc, char **argv)
 {
 	struct synwall_key key;
 	struct sw_flow f;
+	__u32 now, tso = 0, off, cookie;
 	int v6;
 
-	if (argc == 7 && !strcmp(argv[1], "ts")) {
-		printf("%u\n", sw_ts_encode(strtoul(argv[2], 0, 0),
-					    strtoul(argv[3], 0, 0),
-					    strtoul(argv[4], 0, 0),
-					    atoi(argv[5]), atoi(argv[6])));
-		return 0;
-	}
-	if (argc != 11) {
+	if (argc != 11 && argc != 15) {
 		fprintf(stderr, "usage: swcookie SADDR DADDR SPORT DPORT ISN "
-				"NOW_SEC MSS_IDX SLOT K0 K1\n"
-				"       swcookie ts CLOCK_MS OUR_WS PEER_WS "
-				"SACK ECN\n");
+				"NOW_SEC MSS_IDX SLOT K0 K1 "
+				"[OUR_WS PEER_WS SACK ECN]\n");
 		return 2;
 	}
 	memset(&f, 0, sizeof(f));
@@ -47,10 +43,19 @@ int main(int argc, char **argv)
 	f.sport = htons(atoi(argv[3]));
 	f.dport = htons(atoi(argv[4]));
 	f.isn = strtoul(argv[5], 0, 0);
+	now = strtoul(argv[6], 0, 0);
 	key.k0 = strtoull(argv[9], 0, 0);
 	key.k1 = strtoull(argv[10], 0, 0);
-	printf("%u\n",
-	       sw_cookie_make(&key, strtoul(argv[8], 0, 0), &f, v6,
-			      strtoul(argv[6], 0, 0), strtoul(argv[7], 0, 0)));
+	if (argc == 15)
+		tso = SW_TSO_PRESENT |
+		      sw_ts_opts(strtoul(argv[11], 0, 0),
+				 strtoul(argv[12], 0, 0), atoi(argv[13]),
+				 atoi(argv[14]));
+	cookie = sw_cookie_make(&key, strtoul(argv[8], 0, 0), &f, v6, now,
+				strtoul(argv[7], 0, 0), tso, &off);
+	if (argc == 15)
+		printf("%u %u\n", cookie, sw_tsval(now * 1000u, off, tso));
+	else
+		printf("%u\n", cookie);
 	return 0;
 }

@@ -161,6 +161,71 @@ else
 	fail "SYNs reaching the kernel: tcpdump=$syns mibs_moved=[$moved] xdp_tx_synack=$synacks tc_handoff_ok=$handoffs passive_opens=$passive"
 fi
 
+# ==== 3b. TSvals: a secret offset per flow, kept by the server socket ==
+# Four connections back to back, captured at the client: their SYN-ACK
+# TSvals must not be one clock (a bare clock gives equal values, or values
+# 1024 apart), nor near the host's CLOCK_TAI ms; and every later segment
+# of the server socket goes on from its SYN-ACK's TSval (the kernel's
+# ts_off comes from the echoed TSecr), else the client's PAWS drops them.
+TSCAP=$E2E_TMP/ts.pcap
+bgc tcpdump -i "$E2E_CIF" --immediate-mode -nn -U -w "$TSCAP" "ip and tcp src port $PORT" 2>"$E2E_TMP/tcpdump.ts.err"
+TSDUMP_PID=${E2E_PIDS[-1]}
+for _ in $(seq 50); do grep -q listening "$E2E_TMP/tcpdump.ts.err" && break; sleep 0.1; done
+out=$(nsc timeout 20 "$E2E_OUT/tcpprobe" seq "$S4" "$PORT" 4)
+rc=$?
+sleep 0.3
+kill -INT "$TSDUMP_PID" 2>/dev/null
+wait "$TSDUMP_PID" 2>/dev/null
+tsv=$(tcpdump -r "$TSCAP" -nn 2>/dev/null | "$SYSPY" -c '
+import re, sys, time
+now = int(time.clock_gettime(time.CLOCK_TAI) * 1000) & 0xffffffff
+ring = lambda a, b: min((a - b) & 0xffffffff, (b - a) & 0xffffffff)
+syn, later = {}, {}
+for l in sys.stdin:
+    m = re.search(r"\.(\d+): Flags \[([^]]*)\].*TS val (\d+) ecr", l)
+    if not m:
+        continue
+    port, fl, v = m.group(1), m.group(2), int(m.group(3))
+    if "S" in fl:
+        syn.setdefault(port, v)
+    elif port in syn:
+        later.setdefault(port, []).append(v)
+v = list(syn.values())
+spread = max(ring(a, v[0]) for a in v) if v else 0
+near = sum(ring(a, now) < 60000 for a in v)
+back = sum(1 for p in later for t in later[p] if (t - syn[p]) & 0xffffffff > 60000)
+nlater = sum(len(x) for x in later.values())
+print("synacks=%d spread=%d near_clock=%d later=%d went_back=%d tsvals=%s" %
+      (len(v), spread, near, nlater, back, ",".join("%#x" % a for a in v)))
+')
+read -r n_sa spread near nlater back _ <<<"$(sed 's/[a-z_]*=//g' <<<"$tsv")"
+if [ $rc -eq 0 ] && [ "$n_sa" -eq 4 ] && [ "$spread" -gt $((1 << 20)) ] &&
+	[ "$near" -le 1 ] && [ "$nlater" -ge 4 ] && [ "$back" -eq 0 ]; then
+	pass "4 back-to-back connections: SYN-ACK TSvals are per-flow offsets, not one clock, and the server sockets go on from them ($tsv)"
+else
+	fail "SYN-ACK TSvals of back-to-back connections: rc=$rc $out -- $tsv"
+fi
+
+# ==== 3c. window scale and ECN are synwall's, not the wire's ===========
+# config.wscale 9 (the kernel would pick 7 here) and --ecn off, a client
+# that asks for ECN: the server socket's rcv_wscale is the 9 that our
+# SYN-ACK advertised, and neither end has ECN.
+sw_cfg_ws_ecn() { # WSCALE FLAGS
+	sw_map_update config 0 "$(_hex "'<HHHBBII', 0, 0, 0, $1, 0, $2, 0")"
+}
+client_sysctl net.ipv4.tcp_ecn=1
+sw_cfg_ws_ecn 9 1 || fail "config: wscale 9, ECN off: map update failed"
+nsc timeout 10 "$E2E_OUT/tcpprobe" info "$S4" "$PORT" >"$E2E_TMP/info.ws9" 2>&1
+check_info "$E2E_TMP/info.ws9" "config wscale 9, --ecn off, ECN-asking client" \
+	c.ts=1 s.ts=1 c.wscale=1 s.wscale=1 s.rcv_wscale=9 c.snd_wscale=9 \
+	s.snd_wscale=peer:rcv_wscale c.ecn=0 s.ecn=0
+sw_cfg_ws_ecn 9 0
+nsc timeout 10 "$E2E_OUT/tcpprobe" info "$S6" "$PORT" >"$E2E_TMP/info.ws9e" 2>&1
+check_info "$E2E_TMP/info.ws9e" "IPv6, config wscale 9, ECN on" \
+	s.rcv_wscale=9 c.snd_wscale=9 c.ecn=1 s.ecn=1
+sw_set_config 0
+client_defaults
+
 # ==== 4. 16 MiB each way, byte-identical ================================
 for dst in "$S4" "$S6"; do
 	out=$(nsc timeout 60 "$E2E_OUT/tcpprobe" xfer "$dst" "$PORT" $((16 << 20)))
@@ -264,6 +329,19 @@ elif what == "clock":
     c = handshake(sys.argv[5] == "6", sport, t0, t0 + ack_at)
     set_clock(0)
     print("cookie=%d" % c)
+elif what == "edit":
+    # a handshake at the real clock whose final ACK echoes our TSval with
+    # the option bits XOR FLIP (0: intact)
+    sport, flip, v6 = int(sys.argv[2]), int(sys.argv[3], 0), sys.argv[4] == "6"
+    isn = random.getrandbits(32)
+    opts = [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (1000, 0)), ("NOP", None), ("WScale", 7)]
+    sa = srp1(frame(v6, sport, flags="S", seq=isn, options=opts), iface=IFACE, timeout=2)
+    if sa is None or TCP not in sa or sa[TCP].flags != "SA":
+        print("error=no_synack"); sys.exit(1)
+    tsval = dict(sa[TCP].options)["Timestamp"][0]
+    sendp(frame(v6, sport, flags="A", seq=isn + 1, ack=sa[TCP].seq + 1,
+                options=[("NOP", None), ("NOP", None), ("Timestamp", (1001, tsval ^ flip))]), iface=IFACE)
+    print("tsval=%#x tsecr=%#x" % (tsval, tsval ^ flip))
 elif what == "fallback":
     # a final ACK with a cookie computed in user space (no SYN sent)
     sport, isn, cookie, tsval = (int(x) for x in sys.argv[2:6])
@@ -284,6 +362,25 @@ passive=$(($(ns_mib "$E2E_SNS" TcpPassiveOpens) - passive0))
 [ "$out" = sent=20 ] && [ "$d" -eq 20 ] && [ "$h" -eq 0 ] && [ "$passive" -eq 0 ] &&
 	pass "20 forged ACKs (v4+v6) dropped: xdp_drop_bad_ack +$d, no handoff, no connection" ||
 	fail "forged ACKs: $out xdp_drop_bad_ack +$d tc_handoff_ok +$h passive_opens +$passive"
+
+# the option bits of our TSval are under the cookie's MAC: a final ACK
+# whose TSecr changes our window scale, SACK or ECN is a forgery
+for flip in 0x40:our_wscale_7_to_6 0x2:SACK_off 0x1:ECN_on 0x3c:client_wscale 0:intact; do
+	sport=$((21100 + ${flip%%:*})) what=${flip#*:}
+	stat_snap
+	out=$(scapy edit "$sport" "${flip%%:*}" 4)
+	sleep 0.3
+	d=$(stat_delta xdp_drop_bad_ack) h=$(stat_delta tc_handoff_ok) e=$(estab_from "$sport")
+	if [ "$what" = intact ]; then
+		[ "$d" -eq 0 ] && [ "$h" -eq 1 ] && [ "$e" -eq 1 ] &&
+			pass "final ACK echoing our TSval intact: handed off, established ($out)" ||
+			fail "intact TSecr: $out xdp_drop_bad_ack +$d tc_handoff_ok +$h established=$e"
+	else
+		[ "$d" -eq 1 ] && [ "$h" -eq 0 ] && [ "$e" -eq 0 ] &&
+			pass "final ACK with TSecr edited ($what) dropped: xdp_drop_bad_ack +1, no connection ($out)" ||
+			fail "TSecr edited ($what): $out xdp_drop_bad_ack +$d tc_handoff_ok +$h established=$e"
+	fi
+done
 
 T0=$(((1700000000 >> 6) << 6))
 stat_snap
@@ -336,8 +433,7 @@ for fam in 4 6; do
 	if [ $fam = 4 ]; then src=$C4 dst=$S4; else src=$C6 dst=$S6; fi
 	sport=$((23000 + fam)) isn=$((RANDOM * 65536 + RANDOM))
 	# MSS index 13: 1460 (IPv4), 1420 (IPv6); TSval: ws 7/7, SACK
-	cookie=$("$E2E_OUT/swcookie" "$src" "$dst" "$sport" "$PORT" "$isn" "$T0" 13 "$slot" "$k0" "$k1")
-	tsval=$("$E2E_OUT/swcookie" ts $((T0 * 1000)) 7 7 1 0)
+	read -r cookie tsval < <("$E2E_OUT/swcookie" "$src" "$dst" "$sport" "$PORT" "$isn" "$T0" 13 "$slot" "$k0" "$k1" 7 7 1 0)
 	stat_snap
 	scapy fallback "$sport" "$isn" "$cookie" "$tsval" "$fam" >/dev/null
 	sleep 0.3
@@ -356,7 +452,7 @@ done
 # unarmed, TC leaves a packet without metadata alone
 sw_set_dp 0
 stat_snap
-cookie=$("$E2E_OUT/swcookie" "$C4" "$S4" 23100 "$PORT" 7 "$T0" 13 "$slot" "$k0" "$k1")
+read -r cookie tsval < <("$E2E_OUT/swcookie" "$C4" "$S4" 23100 "$PORT" 7 "$T0" 13 "$slot" "$k0" "$k1" 7 7 1 0)
 scapy fallback 23100 7 "$cookie" "$tsval" 4 >/dev/null
 sleep 0.3
 h=$(stat_delta tc_handoff_ok) e=$(estab_from 23100)

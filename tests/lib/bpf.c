@@ -52,6 +52,7 @@ int swt_env_open(struct swt_env *e, char *err, size_t errlen)
 	e->ports_fd = bpf_map__fd(e->skel->maps.ports);
 	e->keys_fd = bpf_map__fd(e->skel->maps.keys);
 	e->stats_fd = bpf_map__fd(e->skel->maps.stats);
+	e->dp_state_fd = bpf_map__fd(e->skel->maps.dp_state);
 	return 0;
 }
 
@@ -60,6 +61,15 @@ void swt_env_close(struct swt_env *e)
 	if (e->skel)
 		synwall__destroy(e->skel);
 	memset(e, 0, sizeof(*e));
+}
+
+int swt_dp_flags_write(const struct swt_env *e, __u32 flags)
+{
+	struct synwall_dp_state dp = {.flags = flags};
+	__u32 k = 0;
+
+	return bpf_map_update_elem(e->dp_state_fd, &k, &dp, BPF_ANY) ? -errno
+								       : 0;
 }
 
 int swt_config_write(const struct swt_env *e, const struct synwall_config *c)

@@ -2,7 +2,8 @@
 /*
  * What synwall must emit, computed in user space: the SYN-ACK frame is
  * built with the test's own builder and checksum; only the cookie (ISN)
- * and the TSval option bits come from the shared header cookie.h.
+ * and the flow's TSval offset (both from its one MAC) come from the
+ * shared header cookie.h; the TSval layout is written out here.
  */
 #include <string.h>
 
@@ -68,14 +69,32 @@ size_t swt_expect_synack(const struct swt_pkt *syn, const struct swt_synopts *o,
 	static struct swt_pkt r; /* large: keep it off the stack */
 	struct sw_flow flow;
 	struct swt_cfg c;
-	__u32 slot = keys->current & 1, idx, mss, ck, tsv = 0;
-	bool v6 = syn->v6, ecn;
+	__u32 slot = keys->current & 1, idx, mss, ck, tsv = 0, tso = 0, off;
+	__u32 peer_ws = SW_WS_NONE;
+	bool v6 = syn->v6, ecn = false;
 
 	swt_cfg_resolve(cfg, &c);
 
 	idx = swt_mss_index(o->mss >= 0 ? (__u32)o->mss : v6 ? 1220 : 536, v6);
 	swt_flow(syn, syn->seq, &flow);
-	ck = sw_cookie_make(&keys->key[slot], slot, &flow, v6, c.now, idx);
+	if (o->ts) {
+		ecn = o->ecn && !c.no_ecn;
+		/* RFC 7323 2.3: a shift above 14 is taken as 14 */
+		if (o->ws >= 0)
+			peer_ws = o->ws > 14 ? 14 : o->ws;
+		/*
+		 * The option bits, laid out by hand (cookie.h's layout):
+		 * our shift 9..6, the client's 5..2 (0xf: none), SACK 1,
+		 * ECN 0.  Our shift is encoded even when the client sent no
+		 * WS (the SYN-ACK then advertises none): the metadata
+		 * ignores it without the client's (no WSCALE flag,
+		 * rcv_wscale 0).  Bit 10: a timestamp was offered.
+		 */
+		tso = 1u << 10 | (__u32)c.wscale << 6 | peer_ws << 2 |
+		      (o->sack ? 2u : 0) | (ecn ? 1u : 0);
+	}
+	ck = sw_cookie_make(&keys->key[slot], slot, &flow, v6, c.now, idx, tso,
+			    &off);
 
 	r = *syn;
 	swt_pkt_reverse(&r);
@@ -107,19 +126,9 @@ size_t swt_expect_synack(const struct swt_pkt *syn, const struct swt_synopts *o,
 		mss = o->mss;
 	swt_opt_mss(&r, (__u16)mss);
 	if (o->ts) {
-		__u32 peer_ws = SW_WS_NONE;
-
-		ecn = o->ecn && !c.no_ecn;
-		/* RFC 7323 2.3: a shift above 14 is taken as 14 */
-		if (o->ws >= 0)
-			peer_ws = o->ws > 14 ? 14 : o->ws;
-		/*
-		 * Our shift is encoded even when the client sent no WS (the
-		 * SYN-ACK then advertises none): the metadata ignores it
-		 * without the client's (no WSCALE flag, rcv_wscale 0).
-		 */
-		tsv = sw_ts_encode((__u32)((__u64)c.now * 1000), c.wscale,
-				   peer_ws, o->sack, ecn);
+		/* clock ms + the flow's offset, low 10 bits the options */
+		tsv = (((__u32)((__u64)c.now * 1000) + off) & ~0x3ffu) |
+		      (tso & 0x3ff);
 		if (o->sack)
 			swt_opt_sackperm(&r);
 		else

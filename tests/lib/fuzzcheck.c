@@ -433,7 +433,9 @@ static bool cookie_valid(const struct synwall_keys *k, const struct fc_frame *f,
 	if (!k->installed_at[slot])
 		return false;
 	frame_flow(f, f->seq - 1, &w);
-	return sw_cookie_check(&k->key[slot], cookie, &w, f->v6, now);
+	/* the MAC covers the timestamp option bits the ACK echoes */
+	return sw_cookie_check(&k->key[slot], cookie, &w, f->v6, now,
+			       f->o.ts ? 0x400 | (f->o.tsecr & 0x3ff) : 0);
 }
 
 struct fc_pred {
@@ -602,6 +604,7 @@ static void check_synack(const struct fc_state_def *s, const struct fc_frame *f,
 	struct sw_flow flow;
 	size_t l3 = f->l3, iplen = f->v6 ? 40 : 20, t = l3 + iplen, thl, elen;
 	__u32 slot = k->current & 1, idx, cookie, want_cookie, mss_want;
+	__u32 tso = 0, ts_off;
 	bool ecn;
 	int client_mss;
 
@@ -693,12 +696,17 @@ static void check_synack(const struct fc_state_def *s, const struct fc_frame *f,
 	client_mss = f->o.mss > 0 ? f->o.mss : f->v6 ? 1220 : 536;
 	idx = swt_mss_index((__u32)client_mss, f->v6);
 	frame_flow(f, f->seq, &flow);
-	want_cookie =
-		sw_cookie_make(&k->key[slot], slot, &flow, f->v6, c.now, idx);
+	/* the option bits the TSval must carry, under the cookie's MAC */
+	if (f->o.ts)
+		tso = 0x400 | (__u32)c.wscale << 6 |
+		      (__u32)(f->o.ws >= 0 ? f->o.ws : SW_WS_NONE) << 2 |
+		      (f->o.sack ? 2 : 0) | (ecn ? 1 : 0);
+	want_cookie = sw_cookie_make(&k->key[slot], slot, &flow, f->v6, c.now,
+				     idx, tso, &ts_off);
 	CHECK(w,
 	      sw_cookie_slot(cookie) == slot && k->installed_at[slot] &&
 		      sw_cookie_check(&k->key[slot], cookie, &flow, f->v6,
-				      c.now),
+				      c.now, tso),
 	      "seq %#x is not a cookie valid under the current key (slot %u)",
 	      cookie, slot);
 	CHECK(w, cookie == want_cookie,
@@ -745,6 +753,12 @@ static void check_synack(const struct fc_state_def *s, const struct fc_frame *f,
 				      d.sack == f->o.sack && d.ecn == ecn,
 			      "TSval %#x does not encode the options",
 			      oo.tsval);
+			CHECK(w,
+			      (oo.tsval & ~0x3ffu) ==
+				      ((c.now * 1000u + ts_off) & ~0x3ffu),
+			      "TSval %#x: high bits are not clock ms + the "
+			      "flow's offset %#x",
+			      oo.tsval, ts_off);
 		}
 		/* only kinds MSS, SACK-perm, TS, WS, NOP */
 		for (i = 20; i < thl;) {
@@ -1590,7 +1604,7 @@ static void resign(struct fc_rng *r, __u8 *b, size_t len)
 	const struct fc_state_def *s = &fc_states[b[0] & (FC_NSTATES - 1)];
 	struct fc_frame f;
 	struct sw_flow w;
-	__u32 slot, t, idx, ck;
+	__u32 slot, t, idx, ck, tso;
 
 	frame_parse(b + 1, len - 1, &f);
 	if (f.cls != FC_TCP || !f.hdr_ok)
@@ -1603,7 +1617,26 @@ static void resign(struct fc_rng *r, __u8 *b, size_t len)
 		t -= 128; /* expired */
 	idx = fc_below(r, 16);
 	frame_flow(&f, f.seq - 1, &w);
-	ck = sw_cookie_make(&s->keys.key[slot], slot, &w, f.v6, t, idx);
+	/* the option bits the ACK echoes (a TSecr of our layout, or not) */
+	tso = f.o.ts ? 0x400 | (f.o.tsecr & 0x3ff) : 0;
+	if (f.o.ts && fc_below(r, 2)) {
+		size_t i;
+		const __u8 *o = b + 1 + f.l4 + 20;
+
+		tso = 0x400 | sw_ts_opts(fc_below(r, 16), fc_below(r, 16),
+					 fc_below(r, 2), fc_below(r, 2));
+		for (i = 0; i + 10 <= f.doff - 20; i++)
+			if (o[i] == 8 && o[i + 1] == 10) {
+				swt_put32(b + 1 + f.l4 + 20 + i + 6,
+					  sw_tsval((__u32)fc_rand(r), 0, tso));
+				break;
+			}
+	}
+	/* now and then a cookie for other option bits: the MAC fails */
+	if (!fc_below(r, 8))
+		tso ^= 1u << fc_below(r, 11);
+	ck = sw_cookie_make(&s->keys.key[slot], slot, &w, f.v6, t, idx, tso,
+			    NULL);
 	swt_put32(b + 1 + f.l4 + 8, ck + 1);
 	if (fc_below(r, 4))
 		b[1 + f.l4 + 13] =
@@ -1611,22 +1644,6 @@ static void resign(struct fc_rng *r, __u8 *b, size_t len)
 			(fc_below(r, 4) ? 0 :
 					  (__u8)(fc_rand(r) &
 						 ~(SWT_TCP_SYN | SWT_TCP_RST)));
-	/* a TSecr that decodes, or not */
-	if (f.o.ts && fc_below(r, 2)) {
-		size_t i;
-		const __u8 *o = b + 1 + f.l4 + 20;
-
-		for (i = 0; i + 10 <= f.doff - 20; i++)
-			if (o[i] == 8 && o[i + 1] == 10) {
-				swt_put32(b + 1 + f.l4 + 20 + i + 6,
-					  sw_ts_encode((__u32)fc_rand(r),
-						       fc_below(r, 16),
-						       fc_below(r, 16),
-						       fc_below(r, 2),
-						       fc_below(r, 2)));
-				break;
-			}
-	}
 }
 
 static void to_socket_tuple(__u8 *b, size_t len)

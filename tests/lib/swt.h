@@ -209,6 +209,7 @@ struct swt_env {
 	int ports_fd;
 	int keys_fd;
 	int stats_fd;
+	int dp_state_fd; /* the data path's own state (struct synwall_dp_state) */
 	int ncpus;
 };
 
@@ -221,6 +222,7 @@ int swt_config_read(const struct swt_env *e, struct synwall_config *c);
 int swt_ports_clear(const struct swt_env *e);
 int swt_port_set(const struct swt_env *e, __u16 port, bool on);
 int swt_keys_write(const struct swt_env *e, const struct synwall_keys *k);
+int swt_dp_flags_write(const struct swt_env *e, __u32 flags);
 /* Stats summed over all possible CPUs. */
 int swt_stats_read(const struct swt_env *e, struct synwall_stats *s);
 int swt_stats_zero(const struct swt_env *e);
