@@ -109,9 +109,24 @@ int swt_keys_write(const struct swt_env *e, const struct synwall_keys *keys)
 	return bpf_map_update_elem(e->keys_fd, &k, keys, BPF_ANY) ? -errno : 0;
 }
 
+/*
+ * The stats map's value size: sizeof(struct synwall_stats), or less for
+ * an older object (bench variants): per-CPU values are that far apart.
+ */
+static size_t stats_value_size(const struct swt_env *e)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(e->stats_fd, &info, &len) ||
+	    !info.value_size || info.value_size > sizeof(struct synwall_stats))
+		return sizeof(struct synwall_stats);
+	return (info.value_size + 7) & ~7u;
+}
+
 int swt_stats_read(const struct swt_env *e, struct synwall_stats *s)
 {
-	size_t nw = sizeof(*s) / sizeof(__u64), i;
+	size_t vs = stats_value_size(e), nw = vs / sizeof(__u64), i;
 	__u64 *all, *sum = (__u64 *)s;
 	__u32 k = 0;
 	int cpu, ret = 0;
