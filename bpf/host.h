@@ -57,9 +57,11 @@ struct sw_host_q {
 };
 
 #define SW_HB_DST_LOCAL 1 /* daddr is a usable address of a device scanned */
-#define SW_HB_DST_BCAST 2 /* daddr is a broadcast address of the ingress device */
+#define SW_HB_DST_BCAST \
+	2 /* daddr is a broadcast address of the ingress device */
 #define SW_HB_SRC_LOCAL 4 /* saddr is an address of the ingress device */
-#define SW_HB_SRC_BCAST 8 /* saddr is a broadcast address of the ingress device */
+#define SW_HB_SRC_BCAST \
+	8 /* saddr is a broadcast address of the ingress device */
 
 /* A read-modify-write in memory, never a register the verifier tracks. */
 static __always_inline void sw_hb_set(struct sw_host_q *q, __u32 bit)
@@ -149,13 +151,14 @@ static __always_inline void sw_scan_v6(struct net_device *dev,
 		if (!pos || pos == head)
 			break;
 		/* container_of(pos, struct inet6_ifaddr, if_list) */
-		ifp = bpf_rdonly_cast((void *)pos - bpf_core_field_offset(
-							    struct inet6_ifaddr,
+		ifp = bpf_rdonly_cast(
+			(void *)pos - bpf_core_field_offset(struct inet6_ifaddr,
 							    if_list),
-				      bpf_core_type_id_kernel(struct inet6_ifaddr));
+			bpf_core_type_id_kernel(struct inet6_ifaddr));
 		fl = ifp->flags;
 		if (!(fl & SW_IFA_F_DADFAILED) &&
-		    (!(fl & SW_IFA_F_TENTATIVE) || (fl & SW_IFA_F_OPTIMISTIC))) {
+		    (!(fl & SW_IFA_F_TENTATIVE) ||
+		     (fl & SW_IFA_F_OPTIMISTIC))) {
 			if (sw_in6_eq(&ifp->addr, daddr))
 				sw_hb_set(q, SW_HB_DST_LOCAL);
 			if (ingress && sw_in6_eq(&ifp->addr, saddr))

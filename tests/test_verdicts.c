@@ -183,9 +183,8 @@ static void syn_linux(struct swt_pkt *p, struct swt_synopts *o, bool v6)
 				  .tsval = CLIENT_TSVAL};
 }
 
-static int expect_synack(const struct swt_pkt *syn,
-			 const struct swt_synopts *o, __u32 ifindex,
-			 __u32 *cookie)
+static int expect_synack(const struct swt_pkt *syn, const struct swt_synopts *o,
+			 __u32 ifindex, __u32 *cookie)
 {
 	static __u8 exp[SWT_PKT_MAX];
 	size_t elen = swt_expect_synack(syn, o, &cfg, &keys, exp, sizeof(exp),
@@ -262,8 +261,8 @@ static int t_not_local_v4(void)
 		"255.255.255.255", /* limited broadcast */
 		"198.51.100.255",  /* our subnet's broadcast */
 		"198.51.100.77",   /* another host of our subnet */
-		"203.0.113.9",	   /* another network (a router would forward) */
-		"127.0.0.1",	   /* loopback, off lo: martian destination */
+		"203.0.113.9", /* another network (a router would forward) */
+		"127.0.0.1",   /* loopback, off lo: martian destination */
 		"0.0.0.0",
 	};
 	struct swt_pkt p;
@@ -282,12 +281,12 @@ static int t_not_local_v4(void)
 static int t_not_local_v6(void)
 {
 	static const char *const dst[] = {
-		"ff02::1",	   /* all-nodes multicast */
-		"ff05::2",	   /* site-local all-routers */
-		"2001:db8::77",	   /* another host of our prefix */
-		"2001:db8:1::2",   /* another network */
-		"2001:db8::",	   /* subnet-router anycast: not a unicast address */
-		"::1",		   /* loopback, off lo */
+		"ff02::1",	 /* all-nodes multicast */
+		"ff05::2",	 /* site-local all-routers */
+		"2001:db8::77",	 /* another host of our prefix */
+		"2001:db8:1::2", /* another network */
+		"2001:db8::", /* subnet-router anycast: not a unicast address */
+		"::1",	      /* loopback, off lo */
 		"::ffff:198.51.100.2", /* v4-mapped */
 		"::",
 	};
@@ -471,7 +470,8 @@ static int t_no_listener(void)
 		fd = swt_listen_any(PORT_8081);
 		if (fd < 0)
 			FAIL("listen: %s", strerror(-fd));
-		if (sub(expect_synack(&p, &o, 0, NULL), "SYN to 8081, listening%s",
+		if (sub(expect_synack(&p, &o, 0, NULL),
+			"SYN to 8081, listening%s",
 			v6 ? " (IPv6)" : "") != T_PASS) {
 			close(fd);
 			return T_FAIL;
@@ -610,7 +610,8 @@ static int odd_options(bool v6)
 		if (r == T_PASS) {
 			lo_pkt(&p, v6, c.cport ^ 0x4000, c.lport);
 			swt_opt_raw(&p, opt[i].b, opt[i].n);
-			r = sub(expect_drop(&p, 1, SWT_STAT(xdp_drop_malformed)),
+			r = sub(expect_drop(&p, 1,
+					    SWT_STAT(xdp_drop_malformed)),
 				"ACK with %s, no socket%s", opt[i].name,
 				v6 ? " (IPv6)" : "");
 		}
@@ -620,7 +621,8 @@ static int odd_options(bool v6)
 			p.flags = SWT_TCP_SYN;
 			p.ack = 0;
 			swt_opt_raw(&p, opt[i].b, opt[i].n);
-			r = sub(expect_drop(&p, 1, SWT_STAT(xdp_drop_malformed)),
+			r = sub(expect_drop(&p, 1,
+					    SWT_STAT(xdp_drop_malformed)),
 				"SYN with %s to the listener%s", opt[i].name,
 				v6 ? " (IPv6)" : "");
 		}
@@ -645,7 +647,10 @@ static int t_established_odd_options_v6(void)
 
 /* ---- main ------------------------------------------------------------ */
 
-#define T(n) {#n, t_##n}
+#define T(n)              \
+	{                 \
+#n, t_##n \
+	}
 static const struct {
 	const char *name;
 	int (*fn)(void);
