@@ -21,8 +21,8 @@
  * - "live": BPF_F_TEST_XDP_LIVE_FRAMES with repeat == batch_size (64), so
  *   that every iteration gets a freshly initialised page (the page pool
  *   recycles pages without rewriting them).  This mode also transmits
- *   (XDP_TX is redirected back to the ingress device, here loopback, which
- *   refuses it), builds skbs for XDP_PASS and frees XDP_DROP pages, and
+ *   (XDP_TX is redirected back to the ingress device, here the test
+ *   device SWT_TEST_DEV of tests/lib, or loopback), builds skbs for XDP_PASS and frees XDP_DROP pages, and
  *   allocates the pages inside the timed region; so it subtracts a
  *   baseline program with the same verdict: a MAC-swapping XDP_TX program,
  *   an XDP_DROP program, or the empty XDP_PASS program.
@@ -105,7 +105,8 @@ static double time_calls(int fd, const void *pkt, size_t len, __u32 ifindex,
 			 int n)
 {
 	static __u8 out[SWT_PKT_MAX];
-	struct xdp_md ctx = {.data_end = len, .ingress_ifindex = ifindex};
+	struct xdp_md ctx = {.data_end = len,
+			     .ingress_ifindex = swt_ifindex(ifindex)};
 	unsigned long long total = 0;
 	int i;
 
@@ -114,10 +115,8 @@ static double time_calls(int fd, const void *pkt, size_t len, __u32 ifindex,
 			    .data_size_in = len, .data_out = out,
 			    .data_size_out = sizeof(out), .repeat = 1);
 
-		if (ifindex) {
-			o.ctx_in = &ctx;
-			o.ctx_size_in = sizeof(ctx);
-		}
+		o.ctx_in = &ctx;
+		o.ctx_size_in = sizeof(ctx);
 		if (bpf_prog_test_run_opts(fd, &o)) {
 			fprintf(stderr, "test_run: %s\n", strerror(errno));
 			exit(1);
@@ -132,15 +131,14 @@ static double time_repeat(int fd, const void *pkt, size_t len, __u32 ifindex,
 			  int n)
 {
 	static __u8 out[SWT_PKT_MAX];
-	struct xdp_md ctx = {.data_end = len, .ingress_ifindex = ifindex};
+	struct xdp_md ctx = {.data_end = len,
+			     .ingress_ifindex = swt_ifindex(ifindex)};
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = len,
 		    .data_out = out, .data_size_out = sizeof(out), .repeat = n);
 
 	hold(fd);
-	if (ifindex) {
-		o.ctx_in = &ctx;
-		o.ctx_size_in = sizeof(ctx);
-	}
+	o.ctx_in = &ctx;
+	o.ctx_size_in = sizeof(ctx);
 	if (bpf_prog_test_run_opts(fd, &o)) {
 		fprintf(stderr, "test_run: %s\n", strerror(errno));
 		exit(1);
@@ -155,7 +153,8 @@ static double time_repeat(int fd, const void *pkt, size_t len, __u32 ifindex,
 static double time_live(int fd, const void *pkt, size_t len, __u32 ifindex,
 			int n)
 {
-	struct xdp_md ctx = {.data_end = len, .ingress_ifindex = ifindex};
+	struct xdp_md ctx = {.data_end = len,
+			     .ingress_ifindex = swt_ifindex(ifindex)};
 	unsigned long long total = 0;
 	int i;
 
@@ -166,10 +165,8 @@ static double time_live(int fd, const void *pkt, size_t len, __u32 ifindex,
 			    .batch_size = batch,
 			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
 
-		if (ifindex) {
-			o.ctx_in = &ctx;
-			o.ctx_size_in = sizeof(ctx);
-		}
+		o.ctx_in = &ctx;
+		o.ctx_size_in = sizeof(ctx);
 		if (bpf_prog_test_run_opts(fd, &o)) {
 			fprintf(stderr, "test_run (live frames): %s\n",
 				strerror(errno));
@@ -767,8 +764,10 @@ int main(int argc, char **argv)
 	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &p);
 	ncls++;
 
-	/* ACK of the established loopback connection */
+	/* ACK of the established loopback connection (lo's MACs are zero) */
 	swt_pkt_init(&p, false);
+	memset(p.dmac, 0, 6);
+	memset(p.smac, 0, 6);
 	memcpy(p.saddr, &cli.sin_addr, 4);
 	memcpy(p.daddr, &srv.sin_addr, 4);
 	p.sport = ntohs(cli.sin_port);

@@ -23,6 +23,7 @@
 #include <synwall/cookie.h>
 #include "parse.h"
 #include "handshake.h"
+#include "host.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -278,19 +279,37 @@ static __always_inline int sw_pass_cookie(struct xdp_md *ctx, __u32 cookie,
 	return XDP_PASS;
 }
 
-/* Does this segment belong to a socket (established, time-wait, request)? */
-static __always_inline int sw_has_socket(struct xdp_md *ctx,
-					 const struct sw_pkt *p)
+/* What the socket lookup found for this segment's 4-tuple. */
+enum sw_sk_res {
+	SW_SK_NONE = 0, /* nothing: no socket, no listener */
+	SW_SK_LISTENER, /* only a listener of the destination */
+	SW_SK_FLOW,	/* a socket of the flow (established, time-wait, request) */
+};
+
+static __always_inline enum sw_sk_res sw_socket_of(struct xdp_md *ctx,
+						  const struct sw_pkt *p)
 {
 	struct bpf_sock *sk = sw_skc_lookup(ctx, p);
-	int found;
+	enum sw_sk_res r;
 
 	if (!sk)
-		return 0;
+		return SW_SK_NONE;
 	/* with no flow socket the lookup falls back to the listener */
-	found = sk->state != BPF_TCP_LISTEN;
+	r = sk->state == BPF_TCP_LISTEN ? SW_SK_LISTENER : SW_SK_FLOW;
 	bpf_sk_release(sk);
-	return found;
+	return r;
+}
+
+/* The segment's options into o; non-zero if malformed. */
+static __always_inline int sw_opts(struct xdp_md *ctx, struct tcphdr *th,
+				   void *data_end, const struct sw_pkt *p,
+				   __u32 doff, struct sw_tcp_opts *o)
+{
+	if (sw_tcp_opts_fast((__u8 *)(th + 1), data_end, doff - sizeof(*th),
+			     o))
+		return 0;
+	return sw_xdp_tcp_opts(ctx, p->l4_off + sizeof(*th),
+			       doff - sizeof(*th), o);
 }
 
 SEC("xdp")
@@ -304,6 +323,7 @@ int synwall_xdp(struct xdp_md *ctx)
 	struct sw_tcp_opts o;
 	struct sw_pkt p = {};
 	struct tcphdr *th;
+	enum sw_sk_res sk;
 	__u32 zero = 0, doff;
 	__u8 flags;
 
@@ -342,6 +362,21 @@ int synwall_xdp(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 
+	/* not for a local socket: the kernel's, untouched */
+	switch (sw_for_host(ctx, &p)) {
+	case SW_HOST_OK:
+		break;
+	case SW_HOST_NOT_L2:
+		st->xdp_pass_not_host++;
+		return XDP_PASS;
+	case SW_HOST_MARTIAN:
+		st->xdp_pass_martian++;
+		return XDP_PASS;
+	default:
+		st->xdp_pass_not_local++;
+		return XDP_PASS;
+	}
+
 	/* malformed TCP to a protected port is ours to drop */
 	th = data + (p.l4_off & 0xff);
 	if (p.seg_len < sizeof(*th) || (void *)(th + 1) > data_end)
@@ -349,37 +384,38 @@ int synwall_xdp(struct xdp_md *ctx)
 	doff = th->doff * 4;
 	if (doff < sizeof(*th) || doff > p.seg_len)
 		goto malformed;
-	if (!sw_tcp_opts_fast((__u8 *)(th + 1), data_end, doff - sizeof(*th),
-			      &o)) {
-		if (sw_xdp_tcp_opts(ctx, p.l4_off + sizeof(*th),
-				    doff - sizeof(*th), &o))
-			goto malformed;
-	}
 	flags = ((__u8 *)th)[13];
 
-	if (flags & TCPF_SYN) {
-		if (flags & (TCPF_FIN | TCPF_RST))
-			goto malformed;
-		if (!(flags & TCPF_ACK)) {
-			/*
-			 * A SYN for a 4-tuple that still has a socket (TIME_WAIT
-			 * after the server closed first, or a live connection)
-			 * is the kernel's: only it can recycle the TIME_WAIT
-			 * socket.  A cookie would be answered by the old socket.
-			 */
-			if (sw_has_socket(ctx, &p)) {
-				st->xdp_pass_socket++;
-				return XDP_PASS;
-			}
-			p.flow.isn = bpf_ntohl(th->seq);
-			return sw_send_synack(ctx, &p, &o, flags, cfg, k, st);
-		}
-	}
-
-	if (sw_has_socket(ctx, &p)) {
+	/*
+	 * A segment of a flow that has a socket is the kernel's, whatever its
+	 * flags and options: established and time-wait sockets (a SYN
+	 * reusing a TIME_WAIT 4-tuple: only the kernel can recycle it; a
+	 * cookie would be answered by the old socket) and request sockets.
+	 */
+	sk = sw_socket_of(ctx, &p);
+	if (sk == SW_SK_FLOW) {
 		st->xdp_pass_socket++;
 		return XDP_PASS;
 	}
+
+	if ((flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN) {
+		/* nothing listens: the kernel answers RST */
+		if (sk == SW_SK_NONE) {
+			st->xdp_pass_no_listener++;
+			return XDP_PASS;
+		}
+		if (flags & (TCPF_FIN | TCPF_RST))
+			goto malformed;
+		if (sw_opts(ctx, th, data_end, &p, doff, &o))
+			goto malformed;
+		p.flow.isn = bpf_ntohl(th->seq);
+		return sw_send_synack(ctx, &p, &o, flags, cfg, k, st);
+	}
+	if ((flags & TCPF_SYN) && (flags & (TCPF_FIN | TCPF_RST)))
+		goto malformed;
+	/* options are judged only here: no socket will take this segment */
+	if (sw_opts(ctx, th, data_end, &p, doff, &o))
+		goto malformed;
 	if ((flags & (TCPF_ACK | TCPF_RST | TCPF_SYN)) == TCPF_ACK) {
 		__u32 ack_seq = bpf_ntohl(th->ack_seq);
 

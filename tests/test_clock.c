@@ -345,6 +345,11 @@ int main(void)
 		printf("FAIL: setup: ports map\n");
 		return 1;
 	}
+	/* the server: synwall answers SYNs only where something listens */
+	if (swt_listen_any(80) < 0) {
+		printf("FAIL: setup: listen on port 80: %s\n", strerror(errno));
+		return 1;
+	}
 	test_tai_offset();
 	test_skew_bound();
 	test_real_clock();

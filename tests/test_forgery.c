@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Cookie forgery through the real XDP program (issue 6): N (default 10^7)
- * ACKs with random ack numbers, random 4-tuples (source and destination
- * address, source port) and random sequence numbers, half IPv4 and half
+ * ACKs with random ack numbers, random 4-tuples (random source address
+ * and port; destination one of the server's two addresses per family: the
+ * data path checks cookies only for packets addressed to this host) and
+ * random sequence numbers, half IPv4 and half
  * IPv6, with and without timestamps, against a protected port, each one
  * run with BPF_PROG_TEST_RUN (repeat 1: every packet differs).
  *
@@ -168,20 +170,31 @@ int main(void)
 		struct sw_flow f;
 		__u32 ack, cookie, slot, tsecr = 0, tso_ack = 0, tso_made;
 		__u64 e = rnd();
+		struct xdp_md ctx = {.data_end = (__u32)t->len,
+				     .ingress_ifindex = swt_ifindex(0)};
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = t->b,
-			    .data_size_in = (__u32)t->len, .repeat = 1);
+			    .data_size_in = (__u32)t->len, .ctx_in = &ctx,
+			    .ctx_size_in = sizeof(ctx), .repeat = 1);
 
-		/* random source, destination, source port, seq, ack */
+		/*
+		 * random source (never a martian one: multicast, loopback,
+		 * 0/8, the server's subnet), a server address as destination,
+		 * source port, seq, ack
+		 */
 		if (t->v6) {
-			__u64 w[2] = {rnd(), rnd()};
+			__u64 w = rnd();
 
 			memcpy(ip + 8, &y, 8);
-			memcpy(ip + 16, &w[0], 8);
-			memcpy(ip + 24, &z, 8);
-			memcpy(ip + 32, &w[1], 8);
+			memcpy(ip + 16, &w, 8);
+			if (ip[8] == 0xff || ip[8] == 0)
+				ip[8] = 0x20;
+			ip[24 + 15] = 2 + (__u8)(z & 1);
 		} else {
 			memcpy(ip + 12, &y, 4);
-			memcpy(ip + 16, &z, 4);
+			if (ip[12] == 0 || ip[12] == 127 || ip[12] >= 224 ||
+			    ip[12] == 198)
+				ip[12] = 10;
+			ip[16 + 3] = 2 + (__u8)(z & 1);
 		}
 		swt_put16(tcp, (__u16)(x >> 8));
 		swt_put32(tcp + 4, (__u32)(x >> 32));

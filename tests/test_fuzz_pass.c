@@ -221,6 +221,8 @@ static const char *const must_reach[] = {
 	"xdp_pass_malformed", "xdp_pass_port",	   "xdp_pass_unkeyed",
 	"xdp_pass_socket",    "xdp_pass_cookie",   "xdp_tx_synack",
 	"xdp_drop_malformed", "xdp_drop_bad_ack",  "xdp_drop_no_socket",
+	"xdp_pass_not_host",  "xdp_pass_not_local", "xdp_pass_martian",
+	"xdp_pass_no_listener",
 };
 
 int main(int argc, char **argv)

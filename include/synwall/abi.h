@@ -156,6 +156,18 @@ struct synwall_stats {
 	__u64 xdp_drop_no_socket;
 	/* XDP_DROP: SYN-ACK could not be built (tail adjust failed) */
 	__u64 xdp_drop_synack_err;
+	/*
+	 * XDP_PASS: not for a local socket, so not synwall's (the kernel
+	 * discards or forwards it): destination MAC not the device's own
+	 * (broadcast, multicast, another host) ...
+	 */
+	__u64 xdp_pass_not_host;
+	/* ... destination IP not a local unicast address ... */
+	__u64 xdp_pass_not_local;
+	/* ... or a martian source (multicast, broadcast, loopback, ...) */
+	__u64 xdp_pass_martian;
+	/* XDP_PASS: SYN to a port nothing listens on (the kernel sends RST) */
+	__u64 xdp_pass_no_listener;
 
 	/* TC: handoff done, the kernel creates the socket */
 	__u64 tc_handoff_ok;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,9 +119,24 @@ int swt_keys_write(const struct swt_env *e, const struct synwall_keys *keys)
 	return bpf_map_update_elem(e->keys_fd, &k, keys, BPF_ANY) ? -errno : 0;
 }
 
+/*
+ * The stats map's value size: sizeof(struct synwall_stats), or less for
+ * an older object (bench variants): per-CPU values are that far apart.
+ */
+static size_t stats_value_size(const struct swt_env *e)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(e->stats_fd, &info, &len) ||
+	    !info.value_size || info.value_size > sizeof(struct synwall_stats))
+		return sizeof(struct synwall_stats);
+	return (info.value_size + 7) & ~7u;
+}
+
 int swt_stats_read(const struct swt_env *e, struct synwall_stats *s)
 {
-	size_t nw = sizeof(*s) / sizeof(__u64), i;
+	size_t vs = stats_value_size(e), nw = vs / sizeof(__u64), i;
 	__u64 *all, *sum = (__u64 *)s;
 	__u32 k = 0;
 	int cpu, ret = 0;
@@ -161,7 +177,8 @@ const struct swt_stat_field swt_stat_fields[] = {
 	F(xdp_pass_malformed), F(xdp_pass_port), F(xdp_pass_unkeyed),
 	F(xdp_pass_socket), F(xdp_pass_cookie), F(xdp_pass_cookie_nometa),
 	F(xdp_tx_synack), F(xdp_drop_malformed), F(xdp_drop_bad_ack),
-	F(xdp_drop_no_socket), F(xdp_drop_synack_err),
+	F(xdp_drop_no_socket), F(xdp_drop_synack_err), F(xdp_pass_not_host),
+	F(xdp_pass_not_local), F(xdp_pass_martian), F(xdp_pass_no_listener),
 	F(tc_handoff_ok), F(tc_no_listener), F(tc_has_socket),
 	F(tc_bad_cookie), F(tc_dup_batch), F(tc_err_einval), F(tc_err_enoent),
 	F(tc_err_enomem), F(tc_err_other),
@@ -219,6 +236,13 @@ int swt_stats_check_one(const struct synwall_stats *before,
 	return bad;
 }
 
+__u32 swt_test_ifindex;
+
+__u32 swt_ifindex(__u32 ifindex)
+{
+	return ifindex ? ifindex : swt_test_ifindex;
+}
+
 int swt_xdp_run(int prog_fd, const void *pkt, size_t len, __u32 ifindex,
 		struct swt_xdp_out *o)
 {
@@ -226,7 +250,7 @@ int swt_xdp_run(int prog_fd, const void *pkt, size_t len, __u32 ifindex,
 		.data = 0,
 		.data_meta = 0,
 		.data_end = (__u32)len,
-		.ingress_ifindex = ifindex,
+		.ingress_ifindex = swt_ifindex(ifindex),
 	};
 	struct xdp_md ctx_out = {};
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt,
@@ -293,5 +317,57 @@ int swt_netns_private(char *err, size_t errlen)
 	if (ret)
 		snprintf(err, errlen, "bring lo up: %s", strerror(errno));
 	close(fd);
-	return ret;
+	if (ret)
+		return ret;
+	/*
+	 * The server's device: swt_pkt_init()'s frames are addressed to it
+	 * (MAC, IPv4 /24 and IPv6 /64), so that the data path, which answers
+	 * only what the kernel would deliver locally, takes them as its own.
+	 * A veth is up only with its peer up; no link-local addresses.
+	 */
+	if (system("ip link add " SWT_TEST_DEV " address " SWT_TEST_MAC
+		   " type veth peer name " SWT_TEST_DEV "p address "
+		   "02:00:00:00:00:01 &&"
+		   " ip link set " SWT_TEST_DEV " addrgenmode none &&"
+		   " ip link set " SWT_TEST_DEV "p addrgenmode none &&"
+		   " ip link set " SWT_TEST_DEV "p up && ip link set " SWT_TEST_DEV
+		   " up &&"
+		   " ip addr add " SWT_TEST_IP4 "/24 dev " SWT_TEST_DEV " &&"
+		   " ip addr add " SWT_TEST_IP6 "/64 dev " SWT_TEST_DEV
+		   " nodad &&"
+		   " ip addr add " SWT_TEST_IP4B "/24 dev " SWT_TEST_DEV " &&"
+		   " ip addr add " SWT_TEST_IP6B "/64 dev " SWT_TEST_DEV
+		   " nodad") != 0) {
+		snprintf(err, errlen, "test device " SWT_TEST_DEV
+				      ": ip link/addr failed");
+		return -1;
+	}
+	swt_test_ifindex = if_nametoindex(SWT_TEST_DEV);
+	if (!swt_test_ifindex) {
+		snprintf(err, errlen, "if_nametoindex(" SWT_TEST_DEV "): %s",
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int swt_listen_any(__u16 port)
+{
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6,
+				 .sin6_port = htons(port),
+				 .sin6_addr = IN6ADDR_ANY_INIT};
+	int fd, zero = 0, one = 1;
+
+	fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 8)) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
 }

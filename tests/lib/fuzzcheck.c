@@ -147,6 +147,55 @@ fail:
 	return -1;
 }
 
+/*
+ * The server of SWT_TEST_DEV: a listener on each of its addresses at every
+ * protected port but 0 (nothing can listen there).  Left open until exit.
+ */
+static int listeners_open(char *err, size_t errlen)
+{
+	static const char *const addr[] = {SWT_TEST_IP4, SWT_TEST_IP4B,
+					   SWT_TEST_IP6, SWT_TEST_IP6B};
+	__u32 port;
+	size_t i;
+
+	for (port = 1; port < 65536; port++) {
+		if (!fc_protected((__u16)port))
+			continue;
+		for (i = 0; i < sizeof(addr) / sizeof(addr[0]); i++) {
+			struct sockaddr_storage ss = {0};
+			struct sockaddr_in *s4 = (void *)&ss;
+			struct sockaddr_in6 *s6 = (void *)&ss;
+			bool v6 = strchr(addr[i], ':') != NULL;
+			int fd, one = 1;
+
+			if (v6) {
+				s6->sin6_family = AF_INET6;
+				s6->sin6_port = htons((__u16)port);
+				inet_pton(AF_INET6, addr[i], &s6->sin6_addr);
+			} else {
+				s4->sin_family = AF_INET;
+				s4->sin_port = htons((__u16)port);
+				inet_pton(AF_INET, addr[i], &s4->sin_addr);
+			}
+			fd = socket(v6 ? AF_INET6 : AF_INET,
+				    SOCK_STREAM | SOCK_CLOEXEC, 0);
+			if (fd < 0 ||
+			    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+				       sizeof(one)) ||
+			    bind(fd, (void *)&ss,
+				 v6 ? sizeof(*s6) : sizeof(*s4)) ||
+			    listen(fd, 4)) {
+				snprintf(err, errlen, "listen on %s port %u: %s",
+					 addr[i], port, strerror(errno));
+				if (fd >= 0)
+					close(fd);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 int fc_env_open(struct fc_env *e, char *err, size_t errlen)
 {
 	int n = 0, i, r;
@@ -162,6 +211,8 @@ int fc_env_open(struct fc_env *e, char *err, size_t errlen)
 		return -1;
 	/* IPv6 loopback may be disabled on a host: the v6 pair is optional */
 	e->have_v6_sock = sock_pair(e, AF_INET6, &n, err, errlen) == 0;
+	if (listeners_open(err, errlen))
+		return -1;
 	if (swt_env_open(&e->swt, err, errlen))
 		return -1;
 	r = ports_write(&e->swt);
@@ -402,6 +453,109 @@ static bool has_socket(const struct fc_env *e, const struct fc_frame *f)
 	       (f->sport == FC_SOCK_SPORT && f->dport == FC_SOCK_CPORT);
 }
 
+/*
+ * "Addressed to this host" (docs/datapath.md), for the two devices frames
+ * run on.  SWT_TEST_DEV: MAC 02:00:00:00:00:02, 198.51.100.2/24 (primary)
+ * and .3/24 (secondary), 2001:db8::2/64 and ::3/64, no link-local; its
+ * broadcast is 198.51.100.255.  Loopback: MAC zero, 127.0.0.1/8
+ * (broadcast 127.255.255.255) and ::1; local sources and loopback
+ * addresses are normal there.  A SYN-ACK-capable listener exists on every
+ * SWT_TEST_DEV address at every protected port but 0, and on loopback at
+ * FC_SOCK_SPORT.
+ */
+enum { FC_HOST_OK, FC_HOST_NOT_L2, FC_HOST_MARTIAN, FC_HOST_NOT_LOCAL };
+
+static bool a4_eq(const __u8 *a, __u8 x, __u8 y, __u8 z, __u8 w)
+{
+	return a[0] == x && a[1] == y && a[2] == z && a[3] == w;
+}
+
+static bool a6_is(const __u8 *a, const char *txt)
+{
+	__u8 b[16];
+
+	inet_pton(AF_INET6, txt, b);
+	return !memcmp(a, b, 16);
+}
+
+static bool v4_special(const __u8 *a, bool lo)
+{
+	return (a[0] >> 4) == 0xe || a4_eq(a, 255, 255, 255, 255) ||
+	       a[0] == 0 || (!lo && a[0] == 127);
+}
+
+static bool v6_special(const __u8 *a, bool lo)
+{
+	static const __u8 mapped[12] = {[10] = 0xff, [11] = 0xff};
+	static const __u8 zero[16];
+
+	return a[0] == 0xff || !memcmp(a, mapped, 12) || !memcmp(a, zero, 16) ||
+	       (!lo && a6_is(a, "::1"));
+}
+
+static int host_model(const struct fc_env *e, const struct fc_frame *f)
+{
+	static const __u8 dev_mac[6] = {2, 0, 0, 0, 0, 2};
+	static const __u8 zero[6];
+	bool lo = !memcmp(f->b, zero, 6);
+	bool dst_local, src_local, dst_bc, src_bc;
+	const __u8 *s = f->saddr, *d = f->daddr;
+
+	if (f->b[0] & 1)
+		return FC_HOST_NOT_L2;
+	if (!lo && memcmp(f->b, dev_mac, 6))
+		return FC_HOST_NOT_L2;
+	if (f->v6) {
+		if (v6_special(s, lo))
+			return FC_HOST_MARTIAN;
+		if (v6_special(d, lo))
+			return FC_HOST_NOT_LOCAL;
+		if (lo) {
+			dst_local = e->have_v6_sock && a6_is(d, "::1");
+			src_local = false;
+		} else {
+			dst_local = a6_is(d, SWT_TEST_IP6) ||
+				    a6_is(d, SWT_TEST_IP6B);
+			src_local = a6_is(s, SWT_TEST_IP6) ||
+				    a6_is(s, SWT_TEST_IP6B);
+		}
+		dst_bc = src_bc = false;
+	} else {
+		if (v4_special(s, lo))
+			return FC_HOST_MARTIAN;
+		if (v4_special(d, lo))
+			return FC_HOST_NOT_LOCAL;
+		if (lo) {
+			dst_local = a4_eq(d, 127, 0, 0, 1);
+			dst_bc = a4_eq(d, 127, 255, 255, 255);
+			src_local = src_bc = false;
+		} else {
+			dst_local = a4_eq(d, 198, 51, 100, 2) ||
+				    a4_eq(d, 198, 51, 100, 3);
+			src_local = a4_eq(s, 198, 51, 100, 2) ||
+				    a4_eq(s, 198, 51, 100, 3);
+			dst_bc = a4_eq(d, 198, 51, 100, 255);
+			src_bc = a4_eq(s, 198, 51, 100, 255);
+		}
+	}
+	if (!lo && (src_local || src_bc))
+		return FC_HOST_MARTIAN;
+	if (!dst_local || dst_bc)
+		return FC_HOST_NOT_LOCAL;
+	return FC_HOST_OK;
+}
+
+/* Is something listening on the frame's destination (host_model OK)? */
+static bool has_listener(const struct fc_env *e, const struct fc_frame *f)
+{
+	static const __u8 zero[6];
+
+	if (!memcmp(f->b, zero, 6))
+		return f->dport == FC_SOCK_SPORT &&
+		       (!f->v6 || e->have_v6_sock);
+	return f->dport != 0; /* every other protected port */
+}
+
 /* Configuration with the documented defaults (and clamps) resolved. */
 struct fc_cfg {
 	__u16 mss4, mss6, window;
@@ -475,32 +629,46 @@ static void predict(const struct fc_env *e, const struct fc_state_def *s,
 		p->counter = ST(xdp_pass_unkeyed);
 		return;
 	}
+	switch (host_model(e, f)) {
+	case FC_HOST_NOT_L2:
+		p->counter = ST(xdp_pass_not_host);
+		return;
+	case FC_HOST_MARTIAN:
+		p->counter = ST(xdp_pass_martian);
+		return;
+	case FC_HOST_NOT_LOCAL:
+		p->counter = ST(xdp_pass_not_local);
+		return;
+	}
 	p->verdict = XDP_DROP;
-	if (!f->hdr_ok || !f->doff_ok || !f->opt_ok) {
+	if (!f->hdr_ok || !f->doff_ok) {
 		p->counter = ST(xdp_drop_malformed);
 		return;
 	}
-	if (fl & SWT_TCP_SYN) {
-		if (fl & (SWT_TCP_FIN | SWT_TCP_RST)) {
-			p->counter = ST(xdp_drop_malformed);
-			return;
-		}
-		if (!(fl & SWT_TCP_ACK)) {
-			/* a 4-tuple with a socket (TIME_WAIT reuse) is the kernel's */
-			if (has_socket(e, f)) {
-				p->verdict = XDP_PASS;
-				p->counter = ST(xdp_pass_socket);
-				return;
-			}
-			p->verdict = XDP_TX;
-			p->counter = ST(xdp_tx_synack);
-			p->synack = true;
-			return;
-		}
-	}
+	/* a flow with a socket is the kernel's, whatever flags and options */
 	if (has_socket(e, f)) {
 		p->verdict = XDP_PASS;
 		p->counter = ST(xdp_pass_socket);
+		return;
+	}
+	if ((fl & (SWT_TCP_SYN | SWT_TCP_ACK)) == SWT_TCP_SYN) {
+		if (!has_listener(e, f)) {
+			p->verdict = XDP_PASS;
+			p->counter = ST(xdp_pass_no_listener);
+			return;
+		}
+		if ((fl & (SWT_TCP_FIN | SWT_TCP_RST)) || !f->opt_ok) {
+			p->counter = ST(xdp_drop_malformed);
+			return;
+		}
+		p->verdict = XDP_TX;
+		p->counter = ST(xdp_tx_synack);
+		p->synack = true;
+		return;
+	}
+	if (((fl & SWT_TCP_SYN) && (fl & (SWT_TCP_FIN | SWT_TCP_RST))) ||
+	    !f->opt_ok) {
+		p->counter = ST(xdp_drop_malformed);
 		return;
 	}
 	if ((fl & (SWT_TCP_ACK | SWT_TCP_RST | SWT_TCP_SYN)) == SWT_TCP_ACK) {
@@ -921,6 +1089,17 @@ static void judge(const struct fc_env *e, int state, const __u8 *frame,
 	}
 }
 
+/*
+ * The device a frame runs on: loopback (ifindex 1, MAC all zeros) if its
+ * destination MAC is all zeros, else SWT_TEST_DEV.
+ */
+static __u32 fc_ifindex(const __u8 *frame)
+{
+	static const __u8 zero[6];
+
+	return memcmp(frame, zero, 6) ? 0 : 1;
+}
+
 /* Run the program on an input: state, frame, output, counters. */
 static int run_one(struct fc_env *e, const __u8 *in, size_t len, int *state,
 		   size_t *flen, struct swt_xdp_out *out,
@@ -935,7 +1114,8 @@ static int run_one(struct fc_env *e, const __u8 *in, size_t len, int *state,
 		snprintf(whyb, whylen, "map write: %s", strerror(-r));
 		return -1;
 	}
-	if (swt_xdp_run(e->swt.xdp_fd, in + 1, *flen, 1, out)) {
+	if (swt_xdp_run(e->swt.xdp_fd, in + 1, *flen, fc_ifindex(in + 1),
+			out)) {
 		snprintf(whyb, whylen, "BPF_PROG_TEST_RUN: %s",
 			 strerror(-out->err));
 		return -1;
@@ -1331,8 +1511,75 @@ size_t fc_seeds(fc_seed_fn fn, void *ctx)
 				     &p);
 			}
 		}
-		/* established flow over loopback */
+		/* not addressed to this host: the kernel's, untouched */
+		{
+			static const struct {
+				const char *n;
+				__u8 mac[6];
+				const char *dst, *src;
+			} nh[] = {
+				{"bcast-mac",
+				 {0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+				 NULL,
+				 NULL},
+				{"mcast-mac", {0x01, 0x00, 0x5e, 0, 0, 1}, NULL, NULL},
+				{"other-mac", {0x02, 0, 0, 0, 0, 0x99}, NULL, NULL},
+				{"dst-other", {0}, "198.51.100.77", "2001:db8::77"},
+				{"dst-mcast", {0}, "224.0.0.1", "ff02::1"},
+				{"dst-bcast", {0}, "255.255.255.255", NULL},
+				{"dst-subnet-bcast", {0}, "198.51.100.255", NULL},
+				{"src-mcast", {0}, NULL, NULL},
+				{"src-loopback", {0}, NULL, NULL},
+				{"src-unspec", {0}, NULL, NULL},
+				{"src-self", {0}, NULL, NULL},
+			};
+			size_t i;
+
+			for (i = 0; i < sizeof(nh) / sizeof(nh[0]); i++) {
+				const char *a;
+
+				syn_linux(&p, v6);
+				if (nh[i].mac[0] || nh[i].mac[5])
+					memcpy(p.dmac, nh[i].mac, 6);
+				a = v6 ? nh[i].src : nh[i].dst;
+				if (v6 && !strcmp(nh[i].n, "dst-other"))
+					a = "2001:db8::77";
+				if (v6 && !strcmp(nh[i].n, "dst-mcast"))
+					a = "ff02::1";
+				if (a)
+					inet_pton(v6 ? AF_INET6 : AF_INET, a,
+						  p.daddr);
+				if (!strcmp(nh[i].n, "src-mcast"))
+					inet_pton(v6 ? AF_INET6 : AF_INET,
+						  v6 ? "ff02::1" : "224.0.0.5",
+						  p.saddr);
+				if (!strcmp(nh[i].n, "src-loopback"))
+					inet_pton(v6 ? AF_INET6 : AF_INET,
+						  v6 ? "::1" : "127.0.0.1",
+						  p.saddr);
+				if (!strcmp(nh[i].n, "src-unspec"))
+					memset(p.saddr, 0, 16);
+				if (!strcmp(nh[i].n, "src-self"))
+					inet_pton(v6 ? AF_INET6 : AF_INET,
+						  v6 ? SWT_TEST_IP6B :
+						       SWT_TEST_IP4B,
+						  p.saddr);
+				emit(&sc, NAME("syn-%s-%s", nh[i].n, fam), 0,
+				     &p);
+				p.flags = SWT_TCP_ACK;
+				p.ack = 0x01020304;
+				emit(&sc, NAME("ack-%s-%s", nh[i].n, fam), 0,
+				     &p);
+			}
+			/* nothing listens on port 0: the kernel sends RST */
+			syn_linux(&p, v6);
+			p.dport = 0;
+			emit(&sc, NAME("syn-no-listener-%s", fam), 0, &p);
+		}
+		/* established flow over loopback (lo's MAC is zero) */
 		swt_pkt_init(&p, v6);
+		memset(p.dmac, 0, 6);
+		memset(p.smac, 0, 6);
 		memset(p.saddr, 0, 16);
 		memset(p.daddr, 0, 16);
 		if (v6) {
@@ -1654,6 +1901,7 @@ static void to_socket_tuple(__u8 *b, size_t len)
 	locate(f, len - 1, &l);
 	if (!l.l4)
 		return;
+	memset(f, 0, 12); /* loopback's MACs */
 	if (l.v6) {
 		memset(f + l.l3 + 8, 0, 32);
 		f[l.l3 + 8 + 15] = 1;

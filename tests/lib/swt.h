@@ -256,7 +256,8 @@ struct swt_xdp_out {
 
 /*
  * Run prog_fd on pkt.  ifindex != 0 becomes xdp_md.ingress_ifindex (the
- * device whose namespace socket lookups use; 1 = loopback).
+ * device whose namespace socket lookups use, and whose MAC and addresses
+ * the data path checks; 1 = loopback); 0 means SWT_TEST_DEV.
  */
 int swt_xdp_run(int prog_fd, const void *pkt, size_t len, __u32 ifindex,
 		struct swt_xdp_out *o);
@@ -275,8 +276,29 @@ void swt_hexdiff(FILE *f, const __u8 *exp, size_t elen, const __u8 *got,
 
 /*
  * Move the process into a fresh network namespace with loopback up, so
- * socket lookups see only the test's own sockets.  0 on success.
+ * socket lookups see only the test's own sockets, and the server's device
+ * SWT_TEST_DEV: a veth with swt_pkt_init()'s server MAC and addresses
+ * (198.51.100.2/24, 2001:db8::2/64, and a second address of each family,
+ * .3 and ::3, for tests that change the destination), the device frames
+ * run on when a test gives no ifindex.  0 on success.
  */
 int swt_netns_private(char *err, size_t errlen);
+
+#define SWT_TEST_DEV "swt0"
+#define SWT_TEST_MAC "02:00:00:00:00:02"
+#define SWT_TEST_IP4 "198.51.100.2"
+#define SWT_TEST_IP6 "2001:db8::2"
+#define SWT_TEST_IP4B "198.51.100.3"
+#define SWT_TEST_IP6B "2001:db8::3"
+/* ifindex of SWT_TEST_DEV once swt_netns_private() made it, else 0 */
+extern __u32 swt_test_ifindex;
+/* ifindex, or SWT_TEST_DEV's when 0: the device a test run uses */
+__u32 swt_ifindex(__u32 ifindex);
+/*
+ * A listener on every address of the namespace (IPv4 and IPv6) at port:
+ * the data path answers SYNs only where something listens.  The fd, or
+ * -errno.
+ */
+int swt_listen_any(__u16 port);
 
 #endif /* SWT_H */

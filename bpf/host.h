@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Is this packet addressed to this host, as the kernel would judge it?
+ * (docs/datapath.md, "Addressed to this host")
+ *
+ * The answer is read from the kernel's own live state at every packet,
+ * never from a snapshot: the ingress device (bpf_cast_to_kern_ctx ->
+ * xdp_rxq_info -> net_device) gives its current MAC address and its IPv4
+ * and IPv6 address lists, and the namespace's loopback device gives the
+ * addresses configured there (service addresses of a load balancer or an
+ * anycast fleet).  Adding or removing an address takes effect with the
+ * next packet.  Every read is a BTF (CO-RE) load of a kernel structure,
+ * which the verifier turns into a fault-safe load; lists are walked a
+ * bounded number of steps under the RCU read lock that XDP runs in.
+ *
+ * Why not bpf_fib_lookup(): it refuses (BPF_FIB_LKUP_RET_FWD_DISABLED)
+ * every lookup on a device without forwarding -- a server's default --
+ * before looking at the route (net/core/filter.c, bpf_ipv4_fib_lookup:
+ * "verify forwarding is enabled on this interface"), and where it does
+ * look, it answers NOT_FWDED alike for RTN_LOCAL, RTN_BROADCAST,
+ * multicast and "no route at all".
+ */
+#ifndef SYNWALL_HOST_H
+#define SYNWALL_HOST_H
+
+#include <bpf/bpf_core_read.h>
+#include "parse.h"
+
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+extern void *bpf_rdonly_cast(const void *obj__ign, __u32 btf_id) __ksym;
+
+/* addresses looked at per device and family; more are "not found" */
+#define SW_HOST_ADDRS 16
+
+#define SW_IFA_F_SECONDARY 0x01
+#define SW_IFA_F_OPTIMISTIC 0x04
+#define SW_IFA_F_DADFAILED 0x08
+#define SW_IFA_F_TENTATIVE 0x40
+
+enum sw_host_res {
+	SW_HOST_OK = 0,	   /* for a local socket: synwall may act */
+	SW_HOST_NOT_L2,	   /* destination MAC not the device's (PACKET_HOST) */
+	SW_HOST_MARTIAN,   /* source address the kernel refuses */
+	SW_HOST_NOT_LOCAL, /* destination not a local unicast address */
+};
+
+/*
+ * The question and the answer of one check.  The scans accumulate their
+ * findings in bits, in memory the caller owns: the verifier then keeps
+ * them imprecise and the bounded walks do not multiply its states.
+ */
+struct sw_host_q {
+	__u32 saddr[4];
+	__u32 daddr[4];
+	__u32 v6;
+	__u32 bits; /* SW_HB_* */
+};
+
+#define SW_HB_DST_LOCAL 1 /* daddr is a usable address of a device scanned */
+#define SW_HB_DST_BCAST \
+	2 /* daddr is a broadcast address of the ingress device */
+#define SW_HB_SRC_LOCAL 4 /* saddr is an address of the ingress device */
+#define SW_HB_SRC_BCAST \
+	8 /* saddr is a broadcast address of the ingress device */
+
+/* A read-modify-write in memory, never a register the verifier tracks. */
+static __always_inline void sw_hb_set(struct sw_host_q *q, __u32 bit)
+{
+	*(volatile __u32 *)&q->bits |= bit;
+}
+
+/* One IPv4 device: its addresses, and (ingress only) its broadcasts. */
+static __always_inline void sw_scan_v4(struct net_device *dev, __be32 daddr,
+				       __be32 saddr, int ingress,
+				       struct sw_host_q *q)
+{
+	struct in_device *in;
+	struct in_ifaddr *ifa;
+	int i;
+
+	if (!dev)
+		return;
+	in = dev->ip_ptr;
+	if (!in)
+		return;
+	ifa = in->ifa_list;
+	for (i = 0; i < SW_HOST_ADDRS; i++) {
+		__be32 local, bcast, mask;
+
+		if (!ifa)
+			break;
+		local = ifa->ifa_local;
+		if (local == daddr)
+			sw_hb_set(q, SW_HB_DST_LOCAL);
+		if (ingress) {
+			/*
+			 * The broadcast routes fib_add_ifaddr() installs: the
+			 * explicit broadcast, and prefix|~mask of a primary
+			 * address shorter than /31.
+			 */
+			mask = ifa->ifa_mask;
+			bcast = ifa->ifa_broadcast;
+			if (local == saddr)
+				sw_hb_set(q, SW_HB_SRC_LOCAL);
+			if (bcast && (bcast == daddr))
+				sw_hb_set(q, SW_HB_DST_BCAST);
+			if (bcast && (bcast == saddr))
+				sw_hb_set(q, SW_HB_SRC_BCAST);
+			if (ifa->ifa_prefixlen < 31 &&
+			    !(ifa->ifa_flags & SW_IFA_F_SECONDARY)) {
+				bcast = (local & mask) | ~mask;
+				if (bcast == daddr)
+					sw_hb_set(q, SW_HB_DST_BCAST);
+				if (bcast == saddr)
+					sw_hb_set(q, SW_HB_SRC_BCAST);
+			}
+		}
+		ifa = ifa->ifa_next;
+	}
+}
+
+static __always_inline int sw_in6_eq(const struct in6_addr *a, const __u32 *b)
+{
+	return a->in6_u.u6_addr32[0] == b[0] && a->in6_u.u6_addr32[1] == b[1] &&
+	       a->in6_u.u6_addr32[2] == b[2] && a->in6_u.u6_addr32[3] == b[3];
+}
+
+/*
+ * One IPv6 device.  Tentative addresses (DAD not done, not optimistic)
+ * and failed ones get no local route, so they receive nothing.
+ */
+static __always_inline void sw_scan_v6(struct net_device *dev,
+				       const __u32 *daddr, const __u32 *saddr,
+				       int ingress, struct sw_host_q *q)
+{
+	struct inet6_dev *idev;
+	struct list_head *head, *pos;
+	int i;
+
+	if (!dev)
+		return;
+	idev = dev->ip6_ptr;
+	if (!idev)
+		return;
+	head = &idev->addr_list;
+	pos = idev->addr_list.next;
+	for (i = 0; i < SW_HOST_ADDRS; i++) {
+		struct inet6_ifaddr *ifp;
+		__u32 fl;
+
+		if (!pos || pos == head)
+			break;
+		/* container_of(pos, struct inet6_ifaddr, if_list) */
+		ifp = bpf_rdonly_cast(
+			(void *)pos - bpf_core_field_offset(struct inet6_ifaddr,
+							    if_list),
+			bpf_core_type_id_kernel(struct inet6_ifaddr));
+		fl = ifp->flags;
+		if (!(fl & SW_IFA_F_DADFAILED) &&
+		    (!(fl & SW_IFA_F_TENTATIVE) ||
+		     (fl & SW_IFA_F_OPTIMISTIC))) {
+			if (sw_in6_eq(&ifp->addr, daddr))
+				sw_hb_set(q, SW_HB_DST_LOCAL);
+			if (ingress && sw_in6_eq(&ifp->addr, saddr))
+				sw_hb_set(q, SW_HB_SRC_LOCAL);
+		}
+		pos = ifp->if_list.next;
+	}
+}
+
+/*
+ * Never a local unicast address, nor an acceptable source
+ * (ip_route_input_slow: martian source / martian destination): multicast
+ * 224/4, the limited broadcast, 0/8, and loopback 127/8 off lo.
+ */
+static __always_inline int sw_v4_special(__be32 a, int lo)
+{
+	__u32 h = bpf_ntohl(a);
+
+	return (h >> 28) == 0xe || h == 0xffffffff || (h >> 24) == 0 ||
+	       (!lo && (h >> 24) == 127);
+}
+
+/*
+ * The same for IPv6 (ip6_rcv_core, tcp_v6_conn_request): multicast
+ * ff00::/8, unspecified ::, loopback ::1 off lo, v4-mapped ::ffff:0:0/96.
+ */
+static __always_inline int sw_v6_special(const __u32 *a, int lo)
+{
+	if ((a[0] & bpf_htonl(0xff000000)) == bpf_htonl(0xff000000))
+		return 1;
+	if (a[0] || a[1])
+		return 0;
+	if (a[2] == bpf_htonl(0x0000ffff))
+		return 1;
+	if (a[2])
+		return 0;
+	return !a[3] || (!lo && a[3] == bpf_htonl(1));
+}
+
+/*
+ * The verdict for a TCP packet to a protected port: SW_HOST_OK only if
+ * the kernel would hand it to a local socket (eth_type_trans: PACKET_HOST;
+ * ip_rcv/ip6_rcv and the input route: a local unicast destination and a
+ * source that is not martian).  A global function: verified once, on its
+ * own, whatever state its callers are in.
+ */
+__attribute__((noinline)) int sw_host_verdict(struct xdp_md *ctx,
+					      struct sw_host_q *q)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct xdp_buff *xb = bpf_cast_to_kern_ctx(ctx);
+	struct net_device *dev, *lo_dev;
+	__u8 *mac = data;
+	__u32 bits;
+	int lo;
+
+	if (!q)
+		return SW_HOST_NOT_L2;
+	dev = xb->rxq->dev;
+	if (!dev)
+		return SW_HOST_NOT_L2;
+	if ((void *)(mac + ETH_ALEN) > data_end)
+		return SW_HOST_NOT_L2;
+	/* multicast/broadcast bit, then the device's own address */
+	if (mac[0] & 1)
+		return SW_HOST_NOT_L2;
+	if (mac[0] != dev->dev_addr_shadow[0] ||
+	    mac[1] != dev->dev_addr_shadow[1] ||
+	    mac[2] != dev->dev_addr_shadow[2] ||
+	    mac[3] != dev->dev_addr_shadow[3] ||
+	    mac[4] != dev->dev_addr_shadow[4] ||
+	    mac[5] != dev->dev_addr_shadow[5])
+		return SW_HOST_NOT_L2;
+
+	lo = !!(dev->flags & IFF_LOOPBACK);
+	lo_dev = dev->nd_net.net->loopback_dev;
+	q->bits = 0;
+	if (q->v6) {
+		if (sw_v6_special(q->saddr, lo))
+			return SW_HOST_MARTIAN;
+		if (sw_v6_special(q->daddr, lo))
+			return SW_HOST_NOT_LOCAL;
+		sw_scan_v6(dev, q->daddr, q->saddr, 1, q);
+		if (!lo && !(*(volatile __u32 *)&q->bits & SW_HB_DST_LOCAL))
+			sw_scan_v6(lo_dev, q->daddr, q->saddr, 0, q);
+	} else {
+		if (sw_v4_special(q->saddr[0], lo))
+			return SW_HOST_MARTIAN;
+		if (sw_v4_special(q->daddr[0], lo))
+			return SW_HOST_NOT_LOCAL;
+		sw_scan_v4(dev, q->daddr[0], q->saddr[0], 1, q);
+		if (!lo && !(*(volatile __u32 *)&q->bits & SW_HB_DST_LOCAL))
+			sw_scan_v4(lo_dev, q->daddr[0], q->saddr[0], 0, q);
+	}
+	bits = *(volatile __u32 *)&q->bits;
+	/* fib_validate_source: a local or broadcast source is martian */
+	if (!lo && (bits & (SW_HB_SRC_LOCAL | SW_HB_SRC_BCAST)))
+		return SW_HOST_MARTIAN;
+	if (!(bits & SW_HB_DST_LOCAL) || (bits & SW_HB_DST_BCAST))
+		return SW_HOST_NOT_LOCAL;
+	return SW_HOST_OK;
+}
+
+/* sw_host_verdict() for the packet parsed into p. */
+static __always_inline int sw_for_host(struct xdp_md *ctx,
+				       const struct sw_pkt *p)
+{
+	struct sw_host_q q;
+
+	__builtin_memcpy(q.saddr, p->flow.saddr, 16);
+	__builtin_memcpy(q.daddr, p->flow.daddr, 16);
+	q.v6 = p->v6;
+	q.bits = 0;
+	return sw_host_verdict(ctx, &q);
+}
+
+#endif /* SYNWALL_HOST_H */
