@@ -169,6 +169,49 @@ static __always_inline void sw_scan_v6(struct net_device *dev,
 }
 
 /*
+ * The devices stacked on the ingress device (adj_list.upper): 802.1Q
+ * sub-interfaces, a bond or team master.  A tagged frame is the VLAN
+ * sub-interface's to the kernel, and a bond slave's frames are the bond's,
+ * so their addresses and broadcasts count as the ingress device's own.
+ * (Linux is a weak host: a local address of any device is local, so this
+ * only narrows how much of the namespace synwall looks at.)
+ */
+#define SW_HOST_UPPERS 4
+
+static __always_inline struct net_device *
+sw_upper_dev(struct list_head *pos)
+{
+	/* container_of(pos, struct netdev_adjacent, list)->dev */
+	struct netdev_adjacent *adj = bpf_rdonly_cast(
+		(void *)pos - bpf_core_field_offset(struct netdev_adjacent, list),
+		bpf_core_type_id_kernel(struct netdev_adjacent));
+
+	return adj->dev;
+}
+
+static __always_inline void sw_scan_uppers(struct net_device *dev,
+					   struct sw_host_q *q)
+{
+	struct list_head *head, *pos;
+	int i;
+
+	head = &dev->adj_list.upper;
+	pos = dev->adj_list.upper.next;
+	for (i = 0; i < SW_HOST_UPPERS; i++) {
+		struct net_device *up;
+
+		if (!pos || pos == head)
+			break;
+		up = sw_upper_dev(pos);
+		if (q->v6)
+			sw_scan_v6(up, q->daddr, q->saddr, 1, q);
+		else
+			sw_scan_v4(up, q->daddr[0], q->saddr[0], 1, q);
+		pos = pos->next;
+	}
+}
+
+/*
  * Never a local unicast address, nor an acceptable source
  * (ip_route_input_slow: martian source / martian destination): multicast
  * 224/4, the limited broadcast, 0/8, and loopback 127/8 off lo.
@@ -254,6 +297,8 @@ __attribute__((noinline)) int sw_host_verdict(struct xdp_md *ctx,
 		if (!lo && !(*(volatile __u32 *)&q->bits & SW_HB_DST_LOCAL))
 			sw_scan_v4(lo_dev, q->daddr[0], q->saddr[0], 0, q);
 	}
+	if (!lo)
+		sw_scan_uppers(dev, q);
 	bits = *(volatile __u32 *)&q->bits;
 	/* fib_validate_source: a local or broadcast source is martian */
 	if (!lo && (bits & (SW_HB_SRC_LOCAL | SW_HB_SRC_BCAST)))

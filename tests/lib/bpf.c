@@ -8,15 +8,67 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "swt.h"
 #include "synwall.skel.h"
+
+/*
+ * The object calls these kfuncs; a kernel without one cannot load it at
+ * all (Linux < 6.9 lacks the handoff, < 6.2 the two casts).  A suite that
+ * loads the object then has nothing to test there: it says so with one
+ * SKIP line naming the kernel and the kfunc, and exits 0.
+ */
+static const char *const swt_kfuncs[] = {
+	"bpf_sk_assign_tcp_reqsk", /* 6.9 */
+	"bpf_cast_to_kern_ctx",    /* 6.2 */
+	"bpf_rdonly_cast",         /* 6.2 */
+};
+
+/* Is name one of the comma-separated words of list? */
+static bool swt_in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = list; (p = strstr(p, name)); p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == 0 || p[n] == ','))
+			return true;
+	return false;
+}
+
+void swt_skip_without_kfuncs(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	const char *hide = getenv("SYNWALL_TEST_HIDE_KFUNC");
+	struct utsname u;
+	size_t i;
+
+	if (!vmlinux)
+		return; /* let the load fail and say why */
+	uname(&u);
+	for (i = 0; i < sizeof(swt_kfuncs) / sizeof(swt_kfuncs[0]); i++) {
+		bool hidden = hide && swt_in_list(hide, swt_kfuncs[i]);
+
+		if (!hidden && btf__find_by_name_kind(vmlinux, swt_kfuncs[i],
+						      BTF_KIND_FUNC) > 0)
+			continue;
+		printf("SKIP: %s: this kernel (%s) lacks the kfunc %s, so "
+		       "the synwall object cannot load (Linux >= 6.9)\n",
+		       program_invocation_short_name, u.release,
+		       swt_kfuncs[i]);
+		btf__free(vmlinux);
+		exit(0);
+	}
+	btf__free(vmlinux);
+}
 
 int swt_env_open(struct swt_env *e, char *err, size_t errlen)
 {
@@ -24,6 +76,7 @@ int swt_env_open(struct swt_env *e, char *err, size_t errlen)
 	int ret;
 
 	memset(e, 0, sizeof(*e));
+	swt_skip_without_kfuncs();
 	e->ncpus = libbpf_num_possible_cpus();
 	if (e->ncpus <= 0) {
 		snprintf(err, errlen, "libbpf_num_possible_cpus: %d", e->ncpus);

@@ -213,7 +213,10 @@ struct swt_env {
 	int ncpus;
 };
 
-/* Open and load build/synwall.bpf.o's skeleton, never pinning any map. */
+/* SKIP line and exit(0) when the kernel lacks a kfunc the object calls. */
+void swt_skip_without_kfuncs(void);
+/* Open and load build/synwall.bpf.o's skeleton, never pinning any map
+ * (first swt_skip_without_kfuncs()). */
 int swt_env_open(struct swt_env *e, char *err, size_t errlen);
 void swt_env_close(struct swt_env *e);
 
