@@ -7,6 +7,7 @@ BUILD      := build
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
 CC         ?= gcc
+KERNELS    ?= 6.12 6.1
 ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
 
@@ -28,7 +29,7 @@ E2E_PROGS  := $(BUILD)/e2e/xdp_pass.bpf.o $(BUILD)/e2e/tcpprobe $(BUILD)/e2e/swc
 	      $(BUILD)/bench/swb_count.bpf.o
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps vmlinux test bench demo fuzz soak install clean format
+.PHONY: all deps vmlinux test vmtest bench demo fuzz soak install clean format
 
 all: $(BUILD)/synwall.bpf.o $(BUILD)/synwall.skel.h \
      $(if $(LOADER_SRC),$(BUILD)/synwall) $(TEST_PROGS) $(BENCH_PROGS) \
@@ -89,6 +90,11 @@ $(BUILD)/bench/swb_count.bpf.o: bench/swb_count.bpf.c | $(DEPS_STAMP)
 
 test: all
 	@./tests/run.sh
+
+# the suites inside Debian's own kernels under qemu (tests/vm/run.sh):
+# KERNELS="6.12 6.1" (default: both); SUITES selects as tests/run.sh does
+vmtest: all
+	@KERNELS="$(KERNELS)" ./tests/vm/run.sh $(SUITES)
 
 bench: all
 	@./bench/run.sh

@@ -32,6 +32,13 @@ check ethtool         has ethtool
 # libFuzzer's runtime (make fuzz): clang only recommends it
 check libclang-rt-14-dev test -e "$(clang --print-runtime-dir 2>/dev/null)/libclang_rt.fuzzer-$(uname -m).a"
 check procps          has sysctl
+# the VM lab (make vmtest): qemu, a static busybox for the initramfs,
+# depmod/modprobe for the kernel packages' modules, xz for their .ko.xz
+check qemu-system-x86 has qemu-system-x86_64
+check busybox-static  dpkg -s busybox-static
+check kmod            has depmod
+check xz-utils        has xz
+check iproute2        has nstat
 check util-linux      has nsenter
 check linux-libc-dev  hdr linux/bpf.h
 # clang -target bpf needs <asm/types.h> from the multiarch include dir

@@ -22,7 +22,7 @@ echo "  # guest $release up in $((SECONDS - t0)) s"
 
 t1=$SECONDS
 # The guest's closing line is its own; the host counts the lines.
-vm_exec -s -t 1500 "tests/run.sh $*" | grep -v ' passed, .* failed' 
+vm_exec -s -t 1500 "tests/run.sh $*" | grep --line-buffered -vE '^[0-9]+ passed, [0-9]+ failed'
 echo "  # guest suites: $((SECONDS - t1)) s"
 
 for s in tests/vm/test_*.sh; do
