@@ -73,10 +73,13 @@ bgs "$SW_LOADER" run "$E2E_SIF" --rotate 1 --allow-short-rotate >"$E2E_TMP/loop.
 loop_pid=${E2E_PIDS[-1]}
 sleep 1.5
 # another synwall command holds the lock for 3 s
-flock "$LOCK" sleep 3 &
+rm -f "$E2E_TMP/held"
+flock "$LOCK" sh -c "touch '$E2E_TMP/held'; sleep 3" &
 E2E_PIDS+=($!)
 holder=$!
-sleep 0.3
+# read the generation only once the holder has the lock (a slow machine
+# may still be inside the loop's own locked rotation at first)
+for _ in $(seq 100); do [ -e "$E2E_TMP/held" ] && break; sleep 0.05; done
 ga=$(field generation keys)
 sleep 2.4
 gb=$(field generation keys)

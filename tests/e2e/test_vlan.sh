@@ -36,6 +36,7 @@ V6C=fd00:205:$E2E_N::1
 V6S=fd00:205:$E2E_N::2
 nsc ethtool -K "$E2E_CIF" txvlan off >/dev/null 2>&1
 nss ethtool -K "$E2E_SIF" rxvlan off >/dev/null 2>&1
+nss ethtool -K "$E2E_SIF" rx-vlan-stag-hw-parse off >/dev/null 2>&1
 nsc ip addr add "$V4C/24" dev "$E2E_CIF.100"
 nsc ip addr add "$V6C/64" dev "$E2E_CIF.100" nodad
 nss ip addr add "$V4S/24" dev "$E2E_SIF.100"

@@ -165,7 +165,7 @@ vt_vlan() {
 		return
 	fi
 	vm_exec "ip link set $VM_NIC.100 up; ip addr add 10.203.100.2/24 dev $VM_NIC.100;
-		ethtool -K $VM_NIC.100 tso off gso off >/dev/null 2>&1" >/dev/null
+		ethtool -K $VM_NIC.100 tx off tso off gso off >/dev/null 2>&1" >/dev/null
 	ip netns add "$cns"
 	vmh ip link add swvmvh type veth peer name swvmvc
 	vmh ip link set swvmvc netns "$cns"
@@ -173,7 +173,9 @@ vt_vlan() {
 	vmh ethtool -K swvmvh gro off tso off gso off >/dev/null 2>&1
 	nsenter --net=/run/netns/"$cns" ip link set lo up
 	nsenter --net=/run/netns/"$cns" ip link set swvmvc up
-	nsenter --net=/run/netns/"$cns" ethtool -K swvmvc tso off gso off >/dev/null 2>&1
+	# The relay copies frames as they are: both ends must put whole
+	# checksums (tx off) and MTU-sized segments (tso/gso off) on the wire.
+	nsenter --net=/run/netns/"$cns" ethtool -K swvmvc tx off tso off gso off >/dev/null 2>&1
 	nsenter --net=/run/netns/"$cns" ip addr add 10.203.100.1/24 dev swvmvc
 	vmh timeout 120 "$SYSPY" "$VM_ROOT/tests/vm/vlan_relay.py" swvmvh "$VM_TAP" 100 110 &
 	relay=$!

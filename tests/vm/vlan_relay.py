@@ -9,8 +9,9 @@ Frames received on ACCESS (a veth whose peer is a real client's NIC) leave
 TRUNK (the tap of the guest's virtio_net) with an 802.1Q tag VID inserted;
 frames received on TRUNK with tag VID leave ACCESS untagged.  The kernel
 moves a received tag out of the frame (skb_vlan_untag); PACKET_AUXDATA
-gives it back.  Ends after SECONDS.  Offloads must be off on the client
-side (no GSO/TSO frames larger than the MTU)."""
+gives it back.  Ends after SECONDS.  Frames are copied as they are, so
+both ends must send whole checksums and MTU-sized frames (ethtool -K DEV
+tx off tso off gso off)."""
 import select
 import socket
 import struct
