@@ -23,6 +23,10 @@ lab_init "$@"
 
 command -v bpftool >/dev/null || { skip "races: bpftool missing (make deps)"; exit 0; }
 [ -x "$SW_LOADER" ] || { skip "races: build/synwall not built (make)"; exit 0; }
+if ! has_handoff_kfunc; then
+	skip "races: kernel $(uname -r) lacks the kfunc bpf_sk_assign_tcp_reqsk (Linux >= 6.9): every race test attaches synwall"
+	exit 0
+fi
 lab_build || die "races: cannot build the lab helpers"
 lab_up || die "races: cannot set up the veth lab"
 

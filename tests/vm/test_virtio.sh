@@ -49,7 +49,7 @@ vt_virtio() {
 		*) fail "attach without the kfunc did not name it: $out" ;;
 		esac
 		vt_clean_after "refused attach"
-		skip "real-driver handoff: this kernel ($(uname -r 2>/dev/null; vm_exec 'uname -r')) lacks bpf_sk_assign_tcp_reqsk (Linux >= 6.9)"
+		skip "real-driver handoff: the guest kernel ($(vm_exec uname -r)) lacks bpf_sk_assign_tcp_reqsk (Linux >= 6.9)"
 		return
 	fi
 
