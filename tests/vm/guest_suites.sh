@@ -20,6 +20,16 @@ t0=$SECONDS
 vm_boot "$kdir" || { echo "FAIL: vm boot $release: the guest did not come up"; exit 1; }
 echo "  # guest $release up in $((SECONDS - t0)) s"
 
+# Build once, run everywhere: the BPF object built on this kernel (whose
+# BTF may lack types synwall uses, e.g. 6.1 has no struct
+# bpf_tcp_req_attrs) is byte for byte the one the host built.
+if out=$(vm_exec -t 300 "rm -rf /tmp/vmbuild && make -s BUILD=/tmp/vmbuild /tmp/vmbuild/synwall.bpf.o >/tmp/vmbuild.log 2>&1 &&
+	cmp /tmp/vmbuild/synwall.bpf.o build/synwall.bpf.o || { tail -5 /tmp/vmbuild.log; exit 1; }"); then
+	echo "PASS: vm build on $release: build/synwall.bpf.o made here is identical to the host's"
+else
+	echo "FAIL: vm build on $release: $out"
+fi
+
 t1=$SECONDS
 # The guest's closing line is its own; the host counts the lines.
 vm_exec -s -t 1500 "tests/run.sh $*" | grep --line-buffered -vE '^[0-9]+ passed, [0-9]+ failed'
