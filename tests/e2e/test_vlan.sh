@@ -58,6 +58,7 @@ else
 	fail "vlan: attach on the parent of a VLAN device: $out"
 	exit 1
 fi
+# shellcheck disable=SC2034 # read by lib.sh (stat_snap, sw_stats_line)
 SW_PIN=/sys/fs/bpf/synwall/$E2E_SIF
 
 stat_snap

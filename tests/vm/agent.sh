@@ -32,9 +32,13 @@ setup() {
 	mkdir -p /run/netns
 	ip link set lo up
 	# The guest's NIC (virtio_net, the host's tap on the other side).
-	local nic
-	nic=$(ls /sys/class/net | grep -v '^lo$' | head -1)
-	[ -n "$nic" ] && echo "$nic" >"$share/nic"
+	local nic d
+	for d in /sys/class/net/*; do
+		[ "${d##*/}" = lo ] && continue
+		nic=${d##*/}
+		break
+	done
+	[ -n "${nic:-}" ] && echo "$nic" >"$share/nic"
 	hostname swvm 2>/dev/null || true
 }
 
@@ -46,7 +50,7 @@ if [ -f "$share/env" ]; then
 	. "$share/env"
 	set +a
 fi
-echo "$(uname -r)" >"$share/ready.tmp" && mv "$share/ready.tmp" "$share/ready"
+uname -r >"$share/ready.tmp" && mv "$share/ready.tmp" "$share/ready"
 while [ ! -e "$share/halt" ]; do
 	for req in "$share"/req.*; do
 		[ -e "$req" ] || continue

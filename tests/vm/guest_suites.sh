@@ -7,7 +7,7 @@
 # An EXIT trap removes the qemu process, the host namespace and the run
 # directory whatever happens.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/vm/lib.sh
 source tests/vm/lib.sh
 trap vm_cleanup EXIT

@@ -99,7 +99,7 @@ vm_boot() {
 # (with -s as it comes, for long runs), return its exit status (124 when
 # it timed out or the guest died).
 vm_exec() {
-	local t=600 n rc stream= tailpid= deadline
+	local t=600 n rc stream='' tailpid='' deadline
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-s) stream=1; shift ;;

@@ -16,7 +16,7 @@
 # and exits non-zero if anything failed.  Each guest boot is bounded by
 # VM_TIMEOUT seconds (default 1800); nothing is left on the host.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 
 [ "$(id -u)" -eq 0 ] || { echo "vmtest needs root (netns, tap)" >&2; exit 1; }
 KERNELS=${KERNELS:-"6.12 6.1"}
