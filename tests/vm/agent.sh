@@ -23,7 +23,6 @@ setup() {
 	mountpoint -q /dev/pts || mount -t devpts devpts /dev/pts
 	mountpoint -q /dev/shm || mount -t tmpfs tmpfs /dev/shm
 	mountpoint -q /run || mount -t tmpfs -o mode=0755 tmpfs /run
-	mountpoint -q /tmp || mount -t tmpfs -o mode=1777 tmpfs /tmp
 	for m in veth 8021q sch_ingress cls_bpf virtio_net tun bridge; do
 		modprobe -q "$m" 2>/dev/null || echo "agent: no module $m"
 	done
