@@ -183,7 +183,6 @@ cli_tw() { nsc ss -Htan state time-wait "( dport = :$PORT and sport = :$1 )" | w
 events() { awk -v p="$1" '$1 == p { printf "%s%s@%ss", s, $2, $3; s = " " }' "$SRVLOG"; }
 # wait_gone SPORT: until the server holds no socket of the 4-tuple (<= 5 s)
 wait_gone() {
-
 	for _ in $(seq 50); do
 		[ "$(srv_sockets "$1")" -eq 0 ] && return 0
 		sleep 0.1
