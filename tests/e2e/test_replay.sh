@@ -199,16 +199,24 @@ else
 	fail "first connection did not close cleanly: server sockets=$(srv_states "$sport") client TIME_WAIT=$(cli_tw "$sport")"
 fi
 
+# and nothing answers it: no RST (SECURITY.md, "Silent drop")
+CAP1=$E2E_TMP/c1.late.pcap
+bgc tcpdump -i "$E2E_CIF" --immediate-mode -nn -U -w "$CAP1" "ip and tcp src port $PORT" 2>"$E2E_TMP/c1.late.err"
+DUMP=${E2E_PIDS[-1]}
+for _ in $(seq 50); do grep -q listening "$E2E_TMP/c1.late.err" && break; sleep 0.1; done
 stat_snap
 passive0=$(ns_mib "$E2E_SNS" TcpPassiveOpens)
 set_fixed_time $(($(tai_now) + 300)) || fail "replay: setting config.fixed_time failed"
 replay c1
-sleep 0.3
+sleep 0.5
+kill -INT "$DUMP" 2>/dev/null
+wait "$DUMP" 2>/dev/null
+answers=$(tcpdump -r "$CAP1" -nn 2>/dev/null | wc -l)
 d=$(stat_delta xdp_drop_bad_ack) h=$(stat_delta tc_handoff_ok)
 passive=$(($(ns_mib "$E2E_SNS" TcpPassiveOpens) - passive0))
-[ "$d" -eq 1 ] && [ "$h" -eq 0 ] && [ "$passive" -eq 0 ] && [ "$(srv_sockets "$sport")" -eq 0 ] &&
-	pass "final ACK replayed 300 s later (config.fixed_time): dropped in XDP (xdp_drop_bad_ack +1), no handoff, no socket" ||
-	fail "replay after the lifetime: xdp_drop_bad_ack +$d tc_handoff_ok +$h passive_opens +$passive server sockets=$(srv_states "$sport")"
+[ "$d" -eq 1 ] && [ "$h" -eq 0 ] && [ "$passive" -eq 0 ] && [ "$(srv_sockets "$sport")" -eq 0 ] && [ "$answers" -eq 0 ] &&
+	pass "final ACK replayed 300 s later (config.fixed_time): dropped in XDP (xdp_drop_bad_ack +1), no handoff, no socket, no RST or other answer" ||
+	fail "replay after the lifetime: xdp_drop_bad_ack +$d tc_handoff_ok +$h passive_opens +$passive server sockets=$(srv_states "$sport") answers=$answers"
 set_fixed_time 0 || fail "replay: clearing config.fixed_time failed"
 
 # ==== 2. replayed within the lifetime, the client in TIME_WAIT ==========
