@@ -129,8 +129,9 @@ static void usage(FILE *f)
 		"                      clients' handshakes then fail (fix "
 		"instead: ethtool -K\n"
 		"                      IFACE rxvlan off)\n"
-		"  --force             go on when a sysctl, privilege or bpffs "
-		"check fails\n"
+		"  --force             go on when a sysctl, privilege, bpffs or "
+		"IPv6-module\n"
+		"                      check fails\n"
 		"\n"
 		"Refused before anything is loaded: a kernel without the "
 		"handoff kfunc\n"
@@ -950,8 +951,8 @@ int cmd_attach(int argc, char **argv)
 		       "capabilit%s missing (see above%s)",
 		       nhard, nhard == 1 ? "y is" : "ies are",
 		       a.force ? "; --force cannot skip these" :
-				 "; --force skips only the sysctl, privilege "
-				 "and bpffs checks");
+				 "; --force skips only the sysctl, privilege, "
+				 "bpffs and IPv6-module checks");
 		rc = SW_EXIT_FAIL;
 		goto out;
 	}

@@ -71,6 +71,63 @@ void sw_kfunc_missing_msg(const char *name, int rc, char *out, size_t len)
 		 name);
 }
 
+enum sw_ipv6_verdict sw_ipv6_decide(const struct sw_ipv6_facts *f, char *msg,
+				    size_t len)
+{
+	if (!f->btf) {
+		snprintf(msg, len,
+			 "cannot tell whether IPv6 is built in (no kernel BTF)");
+		return SW_IPV6_OK;
+	}
+	if (f->builtin) {
+		snprintf(msg, len, "built in (CONFIG_IPV6=y)");
+		return SW_IPV6_OK;
+	}
+	if (f->module_live && f->active) {
+		snprintf(msg, len,
+			 "IPv6 is a loadable module (ipv6.ko) on this kernel: "
+			 "the handoff kfunc %s handles IPv6 only where IPv6 is "
+			 "built in and refuses it here (-EINVAL), so every IPv6 "
+			 "client of a protected port would get synwall's "
+			 "SYN-ACK, then a RST (counted tc_err_einval); fix: a "
+			 "kernel with CONFIG_IPV6=y (Debian's, Ubuntu's, "
+			 "Fedora's, RHEL's), or --force to attach anyway for "
+			 "IPv4 (and keep IPv6 clients off the protected ports)",
+			 SW_KFUNC_HANDOFF);
+		return SW_IPV6_REFUSE;
+	}
+	if (f->module_live)
+		snprintf(msg, len,
+			 "IPv6 is a module, loaded but disabled "
+			 "(ipv6.disable=1): IPv4 only");
+	else
+		snprintf(msg, len,
+			 "IPv6 is not built in and not loaded: IPv4 only; if "
+			 "ipv6.ko gets loaded later, IPv6 handoffs fail (every "
+			 "IPv6 client reset): check again with synwall status");
+	return SW_IPV6_OK;
+}
+
+void sw_ipv6_probe(struct sw_ipv6_facts *f)
+{
+	const char *hook = getenv(SW_TEST_IPV6_MODULE);
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	if (hook && !strcmp(hook, "1")) {
+		f->btf = f->module_live = f->active = 1;
+		return;
+	}
+	/* tcp_v6_rcv is IPv6's receive function: in vmlinux's BTF only when
+	 * IPv6 is built in (a module's functions are in /sys/kernel/btf/ipv6) */
+	rc = sw_kfunc_present("tcp_v6_rcv");
+	f->btf = rc >= 0;
+	f->builtin = rc > 0;
+	/* initstate exists for loadable modules only, never built-in ones */
+	f->module_live = access("/sys/module/ipv6/initstate", F_OK) == 0;
+	f->active = access("/proc/net/if_inet6", F_OK) == 0;
+}
+
 int sw_bpffs_at(const char *path)
 {
 	struct statfs st;
@@ -240,6 +297,16 @@ int sw_caps_check(struct sw_caps *caps, const char *bpffs)
 	check_sysctl(&caps->cap[SW_CAP_WSCALE], "net.ipv4.tcp_window_scaling",
 		     "handoffs of clients using window scaling fail (the "
 		     "kernel refuses them)");
+
+	{
+		struct sw_ipv6_facts v6;
+		char msg[sizeof(caps->cap[0].msg)];
+		int ok;
+
+		sw_ipv6_probe(&v6);
+		ok = sw_ipv6_decide(&v6, msg, sizeof(msg)) == SW_IPV6_OK;
+		set(&caps->cap[SW_CAP_IPV6], "IPv6", ok, "%s", msg);
+	}
 
 	for (i = 0; i < SW_CAP_COUNT; i++)
 		caps->missing += !caps->cap[i].ok;

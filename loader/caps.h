@@ -27,6 +27,7 @@ enum sw_cap_id {
 	SW_CAP_TIMESTAMPS, /* net.ipv4.tcp_timestamps >= 1 */
 	SW_CAP_SACK,	   /* net.ipv4.tcp_sack >= 1 */
 	SW_CAP_WSCALE,	   /* net.ipv4.tcp_window_scaling >= 1 */
+	SW_CAP_IPV6,	   /* IPv6 built in, or absent (not a loaded module) */
 	SW_CAP_COUNT,
 };
 
@@ -55,6 +56,39 @@ void sw_caps_print(const struct sw_caps *caps, FILE *f);
  * it in production.
  */
 #define SW_TEST_HIDE_KFUNC "SYNWALL_TEST_HIDE_KFUNC"
+
+/*
+ * IPv6 built as a module (CONFIG_IPV6=m).  The handoff kfunc handles
+ * ETH_P_IPV6 only where IPv6 is built in (net/core/filter.c,
+ * bpf_sk_assign_tcp_reqsk: `#if IS_BUILTIN(CONFIG_IPV6)` around the IPv6
+ * case; otherwise `default: return -EINVAL`): there every IPv6 handoff
+ * fails (tc_err_einval) and the client, which already has synwall's
+ * SYN-ACK, gets the kernel's RST.  The facts, as sw_ipv6_probe() reads
+ * them:
+ */
+struct sw_ipv6_facts {
+	int btf;	 /* the kernel's BTF was readable */
+	int builtin;	 /* vmlinux BTF has tcp_v6_rcv: IPv6 is built in */
+	int module_live; /* /sys/module/ipv6/initstate: a loaded ipv6.ko */
+	int active;	 /* /proc/net/if_inet6: IPv6 up (not ipv6.disable=1) */
+};
+
+enum sw_ipv6_verdict {
+	SW_IPV6_OK,	/* built in, or no IPv6 at all; msg: which */
+	SW_IPV6_REFUSE, /* a live ipv6.ko: msg names the problem and fix */
+};
+
+/* The decision, pure.  Refuses only for a loaded, active ipv6.ko: IPv6
+ * clients then reach the protected ports and every one of them would be
+ * reset.  IPv6 absent (module not loaded, or disabled) is OK, with a msg
+ * that says what happens if the module is loaded later.  --force (attach)
+ * turns the refusal into a warning: IPv4 works either way. */
+enum sw_ipv6_verdict sw_ipv6_decide(const struct sw_ipv6_facts *f, char *msg,
+				    size_t len);
+/* Read the facts.  Test hook SW_TEST_IPV6_MODULE=1: report a live,
+ * active ipv6.ko whatever the kernel is. */
+void sw_ipv6_probe(struct sw_ipv6_facts *f);
+#define SW_TEST_IPV6_MODULE "SYNWALL_TEST_IPV6_MODULE"
 
 /* Building blocks, usable alone. */
 int sw_kfunc_present(const char *name);		 /* 1, 0, or -errno (no BTF) */

@@ -838,6 +838,70 @@ static void test_vlan_policy(void)
 	report("vlan_strip_policy");
 }
 
+/* ---- IPv6 built as a module (caps.c) ------------------------------------ */
+
+static void test_ipv6_module(void)
+{
+	static const struct {
+		struct sw_ipv6_facts f;
+		enum sw_ipv6_verdict want;
+		const char *msg;
+	} c[] = {
+		/* btf builtin module_live active */
+		{{1, 1, 0, 1}, SW_IPV6_OK, "built in"},
+		{{1, 1, 1, 1}, SW_IPV6_OK, "built in"}, /* builtin wins */
+		{{0, 0, 1, 1}, SW_IPV6_OK, "cannot tell"},
+		{{1, 0, 1, 1},
+		 SW_IPV6_REFUSE,
+		 "loadable module (ipv6.ko)"},
+		{{1, 0, 1, 1}, SW_IPV6_REFUSE, "-EINVAL"},
+		{{1, 0, 1, 1}, SW_IPV6_REFUSE, "tc_err_einval"},
+		{{1, 0, 1, 1}, SW_IPV6_REFUSE, "fix: a kernel with CONFIG_IPV6=y"},
+		{{1, 0, 1, 1}, SW_IPV6_REFUSE, "--force"},
+		{{1, 0, 1, 0}, SW_IPV6_OK, "ipv6.disable=1"},
+		{{1, 0, 0, 0}, SW_IPV6_OK, "not built in and not loaded"},
+		{{1, 0, 0, 1}, SW_IPV6_OK, "not built in and not loaded"},
+	};
+	struct sw_ipv6_facts real;
+	struct sw_caps caps;
+	char msg[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		enum sw_ipv6_verdict v;
+
+		msg[0] = '\0';
+		v = sw_ipv6_decide(&c[i].f, msg, sizeof(msg));
+		if (v != c[i].want)
+			bad("case %zu: verdict %d, want %d (%s)", i, v,
+			    c[i].want, msg);
+		if (!strstr(msg, c[i].msg))
+			bad("case %zu: message lacks \"%s\": %s", i, c[i].msg,
+			    msg);
+	}
+	report("ipv6_module_policy");
+
+	/* this kernel, and the test hook the e2e check uses */
+	sw_ipv6_probe(&real);
+	printf("  # this kernel: IPv6 btf=%d builtin=%d module_live=%d "
+	       "active=%d\n",
+	       real.btf, real.builtin, real.module_live, real.active);
+	if (real.btf && real.builtin && real.module_live)
+		bad("IPv6 both built in and a loaded module");
+	setenv(SW_TEST_IPV6_MODULE, "1", 1);
+	sw_caps_check(&caps, NULL);
+	unsetenv(SW_TEST_IPV6_MODULE);
+	if (caps.cap[SW_CAP_IPV6].ok ||
+	    !strstr(caps.cap[SW_CAP_IPV6].msg, "loadable module"))
+		bad("%s=1: IPv6 not reported as a module: %s",
+		    SW_TEST_IPV6_MODULE, caps.cap[SW_CAP_IPV6].msg);
+	sw_caps_check(&caps, NULL);
+	if (real.btf && real.builtin && !caps.cap[SW_CAP_IPV6].ok)
+		bad("built-in IPv6 reported missing: %s",
+		    caps.cap[SW_CAP_IPV6].msg);
+	report("ipv6_module_probe");
+}
+
 /* ---- the handoff kfunc's refusal (caps.c) ----------------------------- */
 
 static void test_kfunc_refusal(void)
@@ -993,6 +1057,7 @@ int main(void)
 	test_xdp_why_line();
 	test_verifier_tail();
 	test_vlan_policy();
+	test_ipv6_module();
 	test_kfunc_refusal();
 	test_tai_offset();
 	test_rotate_wait();

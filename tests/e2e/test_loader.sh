@@ -20,7 +20,8 @@
 #     kernel's reason (netlink extack, the verifier's last lines); no
 #     handoff kfunc (real, or SYNWALL_TEST_HIDE_KFUNC) -> refused before
 #     loading anything; rx VLAN stripping with a VLAN upper -> refused
-#     with the ethtool fix.  On a kernel without the kfunc only the
+#     with the ethtool fix; IPv6 as a module (SYNWALL_TEST_IPV6_MODULE) ->
+#     refused, --force attaches with a warning.  On a kernel without the kfunc only the
 #     refusal runs (for real); the rest is skipped.
 # Output: PASS:/FAIL:/SKIP: lines (tests/run.sh).
 set -u
@@ -412,6 +413,23 @@ else
 		skip "vlan_offload_refused: this kernel cannot create 802.1Q devices (CONFIG_VLAN_8021Q; the policy is unit-tested in test_loader_unit)"
 	fi
 fi
+# IPv6 built as a module: the kfunc refuses IPv6 there (loader/caps.h);
+# SYNWALL_TEST_IPV6_MODULE=1 makes the loader see a live ipv6.ko
+snap=$(snapshot)
+expect_error "ipv6_module_refused" \
+	"IPv6 is a loadable module (ipv6.ko).*(-EINVAL).*fix: a kernel with CONFIG_IPV6=y" \
+	nss env SYNWALL_TEST_IPV6_MODULE=1 "$SW_LOADER" attach "$E2E_SIF" --ports "$PORT"
+[ "$(snapshot)" = "$snap" ] && pass "ipv6_module_refused_leaves_nothing" ||
+	fail "ipv6_module_refused_leaves_nothing: $(diff <(echo "$snap") <(snapshot) | tr '\n' ' ')"
+out=$(nss env SYNWALL_TEST_IPV6_MODULE=1 "$SW_LOADER" attach "$E2E_SIF" --ports "$PORT" --force 2>&1) &&
+	grep -q "warning: IPv6 is a loadable module.*(--force: going on)" <<<"$out" &&
+	pass "ipv6_module_force: attached for IPv4, with the warning" ||
+	fail "ipv6_module_force: $out"
+L detach "$E2E_SIF" >/dev/null 2>&1
+out=$(L attach "$E2E_SIF" --ports "$PORT" 2>&1) && ! grep -q "IPv6 is" <<<"$out" &&
+	pass "ipv6_builtin: no IPv6 warning on this kernel ($(L status 2>&1 | grep -m1 ' IPv6: ' | sed 's/^ *//'))" ||
+	fail "ipv6_builtin: $out"
+L detach "$E2E_SIF" >/dev/null 2>&1
 [ "$(snapshot)" = "$before" ] || info "lab state differs after the issue 9 tests"
 
 # ---- live configuration --------------------------------------------------
