@@ -584,7 +584,7 @@ static __u32 fc_our_ws(const struct synwall_config *c)
 	struct swt_cfg r;
 
 	swt_cfg_resolve(c, &r);
-	return r.wscale;
+	return r.wscale > SYNWALL_WSCALE_MAX ? SYNWALL_WSCALE_MAX : r.wscale;
 }
 
 static bool cookie_valid(const struct synwall_keys *k, const struct fc_frame *f,
@@ -1007,6 +1007,19 @@ static void check_meta(const struct fc_state_def *s, const struct fc_frame *f,
 			want.flags |= SYNWALL_MF_SACK;
 		if (d.ecn)
 			want.flags |= SYNWALL_MF_ECN;
+	} else if (!f->o.ts) {
+		/* the no-timestamp layout, decoded by hand (cookie.h) */
+		static const int ws_of[8] = {-1, -1, 0, 0, 2, 6, 7, 8};
+		__u32 code = (cookie >> 2) & 0x3f;
+
+		want.mss = (f->v6 ? sw_nots_mss6 : sw_nots_mss4)[code & 7];
+		if (ws_of[code >> 3] >= 0) {
+			want.flags |= SYNWALL_MF_WSCALE;
+			want.snd_wscale = (__u8)ws_of[code >> 3];
+			want.rcv_wscale = (__u8)fc_our_ws(&s->cfg);
+		}
+		if ((code >> 3) != 0 && (code >> 3) != 2)
+			want.flags |= SYNWALL_MF_SACK;
 	}
 	if (memcmp(&want, m, sizeof(want)))
 		viol(w,
