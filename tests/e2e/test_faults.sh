@@ -311,7 +311,7 @@ fi
 nss ip link del "$XIF" 2>/dev/null
 
 # ==== 5. detach during a flood ==========================================
-L attach "$E2E_SIF" --ports "$PORT" >/dev/null 2>&1 || fail "attach for the flood test"
+L attach "$E2E_SIF" --cookies always --ports "$PORT" >/dev/null 2>&1 || fail "attach for the flood test"
 HOLD=$E2E_TMP/hold.out
 bgc "$E2E_OUT/tcpprobe" hold "$S4" "$PORT" 14000 50 >"$HOLD"
 HOLD_PID=${E2E_PIDS[-1]}
