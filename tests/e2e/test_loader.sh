@@ -132,7 +132,7 @@ wait_listen "$PORT" && wait_listen "$OTHER" || die "loader: tcpprobe servers did
 # ---- attach / detach ------------------------------------------------------
 
 before=$(snapshot)
-out=$(L attach "$E2E_SIF" --ports "$PORT" 2>&1)
+out=$(L attach "$E2E_SIF" --cookies always --ports "$PORT" 2>&1)
 rc=$?
 if [ "$rc" -ne 0 ]; then
 	fail "attach: exit $rc: $out"
@@ -177,7 +177,7 @@ fi
 
 # attach again: configuration updated in place, nothing stacked
 ids_before=$(nss bpftool net | grep -o 'id [0-9]*' | tr '\n' ' ')
-out=$(L attach "$E2E_SIF" --ports "$PORT,$OTHER" --ttl 33 2>&1)
+out=$(L attach "$E2E_SIF" --cookies always --ports "$PORT,$OTHER" --ttl 33 2>&1)
 rc=$?
 ids_after=$(nss bpftool net | grep -o 'id [0-9]*' | tr '\n' ' ')
 nfilt=$(nss tc filter show dev "$E2E_SIF" ingress | grep -c 'bpf.*id ')
@@ -220,7 +220,7 @@ fi
 nss tc qdisc add dev "$E2E_SIF" clsact
 nss tc filter add dev "$E2E_SIF" ingress prio 7 handle 7 bpf da obj "$E2E_OUT/xdp_pass.bpf.o" sec xdp
 before=$(snapshot)
-L attach "$E2E_SIF" --ports "$PORT" >/dev/null 2>&1
+L attach "$E2E_SIF" --cookies always --ports "$PORT" >/dev/null 2>&1
 L detach "$E2E_SIF" >/dev/null 2>&1
 after=$(snapshot)
 if [ "$before" = "$after" ] && grep -q "handle 0x7 xdp_pass" <<<"$after"; then
