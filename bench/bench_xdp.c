@@ -587,10 +587,11 @@ int main(int argc, char **argv)
 		{"obj", required_argument, NULL, 'o'},
 		{"only", required_argument, NULL, 'O'},
 		{"clock", required_argument, NULL, 'k'},
+		{"cookies", required_argument, NULL, 'M'},
 		{"csv", no_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{}};
-	while ((opt = getopt_long(argc, argv, "c:r:l:b:p:o:O:k:Ch", lo,
+	while ((opt = getopt_long(argc, argv, "c:r:l:b:p:o:O:k:M:Ch", lo,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -621,6 +622,19 @@ int main(int argc, char **argv)
 			}
 			fixed_clock = !strcmp(optarg, "fixed");
 			break;
+		case 'M':
+			/* flood: the pass-through path (the detector counts
+			 * every SYN but never reaches its threshold) */
+			if (!strcmp(optarg, "flood")) {
+				cfg.cookies = SYNWALL_COOKIES_FLOOD;
+				cfg.flood_on = 100000000;
+			} else if (!strcmp(optarg, "always")) {
+				cfg.cookies = SYNWALL_COOKIES_ALWAYS;
+			} else {
+				fprintf(stderr, "--cookies flood|always\n");
+				return 2;
+			}
+			break;
 		case 'C':
 			csv = 1;
 			break;
@@ -629,7 +643,7 @@ int main(int argc, char **argv)
 			       "N] "
 			       "[--batch N] [--peer OBJ]\n"
 			       "       [--obj SYNWALL_OBJ] [--only LIST] "
-			       "[--clock real|fixed] [--csv]\n"
+			       "[--clock real|fixed] [--cookies flood|always] [--csv]\n"
 			       "Per-packet cost of synwall_xdp (and of the "
 			       "peer "
 			       "XDP SYN proxy OBJ), ns:\n"

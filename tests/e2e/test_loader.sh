@@ -49,7 +49,15 @@ loader_cleanup() {
 }
 trap loader_cleanup EXIT
 
-L() { nss "$SW_LOADER" "$@"; }
+# attach: a cookie for every SYN, as these suites assume (the default is flood)
+L() {
+	if [ "$1" = attach ]; then
+		shift
+		nss "$SW_LOADER" attach --cookies always "$@"
+	else
+		nss "$SW_LOADER" "$@"
+	fi
+}
 
 # What attach must add and detach must take away, as text.
 snapshot() {
@@ -101,7 +109,7 @@ kfunc_refusal() {
 	local name=$1 out rc snap
 	shift
 	snap=$(snapshot)
-	out=$(nss env "$@" "$SW_LOADER" -v -v attach "$E2E_SIF" --ports "$PORT" --force 2>&1)
+	out=$(nss env "$@" "$SW_LOADER" -v -v attach "$E2E_SIF" --cookies always --ports "$PORT" --force 2>&1)
 	rc=$?
 	if [ "$rc" -eq 0 ]; then
 		fail "$name: attach succeeded: $out"
@@ -298,7 +306,7 @@ kfunc_refusal "kfunc_missing_refused (SYNWALL_TEST_HIDE_KFUNC)" \
 dispatcher_refused() { # ERRNO MODE IP_KEYWORD BPFTOOL_KEYWORD
 	local errno=$1 mode=$2 ipkw=$3 btkw=$4 snap out rc id st left
 	snap=$(snapshot)
-	out=$(nss env SYNWALL_TEST_DISPATCHER_FAIL="$errno" "$SW_LOADER" attach "$E2E_SIF" --ports "$PORT" --mode "$mode" 2>&1)
+	out=$(nss env SYNWALL_TEST_DISPATCHER_FAIL="$errno" "$SW_LOADER" attach "$E2E_SIF" --cookies always --ports "$PORT" --mode "$mode" 2>&1)
 	rc=$?
 	id=$(grep -o 'XDP program id [0-9]*' <<<"$out" | grep -o '[0-9]*$')
 	st=$(L status "$E2E_SIF" 2>&1)
@@ -486,7 +494,7 @@ grep -q "current slot [01], age" <<<"$age" && grep -q "random keys" <<<"$age" &&
 	pass "keys_show_age" || fail "keys_show_age: $age"
 
 # the rotation loop (attach --rotate), then detach stops it
-bgs "$SW_LOADER" attach "$E2E_SIF" --ports "$PORT" --rotate 1 --allow-short-rotate >"$E2E_TMP/rot.out" 2>&1
+bgs "$SW_LOADER" attach "$E2E_SIF" --cookies always --ports "$PORT" --rotate 1 --allow-short-rotate >"$E2E_TMP/rot.out" 2>&1
 rot_pid=${E2E_PIDS[-1]}
 sleep 3.5
 g=$(L keys "$E2E_SIF" --show-age | grep -o 'generation [0-9]*' | cut -d' ' -f2)
@@ -579,7 +587,7 @@ if grep -q "ok=5 fail=0" <<<"$out" && grep -q '"xdp_tx_synack":0' <<<"$s0"; then
 else
 	fail "iptc_safe_default: $out; $s0"
 fi
-out=$(L config "$E2E_SIF" --pin-dir /sys/fs/bpf/tc/globals --ports "$PORT" 2>&1)
+out=$(L config "$E2E_SIF" --pin-dir /sys/fs/bpf/tc/globals --cookies always --ports "$PORT" 2>--ports "$PORT" 2>&1)1)
 seq=$(nsc "$E2E_OUT/tcpprobe" seq "$S4" "$PORT" 20)
 j=$(L stats "$E2E_SIF" --pin-dir /sys/fs/bpf/tc/globals --json)
 if grep -q "installed a random one" <<<"$out" && grep -q "ok=20 fail=0" <<<"$seq" &&
@@ -631,8 +639,8 @@ if fleet_ns "swb-$$" "${FB}c" "${FB}s" && fleet_ns "swx-$$" "${FC}c" "${FC}s"; t
 	LB() { nsenter --net=/run/netns/"swb-$$" "$SW_LOADER" "$@"; }
 	LC() { nsenter --net=/run/netns/"swx-$$" "$SW_LOADER" "$@"; }
 	L attach "$E2E_SIF" --ports "$PORT" --key-file "$E2E_TMP/fleet.key" >/dev/null 2>&1 &&
-		LB attach "${FB}s" --ports "$PORT" --key-file "$E2E_TMP/fleet.key" >/dev/null 2>&1 &&
-		LC attach "${FC}s" --ports "$PORT" --key-file "$E2E_TMP/other.key" >/dev/null 2>&1 ||
+		LB attach "${FB}s" --cookies always --ports "$PORT" --key-file "$E2E_TMP/fleet.key" >/dev/null 2>&1 &&
+		LC attach "${FC}s" --cookies always --ports "$PORT" --key-file "$E2E_TMP/other.key" >/dev/null 2>&1 ||
 		fail "fleet: attach with key files"
 	nsenter --net=/run/netns/"swb-$$" "$E2E_OUT/tcpprobe" server "$S4" "$PORT" >/dev/null &
 	E2E_PIDS+=($!)
