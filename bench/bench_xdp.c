@@ -70,6 +70,10 @@
 #define MAXRUNS 64
 
 static int calls = 200000;
+/* --cookies flood: SYNs take the pass-through path */
+static int pass_through;
+static struct synwall_config *g_cfg;
+static struct swt_env *g_env;
 static int fixed_clock; /* --clock fixed: the config's test clock hook */
 static int runs = 5;
 static int live_calls = 4000;
@@ -542,8 +546,19 @@ static int make_valid_acks(struct pclass *c, const struct swt_pkt *syn,
 {
 	struct swt_pkt p;
 	__u32 cookie, tsval;
+	int r;
 
-	if (synack_of("synwall", sw_fd, syn4->pkt, syn4->len, &cookie, &tsval))
+	/* pass-through: a SYN-ACK of synwall's own only in always mode */
+	if (pass_through) {
+		struct synwall_config a = *g_cfg;
+
+		a.cookies = SYNWALL_COOKIES_ALWAYS;
+		swt_config_write(g_env, &a);
+	}
+	r = synack_of("synwall", sw_fd, syn4->pkt, syn4->len, &cookie, &tsval);
+	if (pass_through)
+		swt_config_write(g_env, g_cfg);
+	if (r)
 		return -1;
 	swt_make_ack(syn, cookie, true, 12346, tsval, &p);
 	build(c->name, c->pkt, &c->len, &p);
@@ -628,6 +643,7 @@ int main(int argc, char **argv)
 			if (!strcmp(optarg, "flood")) {
 				cfg.cookies = SYNWALL_COOKIES_FLOOD;
 				cfg.flood_on = 100000000;
+				pass_through = 1;
 			} else if (!strcmp(optarg, "always")) {
 				cfg.cookies = SYNWALL_COOKIES_ALWAYS;
 			} else {
@@ -698,6 +714,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "load: %s\n", err);
 		return 1;
 	}
+	g_cfg = &cfg;
+	g_env = &env;
 	if (swt_config_write(&env, &cfg) || swt_keys_write(&env, &keys) ||
 	    swt_port_set(&env, SERVER_PORT, true)) {
 		fprintf(stderr, "map write: %s\n", strerror(errno));
@@ -725,8 +743,10 @@ int main(int argc, char **argv)
 	syn.dport = SERVER_PORT;
 	swt_opt_linux_syn(&syn, 1460, 12345, 7);
 	cls[ncls] = (struct pclass){.name = "SYN v4 (MSS/SACK/TS/WS)",
-				    .expect = XDP_TX,
-				    .counter = SWT_STAT(xdp_tx_synack),
+				    .expect = pass_through ? XDP_PASS : XDP_TX,
+				    .counter = pass_through ?
+						       SWT_STAT(xdp_pass_syn_kernel) :
+						       SWT_STAT(xdp_tx_synack),
 				    .pexpect = XDP_TX};
 	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &syn);
 	ncls++;
@@ -736,8 +756,10 @@ int main(int argc, char **argv)
 	p.dport = SERVER_PORT;
 	swt_opt_linux_syn(&p, 1440, 12345, 7);
 	cls[ncls] = (struct pclass){.name = "SYN v6 (MSS/SACK/TS/WS)",
-				    .expect = XDP_TX,
-				    .counter = SWT_STAT(xdp_tx_synack),
+				    .expect = pass_through ? XDP_PASS : XDP_TX,
+				    .counter = pass_through ?
+						       SWT_STAT(xdp_pass_syn_kernel) :
+						       SWT_STAT(xdp_tx_synack),
 				    .pexpect = XDP_TX};
 	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &p);
 	ncls++;
