@@ -245,7 +245,7 @@ sw_set_config() {
 # sw_set_dp FLAGS: the data path's own state (dp_state; 1 = TC re-check).
 sw_set_dp() {
 	local v
-	v=$(_hex "'<II', ${1:-0}, 0") || return 1
+	v=$(_hex "'<IIQQQQ', ${1:-0}, 0, 0, 0, 0, 0") || return 1
 	sw_map_update dp_state 0 "$v"
 }
 

@@ -486,7 +486,7 @@ if loader_usable; then
 		fail "tcp_syncookies=0: loader attach rc=$rc: $out"
 	fi
 	nss "$SW_LOADER" detach "$E2E_SIF" >/dev/null 2>&1
-	nss timeout 20 "$SW_LOADER" attach "$E2E_SIF" --ports "$PORT" --force >/dev/null 2>&1 ||
+	nss timeout 20 "$SW_LOADER" attach "$E2E_SIF" --cookies always --ports "$PORT" --force >/dev/null 2>&1 ||
 		fail "tcp_syncookies=0: attach --force failed"
 else
 	nss sysctl -qw net.ipv4.tcp_syncookies=0
