@@ -587,7 +587,7 @@ if grep -q "ok=5 fail=0" <<<"$out" && grep -q '"xdp_tx_synack":0' <<<"$s0"; then
 else
 	fail "iptc_safe_default: $out; $s0"
 fi
-out=$(L config "$E2E_SIF" --pin-dir /sys/fs/bpf/tc/globals --cookies always --ports "$PORT" 2>--ports "$PORT" 2>&1)1)
+out=$(L config "$E2E_SIF" --pin-dir /sys/fs/bpf/tc/globals --cookies always --ports "$PORT" 2>&1)
 seq=$(nsc "$E2E_OUT/tcpprobe" seq "$S4" "$PORT" 20)
 j=$(L stats "$E2E_SIF" --pin-dir /sys/fs/bpf/tc/globals --json)
 if grep -q "installed a random one" <<<"$out" && grep -q "ok=20 fail=0" <<<"$seq" &&
