@@ -70,6 +70,10 @@
 #define MAXRUNS 64
 
 static int calls = 200000;
+/* --cookies flood: SYNs take the pass-through path */
+static int pass_through;
+static struct synwall_config *g_cfg;
+static struct swt_env *g_env;
 static int fixed_clock; /* --clock fixed: the config's test clock hook */
 static int runs = 5;
 static int live_calls = 4000;
@@ -542,8 +546,19 @@ static int make_valid_acks(struct pclass *c, const struct swt_pkt *syn,
 {
 	struct swt_pkt p;
 	__u32 cookie, tsval;
+	int r;
 
-	if (synack_of("synwall", sw_fd, syn4->pkt, syn4->len, &cookie, &tsval))
+	/* pass-through: a SYN-ACK of synwall's own only in always mode */
+	if (pass_through) {
+		struct synwall_config a = *g_cfg;
+
+		a.cookies = SYNWALL_COOKIES_ALWAYS;
+		swt_config_write(g_env, &a);
+	}
+	r = synack_of("synwall", sw_fd, syn4->pkt, syn4->len, &cookie, &tsval);
+	if (pass_through)
+		swt_config_write(g_env, g_cfg);
+	if (r)
 		return -1;
 	swt_make_ack(syn, cookie, true, 12346, tsval, &p);
 	build(c->name, c->pkt, &c->len, &p);
@@ -587,10 +602,11 @@ int main(int argc, char **argv)
 		{"obj", required_argument, NULL, 'o'},
 		{"only", required_argument, NULL, 'O'},
 		{"clock", required_argument, NULL, 'k'},
+		{"cookies", required_argument, NULL, 'M'},
 		{"csv", no_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{}};
-	while ((opt = getopt_long(argc, argv, "c:r:l:b:p:o:O:k:Ch", lo,
+	while ((opt = getopt_long(argc, argv, "c:r:l:b:p:o:O:k:M:Ch", lo,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -621,6 +637,20 @@ int main(int argc, char **argv)
 			}
 			fixed_clock = !strcmp(optarg, "fixed");
 			break;
+		case 'M':
+			/* flood: the pass-through path (the detector counts
+			 * every SYN but never reaches its threshold) */
+			if (!strcmp(optarg, "flood")) {
+				cfg.cookies = SYNWALL_COOKIES_FLOOD;
+				cfg.flood_on = 100000000;
+				pass_through = 1;
+			} else if (!strcmp(optarg, "always")) {
+				cfg.cookies = SYNWALL_COOKIES_ALWAYS;
+			} else {
+				fprintf(stderr, "--cookies flood|always\n");
+				return 2;
+			}
+			break;
 		case 'C':
 			csv = 1;
 			break;
@@ -629,7 +659,7 @@ int main(int argc, char **argv)
 			       "N] "
 			       "[--batch N] [--peer OBJ]\n"
 			       "       [--obj SYNWALL_OBJ] [--only LIST] "
-			       "[--clock real|fixed] [--csv]\n"
+			       "[--clock real|fixed] [--cookies flood|always] [--csv]\n"
 			       "Per-packet cost of synwall_xdp (and of the "
 			       "peer "
 			       "XDP SYN proxy OBJ), ns:\n"
@@ -684,6 +714,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "load: %s\n", err);
 		return 1;
 	}
+	g_cfg = &cfg;
+	g_env = &env;
 	if (swt_config_write(&env, &cfg) || swt_keys_write(&env, &keys) ||
 	    swt_port_set(&env, SERVER_PORT, true)) {
 		fprintf(stderr, "map write: %s\n", strerror(errno));
@@ -711,8 +743,10 @@ int main(int argc, char **argv)
 	syn.dport = SERVER_PORT;
 	swt_opt_linux_syn(&syn, 1460, 12345, 7);
 	cls[ncls] = (struct pclass){.name = "SYN v4 (MSS/SACK/TS/WS)",
-				    .expect = XDP_TX,
-				    .counter = SWT_STAT(xdp_tx_synack),
+				    .expect = pass_through ? XDP_PASS : XDP_TX,
+				    .counter = pass_through ?
+						       SWT_STAT(xdp_pass_syn_kernel) :
+						       SWT_STAT(xdp_tx_synack),
 				    .pexpect = XDP_TX};
 	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &syn);
 	ncls++;
@@ -722,8 +756,10 @@ int main(int argc, char **argv)
 	p.dport = SERVER_PORT;
 	swt_opt_linux_syn(&p, 1440, 12345, 7);
 	cls[ncls] = (struct pclass){.name = "SYN v6 (MSS/SACK/TS/WS)",
-				    .expect = XDP_TX,
-				    .counter = SWT_STAT(xdp_tx_synack),
+				    .expect = pass_through ? XDP_PASS : XDP_TX,
+				    .counter = pass_through ?
+						       SWT_STAT(xdp_pass_syn_kernel) :
+						       SWT_STAT(xdp_tx_synack),
 				    .pexpect = XDP_TX};
 	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &p);
 	ncls++;

@@ -115,6 +115,16 @@ static __always_inline struct bpf_sock *sw_skc_lookup(void *ctx,
 				  0);
 }
 
+/* The window scale synwall advertises (config.wscale resolved). */
+static __always_inline __u32 sw_cfg_wscale(const struct synwall_config *cfg)
+{
+	__u32 ws = cfg->wscale == SYNWALL_WSCALE_ZERO ? 0 :
+		   cfg->wscale			      ? cfg->wscale :
+							SYNWALL_WSCALE_DEFAULT;
+
+	return ws > SYNWALL_WSCALE_MAX ? SYNWALL_WSCALE_MAX : ws;
+}
+
 /*
  * Is the ACK's ack_seq - 1 a valid cookie for this flow (sequence numbers
  * in host order), with the timestamp option bits its TSecr echoes (o)?
@@ -134,18 +144,23 @@ static __always_inline int sw_ack_cookie_ok(const struct synwall_config *cfg,
 	p->flow.isn = seq - 1;
 	return k->installed_at[slot] &&
 	       sw_cookie_check(&k->key[slot], cookie, &p->flow, p->v6, now.sec,
-			       sw_tso_of_ack(o->ts_ok, o->tsecr));
+			       sw_tso_of_ack(o->ts_ok, o->tsecr),
+			       sw_cfg_wscale(cfg));
 }
 
 /*
  * The handoff metadata of a valid cookie: the MSS from the cookie; with a
- * timestamp whose TSecr decodes, the options our SYN-ACK's TSval carried
- * (docs/datapath.md, "The final ACK").
+ * timestamp whose TSecr decodes, the options our SYN-ACK's TSval carried;
+ * without, the client's window scale and SACK from the cookie, and our
+ * window scale config.wscale (under the cookie's MAC: it is what the
+ * SYN-ACK advertised) (docs/datapath.md, "The final ACK").
  */
 static __always_inline void sw_meta_fill(struct synwall_meta *m, __u32 cookie,
-					 const struct sw_tcp_opts *o, int v6)
+					 const struct sw_tcp_opts *o, int v6,
+					 const struct synwall_config *cfg)
 {
 	struct sw_ts_opts tso;
+	__u32 code, ws;
 
 	m->magic = SYNWALL_META_MAGIC;
 	m->cookie = cookie;
@@ -171,6 +186,17 @@ static __always_inline void sw_meta_fill(struct synwall_meta *m, __u32 cookie,
 			m->flags |= SYNWALL_MF_SACK;
 		if (tso.ecn)
 			m->flags |= SYNWALL_MF_ECN;
+	} else if (!o->ts_ok) {
+		code = sw_cookie_nots_code(cookie);
+		m->mss = sw_nots_index_to_mss(code & 7, v6);
+		ws = sw_nots_ws_of(code >> 3);
+		if (ws != SW_WS_NONE) {
+			m->flags |= SYNWALL_MF_WSCALE;
+			m->snd_wscale = ws;
+			m->rcv_wscale = sw_cfg_wscale(cfg);
+		}
+		if (sw_nots_sack(code >> 3))
+			m->flags |= SYNWALL_MF_SACK;
 	}
 }
 

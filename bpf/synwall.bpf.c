@@ -72,6 +72,7 @@ static __always_inline int sw_send_synack(struct xdp_md *ctx, struct sw_pkt *p,
 	__u8 *b = (__u8 *)hdr;
 	__u32 cfg_mss, mss_out, client_mss, mss_idx, slot, cookie, nwords;
 	__u32 ip_len, tcp_len, new_len, old_len, l3_off, i, tso = 0, ts_off;
+	__u32 nots = 0;
 	__u8 our_ws, flags = TCPF_SYN | TCPF_ACK;
 	struct sw_now now;
 	__u8 mac[2 * ETH_ALEN];
@@ -92,11 +93,7 @@ static __always_inline int sw_send_synack(struct xdp_md *ctx, struct sw_pkt *p,
 	if (!cfg_mss)
 		cfg_mss = p->v6 ? SYNWALL_MSS6_DEFAULT : SYNWALL_MSS4_DEFAULT;
 	mss_out = o->mss && o->mss < cfg_mss ? o->mss : cfg_mss;
-	our_ws = cfg->wscale == SYNWALL_WSCALE_ZERO ? 0 :
-		 cfg->wscale			    ? cfg->wscale :
-						      SYNWALL_WSCALE_DEFAULT;
-	if (our_ws > SYNWALL_WSCALE_MAX)
-		our_ws = SYNWALL_WSCALE_MAX;
+	our_ws = sw_cfg_wscale(cfg);
 	if (o->ts_ok) {
 		/* RFC 3168 6.1.1: ECN-setup SYN has ECE and CWR */
 		ecn = (syn_flags & (TCPF_ECE | TCPF_CWR)) ==
@@ -107,8 +104,16 @@ static __always_inline int sw_send_synack(struct xdp_md *ctx, struct sw_pkt *p,
 		      sw_ts_opts(our_ws, o->wscale, o->sack_ok, ecn);
 	}
 	slot = k->current & 1;
-	cookie = sw_cookie_make(&k->key[slot], slot, &p->flow, p->v6, now.sec,
-				mss_idx, tso, &ts_off);
+	if (o->ts_ok) {
+		cookie = sw_cookie_make(&k->key[slot], slot, &p->flow, p->v6,
+					now.sec, mss_idx, tso, &ts_off);
+	} else {
+		/* no timestamp: WS and SACK ride in the cookie (cookie.h) */
+		nots = sw_nots_code(client_mss, o->wscale, o->sack_ok, p->v6);
+		cookie = sw_cookie_make_nots(&k->key[slot], slot, &p->flow,
+					     p->v6, now.sec, nots, our_ws);
+		ts_off = 0;
+	}
 
 	/* 2. the TCP header, on the stack */
 	hdr[0] = (__u32)p->flow.dport | (__u32)p->flow.sport << 16;
@@ -139,6 +144,32 @@ static __always_inline int sw_send_synack(struct xdp_md *ctx, struct sw_pkt *p,
 			b[38] = TCPOLEN_WINDOW;
 			b[39] = our_ws;
 			nwords = 10;
+		}
+	} else {
+		/* what the cookie carries: SACK-permitted, WS (rounded down
+		 * by the encoding only on our side of the cookie: the
+		 * client is told our own scale) */
+		if (sw_nots_sack(nots >> 3)) {
+			b[24] = TCPOPT_NOP;
+			b[25] = TCPOPT_NOP;
+			b[26] = TCPOPT_SACK_PERM;
+			b[27] = TCPOLEN_SACK_PERM;
+			nwords = 7;
+		}
+		if (sw_nots_ws_of(nots >> 3) != SW_WS_NONE) {
+			if (nwords == 7) {
+				b[28] = TCPOPT_NOP;
+				b[29] = TCPOPT_WINDOW;
+				b[30] = TCPOLEN_WINDOW;
+				b[31] = our_ws;
+				nwords = 8;
+			} else {
+				b[24] = TCPOPT_NOP;
+				b[25] = TCPOPT_WINDOW;
+				b[26] = TCPOLEN_WINDOW;
+				b[27] = our_ws;
+				nwords = 7;
+			}
 		}
 	}
 	if (ecn)
@@ -274,9 +305,144 @@ static __always_inline int sw_pass_cookie(struct xdp_md *ctx, __u32 cookie,
 	data = (void *)(long)ctx->data;
 	if ((void *)(meta + 1) > data)
 		return sw_pass_nometa(cfg, st);
-	sw_meta_fill(meta, cookie, o, v6);
+	sw_meta_fill(meta, cookie, o, v6, cfg);
 	st->xdp_pass_cookie++;
 	return XDP_PASS;
+}
+
+/* ---- flood detector (config.cookies == flood) -------------------------- */
+
+/*
+ * Per CPU: SYNs to a listener counted over windows of
+ * SYNWALL_DETECT_WINDOW_MS (a window opens at the first SYN after the
+ * previous one closed), and when this CPU last saw the off rate.  Only
+ * this CPU writes its entry; other CPUs read it (sw_flood_idle).
+ */
+struct sw_detect {
+	__u64 win_start; /* ns */
+	__u64 hot_at;	 /* ns: a window reached flood_off here */
+	__u32 count;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sw_detect);
+} detect SEC(".maps");
+
+#define SW_DETECT_WINDOW_NS (SYNWALL_DETECT_WINDOW_MS * NSEC_PER_MSEC)
+#define SW_MAX_CPUS 1024
+
+/*
+ * Has every CPU stayed under the off rate for hold_ns?  Reads each
+ * CPU's entry, writes nothing.  A global function: verified once, apart
+ * from the main program.  Runs at most once per window per CPU, and only
+ * while flooding.
+ */
+__attribute__((noinline)) int sw_flood_idle(__u64 now, __u64 hold_ns)
+{
+	__u32 zero = 0, cpu;
+
+	for (cpu = 0; cpu < SW_MAX_CPUS; cpu++) {
+		struct sw_detect *d =
+			bpf_map_lookup_percpu_elem(&detect, &zero, cpu);
+
+		if (!d)
+			break; /* past the last possible CPU */
+		if (now - d->hot_at < hold_ns)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Flood mode: count this SYN and say whether synwall answers it (1) or
+ * the kernel does (0).  Per SYN: two array lookups, the clock and per-CPU
+ * writes; the shared dp_state is written (atomically) only when the mode
+ * changes.
+ */
+static __always_inline int sw_flood(const struct synwall_config *cfg)
+{
+	__u32 zero = 0, on, off, win_on, win_off;
+	struct synwall_dp_state *dp;
+	struct sw_detect *d;
+	__u64 now, hold;
+
+	d = bpf_map_lookup_elem(&detect, &zero);
+	dp = bpf_map_lookup_elem(&dp_state, &zero);
+	if (!d || !dp)
+		return 1;
+	now = bpf_ktime_get_ns();
+	on = cfg->flood_on ? cfg->flood_on : SYNWALL_FLOOD_ON_DEFAULT;
+	off = cfg->flood_off ? cfg->flood_off : on / 2;
+	if (off > on)
+		off = on;
+	win_on = on / (1000 / SYNWALL_DETECT_WINDOW_MS);
+	win_off = off / (1000 / SYNWALL_DETECT_WINDOW_MS);
+	if (!win_on)
+		win_on = 1;
+	if (!win_off)
+		win_off = 1;
+
+	if (now - d->win_start >= SW_DETECT_WINDOW_NS) {
+		/* a new window; while flooding, is the flood gone? */
+		d->win_start = now;
+		d->count = 0;
+		if (dp->flooding) {
+			hold = (cfg->flood_hold_ms ? cfg->flood_hold_ms :
+						     SYNWALL_FLOOD_HOLD_DEFAULT) *
+			       NSEC_PER_MSEC;
+			if (sw_flood_idle(now, hold) &&
+			    __sync_val_compare_and_swap(&dp->flooding, 1, 0) ==
+				    1) {
+				__sync_fetch_and_add(&dp->flood_ns,
+						     now - dp->flood_since);
+				dp->last_off = now;
+			}
+		}
+	}
+	d->count++;
+	if (d->count == win_off)
+		d->hot_at = now;
+	if (!dp->flooding && d->count >= win_on) {
+		d->hot_at = now;
+		if (__sync_val_compare_and_swap(&dp->flooding, 0, 1) == 0) {
+			dp->flood_since = now;
+			__sync_fetch_and_add(&dp->switches, 1);
+		}
+		return 1;
+	}
+	return dp->flooding;
+}
+
+/*
+ * An ACK that is no cookie of ours: one of the kernel's own?  Issued when
+ * its SYN queue overflowed while SYNs went to it (flood mode before the
+ * switch, or a listener that cannot keep up); stateless, so only the
+ * kernel's helper can tell, with the kernel's secret (6.0+).  The kernel
+ * then checks it again (cookie_v4_check) and decides.
+ */
+static __always_inline int sw_kernel_cookie(void *data, void *data_end,
+					    const struct sw_pkt *p,
+					    struct tcphdr *th)
+{
+	__u32 l3 = p->l3_off & 0x1f;
+
+	if (p->v6) {
+		struct ipv6hdr *ip6 = data + l3;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return 0;
+		return bpf_tcp_raw_check_syncookie_ipv6(ip6, th) == 0;
+	} else {
+		struct iphdr *ip = data + l3;
+
+		if ((void *)(ip + 1) > data_end)
+			return 0;
+		return bpf_tcp_raw_check_syncookie_ipv4(ip, th) == 0;
+	}
 }
 
 /* What the socket lookup found for this segment's 4-tuple. */
@@ -406,6 +572,11 @@ int synwall_xdp(struct xdp_md *ctx)
 		}
 		if (flags & (TCPF_FIN | TCPF_RST))
 			goto malformed;
+		/* no flood: the kernel's stateful handshake (every option) */
+		if (cfg->cookies != SYNWALL_COOKIES_ALWAYS && !sw_flood(cfg)) {
+			st->xdp_pass_syn_kernel++;
+			return XDP_PASS;
+		}
 		if (sw_opts(ctx, th, data_end, &p, doff, &o))
 			goto malformed;
 		p.flow.isn = bpf_ntohl(th->seq);
@@ -423,6 +594,10 @@ int synwall_xdp(struct xdp_md *ctx)
 				     ack_seq))
 			return sw_pass_cookie(ctx, ack_seq - 1, &o, p.v6, cfg,
 					      st);
+		if (sw_kernel_cookie(data, data_end, &p, th)) {
+			st->xdp_pass_kernel_cookie++;
+			return XDP_PASS;
+		}
 		st->xdp_drop_bad_ack++;
 		return XDP_DROP;
 	}

@@ -134,24 +134,24 @@ static __always_inline int sw_tc_handoff(struct __sk_buff *skb,
 		 * from the value the client echoed: our SYN-ACK's TSval.
 		 */
 		attrs.rcv_tsecr = m->tsecr;
-		/*
-		 * SACK, ECN and both window scales are the option bits of
-		 * our SYN-ACK's TSval, under the cookie's MAC (cookie.h): an
-		 * ACK whose TSecr edits them fails the check and never gets
-		 * here.  So rcv_wscale is the scale our SYN-ACK advertised
-		 * (config.wscale when it was sent, even if config changed
-		 * since) and ECN is on only where synwall agreed to it (the
-		 * client asked, SYNWALL_CF_NO_ECN clear): never the wire's.
-		 */
-		if (m->flags & SYNWALL_MF_SACK)
-			attrs.sack_ok = 1;
-		if (m->flags & SYNWALL_MF_ECN)
-			attrs.ecn_ok = 1;
-		if (m->flags & SYNWALL_MF_WSCALE) {
-			attrs.wscale_ok = 1;
-			attrs.snd_wscale = m->snd_wscale;
-			attrs.rcv_wscale = m->rcv_wscale;
-		}
+	}
+	/*
+	 * SACK, ECN and both window scales are the option bits of our
+	 * SYN-ACK's TSval, or (no timestamp) the cookie's option code and
+	 * config.wscale, all under the cookie's MAC (cookie.h): an ACK that
+	 * edits them fails the check and never gets here.  So rcv_wscale is
+	 * the scale our SYN-ACK advertised and ECN is on only where synwall
+	 * agreed to it (the client asked, SYNWALL_CF_NO_ECN clear, with
+	 * timestamps): never the wire's.
+	 */
+	if (m->flags & SYNWALL_MF_SACK)
+		attrs.sack_ok = 1;
+	if ((m->flags & SYNWALL_MF_ECN) && (m->flags & SYNWALL_MF_TSTAMP))
+		attrs.ecn_ok = 1;
+	if (m->flags & SYNWALL_MF_WSCALE) {
+		attrs.wscale_ok = 1;
+		attrs.snd_wscale = m->snd_wscale;
+		attrs.rcv_wscale = m->rcv_wscale;
 	}
 	/* usec_ts_ok stays 0: our TSval clock counts milliseconds */
 
@@ -229,7 +229,7 @@ sw_tc_recheck(struct __sk_buff *skb, struct sw_pkt *p, struct synwall_meta *m)
 			      bpf_ntohl(th.ack_seq)))
 		return 0;
 
-	sw_meta_fill(m, bpf_ntohl(th.ack_seq) - 1, &o, p->v6);
+	sw_meta_fill(m, bpf_ntohl(th.ack_seq) - 1, &o, p->v6, cfg);
 	return 1;
 }
 

@@ -165,7 +165,10 @@ void sw_config_effective(const struct synwall_config *raw,
 
 struct sw_cfg_req {
 	bool set_ports, set_mss4, set_mss6, set_wscale, set_ttl, set_window,
-		set_ecn;
+		set_ecn, set_cookies, set_flood_on, set_flood_off,
+		set_flood_hold;
+	__u8 cookies; /* SYNWALL_COOKIES_* */
+	__u32 flood_on, flood_off, flood_hold_ms;
 	struct sw_portset ports;
 	char ports_text[256];
 	__u16 mss4, mss6, window;
@@ -184,6 +187,10 @@ enum {
 	SW_OPT_TTL,
 	SW_OPT_WINDOW,
 	SW_OPT_ECN,
+	SW_OPT_COOKIES,
+	SW_OPT_FLOOD_ON,
+	SW_OPT_FLOOD_OFF,
+	SW_OPT_FLOOD_HOLD,
 	SW_OPT_PIN_DIR,
 	SW_OPT_MODE,
 	SW_OPT_KEY_FILE,
@@ -211,6 +218,10 @@ enum {
 		{"wscale", required_argument, NULL, SW_OPT_WSCALE},       \
 		{"ttl", required_argument, NULL, SW_OPT_TTL},             \
 		{"window", required_argument, NULL, SW_OPT_WINDOW},       \
+		{"cookies", required_argument, NULL, SW_OPT_COOKIES},     \
+		{"flood-on", required_argument, NULL, SW_OPT_FLOOD_ON},   \
+		{"flood-off", required_argument, NULL, SW_OPT_FLOOD_OFF}, \
+		{"flood-hold", required_argument, NULL, SW_OPT_FLOOD_HOLD}, \
 	{                                                                 \
 		"ecn", required_argument, NULL, SW_OPT_ECN                \
 	}
@@ -223,6 +234,16 @@ int sw_cfg_option(int opt, const char *arg, struct sw_cfg_req *r);
 int sw_cfg_apply(const struct sw_maps *m, const struct sw_cfg_req *r,
 		 bool defaults);
 void sw_cfg_print(const struct sw_maps *m, const char *indent);
+
+/* The cookie mode and the flood detector's state, for status and stats. */
+struct sw_mode_info {
+	bool always;	 /* --cookies always */
+	bool flooding;	 /* answering SYNs with cookies now (flood mode) */
+	__u64 switches;	 /* switches to cookie mode */
+	double cookie_s; /* seconds spent in cookie mode (flood mode) */
+	__u32 flood_on, flood_off, hold_ms; /* effective thresholds */
+};
+int sw_mode_read(const struct sw_maps *m, struct sw_mode_info *i);
 
 /* ---- keys (keys.c, rotate.c) -------------------------------------- */
 

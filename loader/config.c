@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* `synwall config IFACE ...`: live changes of ports, MSS, wscale, TTL. */
+#include <errno.h>
 #include <getopt.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +85,46 @@ int sw_cfg_option(int opt, const char *arg, struct sw_cfg_req *r)
 		}
 		r->set_ecn = true;
 		return 0;
+	case SW_OPT_COOKIES:
+		if (!strcmp(arg, "flood"))
+			r->cookies = SYNWALL_COOKIES_FLOOD;
+		else if (!strcmp(arg, "always"))
+			r->cookies = SYNWALL_COOKIES_ALWAYS;
+		else {
+			sw_err("--cookies '%s': expected flood or always", arg);
+			return -1;
+		}
+		r->set_cookies = true;
+		return 0;
+	case SW_OPT_FLOOD_ON:
+		if (sw_parse_ulong("--flood-on", arg, 10, 100000000, &v))
+			return -1;
+		r->flood_on = (__u32)v;
+		r->set_flood_on = true;
+		return 0;
+	case SW_OPT_FLOOD_OFF:
+		if (sw_parse_ulong("--flood-off", arg, 10, 100000000, &v))
+			return -1;
+		r->flood_off = (__u32)v;
+		r->set_flood_off = true;
+		return 0;
+	case SW_OPT_FLOOD_HOLD: {
+		char *end;
+		double sec;
+
+		errno = 0;
+		sec = strtod(arg, &end);
+		if (errno || end == arg || *end || sec < 0.1 ||
+		    sec * 1000 > SYNWALL_FLOOD_HOLD_MAX) {
+			sw_err("--flood-hold '%s': expected seconds, 0.1 to "
+			       "%u",
+			       arg, SYNWALL_FLOOD_HOLD_MAX / 1000);
+			return -1;
+		}
+		r->flood_hold_ms = (__u32)(sec * 1000 + 0.5);
+		r->set_flood_hold = true;
+		return 0;
+	}
 	}
 	return -1;
 }
@@ -90,7 +132,8 @@ int sw_cfg_option(int opt, const char *arg, struct sw_cfg_req *r)
 static bool cfg_any(const struct sw_cfg_req *r)
 {
 	return r->set_ports || r->set_mss4 || r->set_mss6 || r->set_wscale ||
-	       r->set_ttl || r->set_window || r->set_ecn;
+	       r->set_ttl || r->set_window || r->set_ecn || r->set_cookies ||
+	       r->set_flood_on || r->set_flood_off || r->set_flood_hold;
 }
 
 int sw_cfg_apply(const struct sw_maps *m, const struct sw_cfg_req *r,
@@ -108,6 +151,10 @@ int sw_cfg_apply(const struct sw_maps *m, const struct sw_cfg_req *r,
 		c.window = SYNWALL_WINDOW_DEFAULT;
 		c.wscale = SYNWALL_WSCALE_DEFAULT;
 		c.ttl = SYNWALL_TTL_DEFAULT;
+		c.cookies = SYNWALL_COOKIES_FLOOD;
+		c.flood_on = SYNWALL_FLOOD_ON_DEFAULT;
+		c.flood_off = SYNWALL_FLOOD_ON_DEFAULT / 2;
+		c.flood_hold_ms = SYNWALL_FLOOD_HOLD_DEFAULT;
 	} else if (sw_config_read(m->config, &c)) {
 		return -1;
 	}
@@ -127,6 +174,25 @@ int sw_cfg_apply(const struct sw_maps *m, const struct sw_cfg_req *r,
 		else
 			c.flags |= SYNWALL_CF_NO_ECN;
 	}
+	if (r->set_cookies)
+		c.cookies = r->cookies;
+	if (r->set_flood_on) {
+		c.flood_on = r->flood_on;
+		/* the off rate follows unless given */
+		if (!r->set_flood_off &&
+		    (!c.flood_off || c.flood_off > c.flood_on))
+			c.flood_off = c.flood_on / 2;
+	}
+	if (r->set_flood_off)
+		c.flood_off = r->flood_off;
+	if (c.flood_on && c.flood_off > c.flood_on) {
+		sw_err("--flood-off %u is above --flood-on %u (the off rate "
+		       "must not exceed the on rate)",
+		       c.flood_off, c.flood_on);
+		return -1;
+	}
+	if (r->set_flood_hold)
+		c.flood_hold_ms = r->flood_hold_ms;
 	/* Ports first when narrowing, config first when widening: either way
 	 * a SYN never meets half of the change in a harmful order (the MSS,
 	 * TTL, ... apply to whatever ports are protected). */
@@ -179,11 +245,62 @@ void sw_cfg_print(const struct sw_maps *m, const char *indent)
 		       "write or the rotation loop refreshes it)",
 		       (int)host_tai);
 	printf("\n");
+	{
+		struct sw_mode_info mi;
+
+		if (sw_mode_read(m, &mi) == 0) {
+			if (mi.always)
+				printf("%scookies: always (every SYN to a "
+				       "listener is answered with a cookie)\n",
+				       indent);
+			else
+				printf("%scookies: flood: now %s; on at %u "
+				       "SYN/s per CPU, off below %u SYN/s "
+				       "for %.1f s; %llu switch%s, %.1f s in "
+				       "cookie mode\n",
+				       indent,
+				       mi.flooding ? "COOKIES (flood)" :
+						     "pass-through (no flood)",
+				       mi.flood_on, mi.flood_off,
+				       mi.hold_ms / 1000.0,
+				       (unsigned long long)mi.switches,
+				       mi.switches == 1 ? "" : "es",
+				       mi.cookie_s);
+		}
+	}
 	if (sw_dp_read(m->dp, &dp) == 0 && (dp.flags & SYNWALL_DP_TC_RECHECK))
 		printf("%shandoff: the driver gave no XDP metadata; TC "
 		       "re-checks "
 		       "cookies from the packet (docs/handoff.md)\n",
 		       indent);
+}
+
+int sw_mode_read(const struct sw_maps *m, struct sw_mode_info *i)
+{
+	struct synwall_config raw;
+	struct synwall_dp_state dp;
+	struct timespec ts;
+	__u64 now;
+
+	memset(i, 0, sizeof(*i));
+	if (sw_config_read(m->config, &raw) || sw_dp_read(m->dp, &dp))
+		return -1;
+	i->always = raw.cookies == SYNWALL_COOKIES_ALWAYS;
+	i->flood_on = raw.flood_on ? raw.flood_on : SYNWALL_FLOOD_ON_DEFAULT;
+	i->flood_off = raw.flood_off ? raw.flood_off : i->flood_on / 2;
+	if (i->flood_off > i->flood_on)
+		i->flood_off = i->flood_on;
+	i->hold_ms = raw.flood_hold_ms ? raw.flood_hold_ms :
+					 SYNWALL_FLOOD_HOLD_DEFAULT;
+	i->flooding = dp.flooding;
+	i->switches = dp.switches;
+	/* the data path's clock: bpf_ktime_get_ns() is CLOCK_MONOTONIC */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+	i->cookie_s = (double)dp.flood_ns / 1e9;
+	if (dp.flooding && now > dp.flood_since)
+		i->cookie_s += (double)(now - dp.flood_since) / 1e9;
+	return 0;
 }
 
 static void usage(FILE *f)
@@ -193,7 +310,10 @@ static void usage(FILE *f)
 		"| --del-ports LIST]\n"
 		"                     [--mss4 N] [--mss6 N] [--wscale N] "
 		"[--ttl N] [--window N]\n"
-		"                     [--ecn on|off] [--pin-dir DIR]\n"
+		"                     [--ecn on|off] [--cookies flood|always] "
+		"[--flood-on N]\n"
+		"                     [--flood-off N] [--flood-hold SECS] "
+		"[--pin-dir DIR]\n"
 		"\n"
 		"Change what synwall does on IFACE, live: the next packet sees "
 		"the change.\n"
@@ -214,6 +334,23 @@ static void usage(FILE *f)
 		"  --window N         SYN-ACK window, 1-65535 (default %d)\n"
 		"  --ecn on|off       negotiate ECN when the client asks "
 		"(default on)\n"
+		"  --cookies flood|always\n"
+		"                     flood (default): SYNs go to the kernel's "
+		"own handshake\n"
+		"                     until a flood is detected, then synwall "
+		"answers them with\n"
+		"                     cookies until the flood has stayed away "
+		"for the hold time;\n"
+		"                     always: every SYN to a listener gets a "
+		"cookie\n"
+		"  --flood-on N       SYN/s on one CPU that switch to cookies "
+		"(default 2000)\n"
+		"  --flood-off N      SYN/s per CPU below which the hold time "
+		"runs (default\n"
+		"                     half of --flood-on: the hysteresis)\n"
+		"  --flood-hold SECS  seconds without a CPU at --flood-off "
+		"before SYNs go back\n"
+		"                     to the kernel (default 10)\n"
 		"  --pin-dir DIR      maps pinned in DIR (e.g. "
 		"/sys/fs/bpf/tc/globals after\n"
 		"                     `ip link ... xdp obj synwall.bpf.o`); "

@@ -52,6 +52,10 @@ static const struct counter counters[] = {
 	C(xdp_pass_not_local, "XDP_PASS: destination IP not a local address"),
 	C(xdp_pass_martian, "XDP_PASS: martian source address"),
 	C(xdp_pass_no_listener, "XDP_PASS: SYN to a port nothing listens on"),
+	C(xdp_pass_syn_kernel,
+	  "XDP_PASS: SYN to a listener, no flood: the kernel's handshake"),
+	C(xdp_pass_kernel_cookie,
+	  "XDP_PASS: ACK carrying a valid cookie of the kernel's own"),
 	C(tc_handoff_ok, "TC: handoff done, the kernel creates the socket"),
 	C(tc_no_listener, "TC: valid cookie but no listener"),
 	C(tc_has_socket, "TC: the flow already has a socket"),
@@ -105,6 +109,20 @@ static int read_stats(int fd, struct synwall_stats *sum)
 	return 0;
 }
 
+/* the cookie mode and the detector, read with the counters */
+static struct sw_mode_info mode;
+static bool have_mode;
+
+static const char *mode_name(void)
+{
+	return mode.always ? "always" : "flood";
+}
+
+static const char *state_name(void)
+{
+	return mode.always || mode.flooding ? "cookies" : "pass-through";
+}
+
 static double now_mono(void)
 {
 	struct timespec ts;
@@ -144,6 +162,13 @@ static void print_text(FILE *f, const char *ifname,
 	}
 	fprintf(f, "%-24s %14llu\n", "xdp packets (all)",
 		(unsigned long long)xdp);
+	if (have_mode)
+		fprintf(f,
+			"cookies: mode %s, state %s, %llu switch%s to cookies, "
+			"%.1f s in cookie mode\n",
+			mode_name(), state_name(),
+			(unsigned long long)mode.switches,
+			mode.switches == 1 ? "" : "es", mode.cookie_s);
 }
 
 static void print_json(FILE *f, const char *ifname,
@@ -168,6 +193,12 @@ static void print_json(FILE *f, const char *ifname,
 					 0.0);
 		fprintf(f, "}");
 	}
+	if (have_mode)
+		fprintf(f,
+			",\"cookies\":{\"mode\":\"%s\",\"state\":\"%s\","
+			"\"switches\":%llu,\"cookie_seconds\":%.3f}",
+			mode_name(), state_name(),
+			(unsigned long long)mode.switches, mode.cookie_s);
 	fprintf(f, "}\n");
 }
 
@@ -186,6 +217,23 @@ static void print_prom(FILE *f, const char *ifname,
 			counters[i].name, ifname,
 			(unsigned long long)get(s, i));
 	}
+	if (!have_mode)
+		return;
+	fprintf(f, "# HELP synwall_cookie_mode 1 while SYNs are answered with "
+		   "cookies (mode: the --cookies setting)\n"
+		   "# TYPE synwall_cookie_mode gauge\n"
+		   "synwall_cookie_mode{iface=\"%s\",mode=\"%s\"} %d\n",
+		ifname, mode_name(), mode.always || mode.flooding);
+	fprintf(f, "# HELP synwall_cookie_switches_total switches from "
+		   "pass-through to cookies\n"
+		   "# TYPE synwall_cookie_switches_total counter\n"
+		   "synwall_cookie_switches_total{iface=\"%s\"} %llu\n",
+		ifname, (unsigned long long)mode.switches);
+	fprintf(f, "# HELP synwall_cookie_seconds_total time spent answering "
+		   "SYNs with cookies in flood mode\n"
+		   "# TYPE synwall_cookie_seconds_total counter\n"
+		   "synwall_cookie_seconds_total{iface=\"%s\"} %.3f\n",
+		ifname, mode.cookie_s);
 }
 
 static volatile sig_atomic_t stop;
@@ -354,6 +402,7 @@ int cmd_stats(int argc, char **argv)
 		return SW_EXIT_FAIL;
 	if (sw_maps_open(ifname, ifindex, pin_dir, &m))
 		return SW_EXIT_FAIL;
+	have_mode = sw_mode_read(&m, &mode) == 0;
 	if (read_stats(m.stats, &cur)) {
 		rc = SW_EXIT_FAIL;
 		goto out;
@@ -378,6 +427,7 @@ int cmd_stats(int argc, char **argv)
 			;
 		if (stop)
 			break;
+		have_mode = sw_mode_read(&m, &mode) == 0;
 		if (read_stats(m.stats, &cur)) {
 			rc = SW_EXIT_FAIL;
 			break;

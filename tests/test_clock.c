@@ -308,17 +308,20 @@ static void test_real_clock(void)
 			clock_gettime(CLOCK_TAI, &ts);
 			after = (__u32)(ts.tv_sec - offs[j]);
 			swt_flow(&syn, syn.seq, &f);
-			mss_idx = sw_cookie_mss_index(ck);
+			mss_idx = sw_cookie_nots_code(ck);
 			if (bpf_map_lookup_elem(A.env.keys_fd, &(__u32){0}, &k)) {
 				bad("keys map read: %s", strerror(errno));
 				return;
 			}
-			if (ck != sw_cookie_make(&k.key[k.current & 1],
-						 k.current & 1, &f, syn.v6,
-						 before, mss_idx, 0, NULL) &&
-			    ck != sw_cookie_make(&k.key[k.current & 1],
-						 k.current & 1, &f, syn.v6,
-						 after, mss_idx, 0, NULL))
+			/* a bare SYN: the no-timestamp layout */
+			if (ck != sw_cookie_make_nots(&k.key[k.current & 1],
+						      k.current & 1, &f, syn.v6,
+						      before, mss_idx,
+						      SYNWALL_WSCALE_DEFAULT) &&
+			    ck != sw_cookie_make_nots(&k.key[k.current & 1],
+						      k.current & 1, &f, syn.v6,
+						      after, mss_idx,
+						      SYNWALL_WSCALE_DEFAULT))
 				bad("tai_offset %d: cookie %#x is not the one "
 				    "of UTC %u = CLOCK_TAI - %d",
 				    offs[j], ck, before, offs[j]);

@@ -53,7 +53,28 @@ struct synwall_config {
 	 * write and its rotation loop refreshes it (docs/loader.md).
 	 */
 	__s32 tai_offset;
+	/*
+	 * When synwall answers SYNs (docs/datapath.md, "Cookies only under
+	 * flood"): SYNWALL_COOKIES_FLOOD (the default, also 0) or
+	 * SYNWALL_COOKIES_ALWAYS.  In flood mode the detector switches to
+	 * cookies when one CPU sees flood_on SYN/s or more (counted over
+	 * SW_DETECT_WINDOW_MS windows), and back once every CPU has seen
+	 * fewer than flood_off SYN/s for flood_hold_ms.
+	 */
+	__u32 flood_on;	     /* SYN/s per CPU (default 2000) */
+	__u32 flood_off;     /* SYN/s per CPU (default flood_on / 2) */
+	__u32 flood_hold_ms; /* default 10000 (10 s) */
+	__u8 cookies;	     /* SYNWALL_COOKIES_* */
+	__u8 pad[3];
 };
+
+#define SYNWALL_COOKIES_FLOOD 1
+#define SYNWALL_COOKIES_ALWAYS 2
+#define SYNWALL_FLOOD_ON_DEFAULT 2000
+#define SYNWALL_FLOOD_HOLD_DEFAULT 10000 /* ms */
+#define SYNWALL_FLOOD_HOLD_MAX 3600000	 /* ms */
+/* the detector's counting window, ms (thresholds are per second) */
+#define SYNWALL_DETECT_WINDOW_MS 100
 
 #define SYNWALL_MSS4_DEFAULT 1460
 #define SYNWALL_MSS6_DEFAULT 1440
@@ -76,7 +97,16 @@ struct synwall_config {
  */
 struct synwall_dp_state {
 	__u32 flags; /* SYNWALL_DP_* */
-	__u32 reserved;
+	/*
+	 * Flood mode (config.cookies): 1 while synwall answers SYNs with
+	 * cookies, 0 while they go to the kernel.  Written only when the
+	 * mode changes (never per packet), like the fields below.
+	 */
+	__u32 flooding;
+	__u64 switches;	     /* pass-through -> cookies switches */
+	__u64 flood_since;   /* bpf_ktime_get_ns() of the last switch on */
+	__u64 flood_ns;	     /* ns spent in cookie mode, up to the last switch off */
+	__u64 last_off;	     /* bpf_ktime_get_ns() of the last switch off */
 };
 
 /*
@@ -168,6 +198,12 @@ struct synwall_stats {
 	__u64 xdp_pass_martian;
 	/* XDP_PASS: SYN to a port nothing listens on (the kernel sends RST) */
 	__u64 xdp_pass_no_listener;
+	/* XDP_PASS: SYN to a listener, no flood (flood mode): the kernel's
+	 * own stateful handshake */
+	__u64 xdp_pass_syn_kernel;
+	/* XDP_PASS: ACK with no socket whose ack_seq - 1 is a valid cookie
+	 * of the kernel's own (bpf_tcp_raw_check_syncookie_*) */
+	__u64 xdp_pass_kernel_cookie;
 
 	/* TC: handoff done, the kernel creates the socket */
 	__u64 tc_handoff_ok;

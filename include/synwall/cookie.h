@@ -4,7 +4,7 @@
  * user space, so the tests compute the cookie the BPF program must emit
  * without trusting the BPF program.
  *
- * The cookie is the ISN of our SYN-ACK (32 bits):
+ * The cookie is the ISN of our SYN-ACK (32 bits).  With a client timestamp:
  *
  *   31                                   6 5      2   1     0
  *  +--------------------------------------+--------+------+------+
@@ -64,8 +64,9 @@
  * TSecr - its clock), so the established socket keeps the offset and its
  * TSvals never go back from the SYN-ACK's (the client's PAWS holds).
  *
- * Without timestamps only the MSS survives (as in Linux): the SYN-ACK then
- * offers neither window scaling, nor SACK, nor ECN.
+ * Without timestamps the cookie has another layout (below, "the cookie
+ * without timestamps"): 24 MAC bits, an 8-entry MSS table, the client's
+ * window scale (rounded down) and SACK-permitted; ECN is given up.
  */
 #ifndef SYNWALL_COOKIE_H
 #define SYNWALL_COOKIE_H
@@ -215,6 +216,8 @@ struct sw_flow {
 /*
  * H of the layout above: the MAC is its top SW_MAC_BITS, the TSval offset
  * its low 32 bits.  tso < 2^11 (SW_TSO_PRESENT | option bits, or 0).
+ * mss_idx < 2^12: the 4-bit MSS index of a timestamp cookie, or the
+ * no-timestamp cookie's 6 code bits | our window scale << 6 (sw_nots_in).
  */
 static __always_inline __u64 sw_mac4(const struct synwall_key *key,
 				     const struct sw_flow *f, __u32 epoch,
@@ -224,7 +227,7 @@ static __always_inline __u64 sw_mac4(const struct synwall_key *key,
 
 	m[0] = (__u64)f->saddr[0] | (__u64)f->daddr[0] << 32;
 	m[1] = (__u64)f->sport | (__u64)f->dport << 16 | (__u64)f->isn << 32;
-	m[2] = (__u64)epoch | (__u64)mss_idx << 32 | (__u64)4 << 40 |
+	m[2] = (__u64)epoch | (__u64)mss_idx << 32 | (__u64)4 << 44 |
 	       (__u64)tso << 48;
 	return sw_siphash(key, m, 3);
 }
@@ -240,7 +243,7 @@ static __always_inline __u64 sw_mac6(const struct synwall_key *key,
 	m[2] = (__u64)f->daddr[0] | (__u64)f->daddr[1] << 32;
 	m[3] = (__u64)f->daddr[2] | (__u64)f->daddr[3] << 32;
 	m[4] = (__u64)f->sport | (__u64)f->dport << 16 | (__u64)f->isn << 32;
-	m[5] = (__u64)epoch | (__u64)mss_idx << 32 | (__u64)6 << 40 |
+	m[5] = (__u64)epoch | (__u64)mss_idx << 32 | (__u64)6 << 44 |
 	       (__u64)tso << 48;
 	return sw_siphash(key, m, 6);
 }
@@ -300,10 +303,153 @@ static __always_inline __u32 sw_cookie_mss_index(__u32 cookie)
 	return (cookie >> 2) & 0xf;
 }
 
+/* ---- the cookie without timestamps ---------------------------------- */
+
+/*
+ * A client that offers no timestamp gets a cookie of another layout (the
+ * ACK tells which: a timestamp cookie's ACK echoes our TSval, this one's
+ * carries none, and the MAC input says which layout it is, tso = 0):
+ *
+ *   31                          8 7     5 4     2   1     0
+ *  +-----------------------------+-------+-------+------+------+
+ *  |   MAC (24 bits, SipHash)    |  opt  |  MSS  | epoch| key  |
+ *  |                             | 3 bits| 3 bits| par. | slot |
+ *  +-----------------------------+-------+-------+------+------+
+ *
+ * MSS: index into an 8-entry table per family (sw_nots_mss4/6), the
+ * largest entry not above the client's MSS.
+ * opt: the client's window scale and SACK-permitted, jointly:
+ *
+ *   opt       0     1     2     3     4     5     6     7
+ *   WS        none  none  0     0     2     6     7     8
+ *   SACK      no    yes   no    yes   yes   yes   yes   yes
+ *
+ * A client's shift is rounded DOWN to the largest listed value (1 -> 0,
+ * 3..5 -> 2, 9..14 -> 8): we then under-read its window, never over-read
+ * it.  SACK is never claimed for a client that did not offer it: a client
+ * with WS but without SACK gets opt 2 (its shift read as 0).  The common
+ * clients lose nothing: Windows (WS 8, SACK), macOS/FreeBSD/iOS (WS 6,
+ * SACK), Linux (WS 7, SACK).  ECN is not carried: given up without
+ * timestamps.
+ *
+ * H = SipHash-2-4(key[slot], 4-tuple, client ISN, epoch, the 6 code bits
+ *     | our window scale << 6 (0 when opt has no WS), family, tso = 0);
+ * MAC = the top 24 bits of H.  The code bits and the window scale our
+ * SYN-ACK advertised are inside the MAC: an ACK with edited bits fails it,
+ * and so does one whose cookie was made under another config.wscale (a
+ * `synwall config --wscale` change kills the no-timestamp handshakes of
+ * the last two minutes still in flight: their ACKs are dropped).
+ */
+#define SW_NOTS_MAC_BITS 24
+#define SW_NOTS_MSS_SLOTS 8
+
+static const __u16 sw_nots_mss4[SW_NOTS_MSS_SLOTS] SW_RODATA = {
+	536, 1220, 1360, 1380, 1400, 1440, 1460, 8960,
+};
+
+static const __u16 sw_nots_mss6[SW_NOTS_MSS_SLOTS] SW_RODATA = {
+	1220, 1280, 1340, 1380, 1400, 1420, 1440, 8940,
+};
+
+/* the window scale of each opt code (SW_WS_NONE: none) */
+static const __u8 sw_nots_ws[8] SW_RODATA = {
+	SW_WS_NONE, SW_WS_NONE, 0, 0, 2, 6, 7, 8,
+};
+
+/* SACK-permitted of opt code c */
+static __always_inline int sw_nots_sack(__u32 c)
+{
+	return (0xfau >> (c & 7)) & 1;
+}
+
+static __always_inline __u32 sw_nots_ws_of(__u32 c)
+{
+	return sw_nots_ws[c & 7];
+}
+
+static __always_inline __u32 sw_nots_mss_index(__u32 mss, int v6)
+{
+	const __u16 *t = v6 ? sw_nots_mss6 : sw_nots_mss4;
+	__u32 i = 0;
+
+	if (mss >= t[i + 4])
+		i += 4;
+	if (mss >= t[i + 2])
+		i += 2;
+	if (mss >= t[i + 1])
+		i += 1;
+	return i;
+}
+
+static __always_inline __u16 sw_nots_index_to_mss(__u32 idx, int v6)
+{
+	idx &= SW_NOTS_MSS_SLOTS - 1;
+	return v6 ? sw_nots_mss6[idx] : sw_nots_mss4[idx];
+}
+
+/* The opt code of a client's window scale (SW_WS_NONE: none) and SACK. */
+static __always_inline __u32 sw_nots_opt(__u32 ws, int sack)
+{
+	if (ws == SW_WS_NONE)
+		return sack ? 1 : 0;
+	if (!sack)
+		return 2;
+	if (ws >= 8)
+		return 7;
+	if (ws >= 7)
+		return 6;
+	if (ws >= 6)
+		return 5;
+	if (ws >= 2)
+		return 4;
+	return 3;
+}
+
+/* The 6 code bits: opt << 3 | MSS index. */
+static __always_inline __u32 sw_nots_code(__u32 mss, __u32 ws, int sack,
+					  int v6)
+{
+	return sw_nots_opt(ws, sack) << 3 | sw_nots_mss_index(mss, v6);
+}
+
+static __always_inline __u32 sw_cookie_nots_code(__u32 cookie)
+{
+	return (cookie >> 2) & 0x3f;
+}
+
+/* The MAC's mss_idx input of a no-timestamp cookie. */
+static __always_inline __u32 sw_nots_in(__u32 code, __u32 our_ws)
+{
+	code &= 0x3f;
+	if (sw_nots_ws_of(code >> 3) == SW_WS_NONE)
+		our_ws = 0;
+	return code | (our_ws & 0xf) << 6;
+}
+
+/*
+ * The cookie for a SYN without a timestamp.  code = sw_nots_code(...);
+ * our_ws: the window scale the SYN-ACK advertises (used only when code
+ * carries a client WS).
+ */
+static __always_inline __u32 sw_cookie_make_nots(const struct synwall_key *key,
+						 __u32 slot,
+						 const struct sw_flow *f, int v6,
+						 __u32 now_sec, __u32 code,
+						 __u32 our_ws)
+{
+	__u32 epoch = sw_epoch(now_sec);
+	__u64 h = sw_mac(key, f, v6, epoch, sw_nots_in(code, our_ws), 0);
+
+	return (__u32)(h >> (64 - SW_NOTS_MAC_BITS)) << 8 |
+	       (code & 0x3f) << 2 | (epoch & 1) << 1 | (slot & 1);
+}
+
 /*
  * Check a cookie (ack_seq - 1 of the client's ACK; f->isn = seq - 1).
  * key must be key[sw_cookie_slot(cookie)]; tso = sw_tso_of_ack(the ACK's
- * timestamp).  Exactly one MAC.  Returns 1 if valid: issued under this key
+ * timestamp): 0 selects the no-timestamp layout, whose MAC also covers
+ * our_ws (the window scale synwall advertises now: config.wscale).
+ * Exactly one MAC.  Returns 1 if valid: issued under this key
  * in epoch E or E - 1, E the epoch of now_sec + SW_CLOCK_SKEW (so less than
  * SW_COOKIE_MAX_AGE seconds ago, at least 64 - SW_CLOCK_SKEW; or by a host
  * at most SW_CLOCK_SKEW seconds ahead), for a SYN-ACK whose timestamp
@@ -312,15 +458,21 @@ static __always_inline __u32 sw_cookie_mss_index(__u32 cookie)
 static __always_inline int sw_cookie_check(const struct synwall_key *key,
 					   __u32 cookie,
 					   const struct sw_flow *f, int v6,
-					   __u32 now_sec, __u32 tso)
+					   __u32 now_sec, __u32 tso,
+					   __u32 our_ws)
 {
 	__u32 now_epoch = sw_epoch(now_sec + SW_CLOCK_SKEW);
 	/* parity differs -> the cookie is from the previous epoch */
 	__u32 epoch = now_epoch - ((now_epoch ^ (cookie >> 1)) & 1);
-	__u32 mss_idx = sw_cookie_mss_index(cookie);
-	__u32 mac = sw_h_mac(sw_mac(key, f, v6, epoch, mss_idx, tso));
+	__u64 h;
 
-	return mac == (cookie >> 6);
+	if (!tso) {
+		h = sw_mac(key, f, v6, epoch,
+			   sw_nots_in(sw_cookie_nots_code(cookie), our_ws), 0);
+		return (__u32)(h >> (64 - SW_NOTS_MAC_BITS)) == (cookie >> 8);
+	}
+	h = sw_mac(key, f, v6, epoch, sw_cookie_mss_index(cookie), tso);
+	return sw_h_mac(h) == (cookie >> 6);
 }
 
 /* ---- options carried in our TSval ----------------------------------- */

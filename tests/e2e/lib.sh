@@ -169,7 +169,9 @@ sw_attach() {
 	if loader_usable; then
 		SW_MODE=loader
 		SW_PIN=/sys/fs/bpf/synwall/$E2E_SIF
-		nss "$SW_LOADER" attach "$E2E_SIF" --ports "$(
+		# the suites assume a cookie for every SYN unless they set
+		# SW_COOKIES=flood (the loader's default) themselves
+		nss "$SW_LOADER" attach "$E2E_SIF" --cookies "${SW_COOKIES:-always}" --ports "$(
 			IFS=,
 			echo "$*"
 		)" >>"$E2E_TMP/loader.log" || return 1
@@ -183,6 +185,7 @@ sw_attach() {
 		return 1
 	sw_set_ports "$@" || return 1
 	sw_set_key || return 1
+	sw_set_config || return 1
 }
 
 sw_detach() {
@@ -230,17 +233,19 @@ sw_set_key() {
 	sw_map_update keys 0 "$v"
 }
 
-# sw_set_config [FLAGS] [FIXED_TIME] [TAI_OFFSET]: defaults for the rest.
+# sw_set_config [FLAGS] [FIXED_TIME] [TAI_OFFSET]: defaults for the rest;
+# cookies: $SW_COOKIES (always by default in the suites: 2; flood: 1).
 sw_set_config() {
-	local v
-	v=$(_hex "'<HHHBBIIi', 0, 0, 0, 0, 0, ${1:-0}, ${2:-0}, ${3:-0}") || return 1
+	local v c=2
+	[ "${SW_COOKIES:-always}" = flood ] && c=1
+	v=$(_hex "'<HHHBBIIiIIIB3x', 0, 0, 0, 0, 0, ${1:-0}, ${2:-0}, ${3:-0}, 0, 0, 0, $c") || return 1
 	sw_map_update config 0 "$v"
 }
 
 # sw_set_dp FLAGS: the data path's own state (dp_state; 1 = TC re-check).
 sw_set_dp() {
 	local v
-	v=$(_hex "'<II', ${1:-0}, 0") || return 1
+	v=$(_hex "'<IIQQQQ', ${1:-0}, 0, 0, 0, 0, 0") || return 1
 	sw_map_update dp_state 0 "$v"
 }
 

@@ -120,9 +120,11 @@ client_defaults
 
 client_sysctl net.ipv4.tcp_timestamps=0
 nsc timeout 10 "$E2E_OUT/tcpprobe" info "$S4" "$PORT" >"$E2E_TMP/info.nots" 2>&1
-# without timestamps the cookie keeps only the MSS (docs/datapath.md)
-check_info "$E2E_TMP/info.nots" "no timestamps (only MSS survives)" \
-	c.ts=0 s.ts=0 c.sack=0 s.sack=0 c.wscale=0 s.wscale=0 c.snd_mss=1460 s.snd_mss=1460
+# without timestamps the cookie carries SACK and the client's window scale
+# (rounded down: Linux's 10 here becomes 8) (docs/datapath.md, issue 11)
+check_info "$E2E_TMP/info.nots" "no timestamps (SACK and WS survive in the cookie)" \
+	c.ts=0 s.ts=0 c.sack=1 s.sack=1 c.wscale=1 s.wscale=1 c.snd_mss=1460 s.snd_mss=1460 \
+	s.rcv_wscale=7 c.snd_wscale=7 c.rcv_wscale=10 s.snd_wscale=8
 client_defaults
 
 client_sysctl net.ipv4.tcp_window_scaling=0
@@ -211,7 +213,7 @@ fi
 # that asks for ECN: the server socket's rcv_wscale is the 9 that our
 # SYN-ACK advertised, and neither end has ECN.
 sw_cfg_ws_ecn() { # WSCALE FLAGS
-	sw_map_update config 0 "$(_hex "'<HHHBBIIi', 0, 0, 0, $1, 0, $2, 0, 0")"
+	sw_map_update config 0 "$(_hex "'<HHHBBIIiIIIB3x', 0, 0, 0, $1, 0, $2, 0, 0, 0, 0, 0, 2")"
 }
 client_sysctl net.ipv4.tcp_ecn=1
 sw_cfg_ws_ecn 9 1 || fail "config: wscale 9, ECN off: map update failed"
@@ -295,7 +297,8 @@ def frame(v6, sport, **kw):
 
 def set_clock(t):
     # struct synwall_config: mss4 mss6 window wscale ttl flags fixed_time tai_offset
-    v = struct.pack("<HHHBBIIi", 0, 0, 0, 0, 0, 0, t, 0)
+    # flood_on flood_off flood_hold_ms cookies (2: always) pad
+    v = struct.pack("<HHHBBIIiIIIB3x", 0, 0, 0, 0, 0, 0, t, 0, 0, 0, 0, 2)
     subprocess.check_call(["bpftool", "map", "update", "pinned", E["SW_PIN"] + "/config",
                            "key", "hex", "00", "00", "00", "00", "value", "hex"] + ["%02x" % b for b in v])
 
@@ -483,7 +486,7 @@ if loader_usable; then
 		fail "tcp_syncookies=0: loader attach rc=$rc: $out"
 	fi
 	nss "$SW_LOADER" detach "$E2E_SIF" >/dev/null 2>&1
-	nss timeout 20 "$SW_LOADER" attach "$E2E_SIF" --ports "$PORT" --force >/dev/null 2>&1 ||
+	nss timeout 20 "$SW_LOADER" attach "$E2E_SIF" --cookies always --ports "$PORT" --force >/dev/null 2>&1 ||
 		fail "tcp_syncookies=0: attach --force failed"
 else
 	nss sysctl -qw net.ipv4.tcp_syncookies=0

@@ -50,7 +50,15 @@ loader_cleanup() {
 }
 trap loader_cleanup EXIT
 
-L() { nss "$SW_LOADER" "$@"; }
+# attach: a cookie for every SYN, as these suites assume (the default is flood)
+L() {
+	if [ "$1" = attach ]; then
+		shift
+		nss "$SW_LOADER" attach --cookies always "$@"
+	else
+		nss "$SW_LOADER" "$@"
+	fi
+}
 
 # What attach must add and detach must take away, as text.
 snapshot() {
@@ -102,7 +110,7 @@ kfunc_refusal() {
 	local name=$1 out rc snap
 	shift
 	snap=$(snapshot)
-	out=$(nss env "$@" "$SW_LOADER" -v -v attach "$E2E_SIF" --ports "$PORT" --force 2>&1)
+	out=$(nss env "$@" "$SW_LOADER" -v -v attach "$E2E_SIF" --cookies always --ports "$PORT" --force 2>&1)
 	rc=$?
 	if [ "$rc" -eq 0 ]; then
 		fail "$name: attach succeeded: $out"
@@ -133,7 +141,7 @@ wait_listen "$PORT" && wait_listen "$OTHER" || die "loader: tcpprobe servers did
 # ---- attach / detach ------------------------------------------------------
 
 before=$(snapshot)
-out=$(L attach "$E2E_SIF" --ports "$PORT" 2>&1)
+out=$(L attach "$E2E_SIF" --cookies always --ports "$PORT" 2>&1)
 rc=$?
 if [ "$rc" -ne 0 ]; then
 	fail "attach: exit $rc: $out"
@@ -178,7 +186,7 @@ fi
 
 # attach again: configuration updated in place, nothing stacked
 ids_before=$(nss bpftool net | grep -o 'id [0-9]*' | tr '\n' ' ')
-out=$(L attach "$E2E_SIF" --ports "$PORT,$OTHER" --ttl 33 2>&1)
+out=$(L attach "$E2E_SIF" --cookies always --ports "$PORT,$OTHER" --ttl 33 2>&1)
 rc=$?
 ids_after=$(nss bpftool net | grep -o 'id [0-9]*' | tr '\n' ' ')
 nfilt=$(nss tc filter show dev "$E2E_SIF" ingress | grep -c 'bpf.*id ')
@@ -221,7 +229,7 @@ fi
 nss tc qdisc add dev "$E2E_SIF" clsact
 nss tc filter add dev "$E2E_SIF" ingress prio 7 handle 7 bpf da obj "$E2E_OUT/xdp_pass.bpf.o" sec xdp
 before=$(snapshot)
-L attach "$E2E_SIF" --ports "$PORT" >/dev/null 2>&1
+L attach "$E2E_SIF" --cookies always --ports "$PORT" >/dev/null 2>&1
 L detach "$E2E_SIF" >/dev/null 2>&1
 after=$(snapshot)
 if [ "$before" = "$after" ] && grep -q "handle 0x7 xdp_pass" <<<"$after"; then
@@ -299,7 +307,7 @@ kfunc_refusal "kfunc_missing_refused (SYNWALL_TEST_HIDE_KFUNC)" \
 dispatcher_refused() { # ERRNO MODE IP_KEYWORD BPFTOOL_KEYWORD
 	local errno=$1 mode=$2 ipkw=$3 btkw=$4 snap out rc id st left
 	snap=$(snapshot)
-	out=$(nss env SYNWALL_TEST_DISPATCHER_FAIL="$errno" "$SW_LOADER" attach "$E2E_SIF" --ports "$PORT" --mode "$mode" 2>&1)
+	out=$(nss env SYNWALL_TEST_DISPATCHER_FAIL="$errno" "$SW_LOADER" attach "$E2E_SIF" --cookies always --ports "$PORT" --mode "$mode" 2>&1)
 	rc=$?
 	id=$(grep -o 'XDP program id [0-9]*' <<<"$out" | grep -o '[0-9]*$')
 	st=$(L status "$E2E_SIF" 2>&1)
@@ -512,7 +520,7 @@ grep -q "current slot [01], age" <<<"$age" && grep -q "random keys" <<<"$age" &&
 	pass "keys_show_age" || fail "keys_show_age: $age"
 
 # the rotation loop (attach --rotate), then detach stops it
-bgs "$SW_LOADER" attach "$E2E_SIF" --ports "$PORT" --rotate 1 --allow-short-rotate >"$E2E_TMP/rot.out" 2>&1
+bgs "$SW_LOADER" attach "$E2E_SIF" --cookies always --ports "$PORT" --rotate 1 --allow-short-rotate >"$E2E_TMP/rot.out" 2>&1
 rot_pid=${E2E_PIDS[-1]}
 sleep 3.5
 g=$(L keys "$E2E_SIF" --show-age | grep -o 'generation [0-9]*' | cut -d' ' -f2)
@@ -605,7 +613,7 @@ if grep -q "ok=5 fail=0" <<<"$out" && grep -q '"xdp_tx_synack":0' <<<"$s0"; then
 else
 	fail "iptc_safe_default: $out; $s0"
 fi
-out=$(L config "$E2E_SIF" --pin-dir /sys/fs/bpf/tc/globals --ports "$PORT" 2>&1)
+out=$(L config "$E2E_SIF" --pin-dir /sys/fs/bpf/tc/globals --cookies always --ports "$PORT" 2>&1)
 seq=$(nsc "$E2E_OUT/tcpprobe" seq "$S4" "$PORT" 20)
 j=$(L stats "$E2E_SIF" --pin-dir /sys/fs/bpf/tc/globals --json)
 if grep -q "installed a random one" <<<"$out" && grep -q "ok=20 fail=0" <<<"$seq" &&
@@ -657,8 +665,8 @@ if fleet_ns "swb-$$" "${FB}c" "${FB}s" && fleet_ns "swx-$$" "${FC}c" "${FC}s"; t
 	LB() { nsenter --net=/run/netns/"swb-$$" "$SW_LOADER" "$@"; }
 	LC() { nsenter --net=/run/netns/"swx-$$" "$SW_LOADER" "$@"; }
 	L attach "$E2E_SIF" --ports "$PORT" --key-file "$E2E_TMP/fleet.key" >/dev/null 2>&1 &&
-		LB attach "${FB}s" --ports "$PORT" --key-file "$E2E_TMP/fleet.key" >/dev/null 2>&1 &&
-		LC attach "${FC}s" --ports "$PORT" --key-file "$E2E_TMP/other.key" >/dev/null 2>&1 ||
+		LB attach "${FB}s" --cookies always --ports "$PORT" --key-file "$E2E_TMP/fleet.key" >/dev/null 2>&1 &&
+		LC attach "${FC}s" --cookies always --ports "$PORT" --key-file "$E2E_TMP/other.key" >/dev/null 2>&1 ||
 		fail "fleet: attach with key files"
 	nsenter --net=/run/netns/"swb-$$" "$E2E_OUT/tcpprobe" server "$S4" "$PORT" >/dev/null &
 	E2E_PIDS+=($!)

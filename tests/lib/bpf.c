@@ -128,9 +128,14 @@ int swt_dp_flags_write(const struct swt_env *e, __u32 flags)
 
 int swt_config_write(const struct swt_env *e, const struct synwall_config *c)
 {
+	struct synwall_config w = *c;
 	__u32 k = 0;
 
-	return bpf_map_update_elem(e->config_fd, &k, c, BPF_ANY) ? -errno : 0;
+	/* the suites assume a cookie for every SYN unless they ask for
+	 * flood mode (SYNWALL_COOKIES_FLOOD) explicitly */
+	if (!w.cookies)
+		w.cookies = SYNWALL_COOKIES_ALWAYS;
+	return bpf_map_update_elem(e->config_fd, &k, &w, BPF_ANY) ? -errno : 0;
 }
 
 int swt_config_read(const struct swt_env *e, struct synwall_config *c)
@@ -231,7 +236,8 @@ const struct swt_stat_field swt_stat_fields[] = {
 	F(xdp_pass_socket), F(xdp_pass_cookie), F(xdp_pass_cookie_nometa),
 	F(xdp_tx_synack), F(xdp_drop_malformed), F(xdp_drop_bad_ack),
 	F(xdp_drop_no_socket), F(xdp_drop_synack_err), F(xdp_pass_not_host),
-	F(xdp_pass_not_local), F(xdp_pass_martian), F(xdp_pass_no_listener),
+	F(xdp_pass_not_local), F(xdp_pass_martian), F(xdp_pass_no_listener), F(xdp_pass_syn_kernel),
+	F(xdp_pass_kernel_cookie),
 	F(tc_handoff_ok), F(tc_no_listener), F(tc_has_socket),
 	F(tc_bad_cookie), F(tc_dup_batch), F(tc_err_einval), F(tc_err_enoent),
 	F(tc_err_enomem), F(tc_err_other),

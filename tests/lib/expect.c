@@ -72,6 +72,7 @@ size_t swt_expect_synack(const struct swt_pkt *syn, const struct swt_synopts *o,
 	__u32 slot = keys->current & 1, idx, mss, ck, tsv = 0, tso = 0, off;
 	__u32 peer_ws = SW_WS_NONE;
 	bool v6 = syn->v6, ecn = false;
+	__u32 nots_opt = 0;
 
 	swt_cfg_resolve(cfg, &c);
 
@@ -93,8 +94,29 @@ size_t swt_expect_synack(const struct swt_pkt *syn, const struct swt_synopts *o,
 		tso = 1u << 10 | (__u32)c.wscale << 6 | peer_ws << 2 |
 		      (o->sack ? 2u : 0) | (ecn ? 1u : 0);
 	}
-	ck = sw_cookie_make(&keys->key[slot], slot, &flow, v6, c.now, idx, tso,
-			    &off);
+	if (o->ts) {
+		ck = sw_cookie_make(&keys->key[slot], slot, &flow, v6, c.now,
+				    idx, tso, &off);
+	} else {
+		/* the no-timestamp layout: opt code and MSS by hand */
+		__u32 ws = o->ws < 0 ? SW_WS_NONE : o->ws > 14 ? 14 : o->ws;
+		__u32 cmss = o->mss >= 0 ? (__u32)o->mss : v6 ? 1220 : 536;
+		__u32 m3 = 0, i;
+
+		nots_opt = ws == SW_WS_NONE ? (o->sack ? 1 : 0) :
+			   !o->sack	    ? 2 :
+			   ws >= 8	    ? 7 :
+			   ws >= 7	    ? 6 :
+			   ws >= 6	    ? 5 :
+			   ws >= 2	    ? 4 :
+					      3;
+		for (i = 0; i < 8; i++)
+			if ((v6 ? sw_nots_mss6 : sw_nots_mss4)[i] <= cmss)
+				m3 = i;
+		ck = sw_cookie_make_nots(&keys->key[slot], slot, &flow, v6,
+					 c.now, nots_opt << 3 | m3, c.wscale);
+		off = 0;
+	}
 
 	r = *syn;
 	swt_pkt_reverse(&r);
@@ -140,6 +162,14 @@ size_t swt_expect_synack(const struct swt_pkt *syn, const struct swt_synopts *o,
 		}
 		if (ecn)
 			r.flags |= SWT_TCP_ECE;
+	} else {
+		/* what the cookie carries (cookie.h): SACK, then WS */
+		if (nots_opt != 0 && nots_opt != 2)
+			swt_opt_raw(&r, "\x01\x01\x04\x02", 4);
+		if (nots_opt >= 2) {
+			swt_opt_nop(&r);
+			swt_opt_ws(&r, c.wscale);
+		}
 	}
 	if (cookie)
 		*cookie = ck;

@@ -52,13 +52,13 @@ const struct fc_state_def fc_states[FC_NSTATES] = {
 	  { .fixed_time = FC_T0 + 10 },
 	  { { KEY_A, KEY_B }, 0, 2, { FC_T0 - 100, FC_T0 - 300 } } },
 	{ "explicit config, slot 1 current, odd epoch",
-	  { 1460, 1440, 65535, 7, 64, 0, FC_T0 + 64 + 30, 0 },
+	  { 1460, 1440, 65535, 7, 64, 0, FC_T0 + 64 + 30, 0, 0, 0, 0, 0, { 0 } },
 	  { { KEY_A, KEY_B }, 1, 3, { FC_T0 - 100, FC_T0 + 50 } } },
 	{ "small: MSS 536/1220, window 1, wscale 0, TTL 1, no ECN",
-	  { 536, 1220, 1, SYNWALL_WSCALE_ZERO, 1, SYNWALL_CF_NO_ECN, FC_T0 + 5, 0 },
+	  { 536, 1220, 1, SYNWALL_WSCALE_ZERO, 1, SYNWALL_CF_NO_ECN, FC_T0 + 5, 0, 0, 0, 0, 0, { 0 } },
 	  { { KEY_A, KEY_B }, 0, 2, { FC_T0 - 100, FC_T0 - 300 } } },
 	{ "big: MSS 9000/65475, wscale 20 (clamped to 14), TTL 255, last second of an epoch",
-	  { 9000, 65475, 65535, 20, 255, 0, FC_T0 + 127, 0 },
+	  { 9000, 65475, 65535, 20, 255, 0, FC_T0 + 127, 0, 0, 0, 0, 0, { 0 } },
 	  { { KEY_C, KEY_B }, 0, 7, { FC_T0 - 100, FC_T0 - 300 } } },
 	{ "unkeyed: generation 0",
 	  { .fixed_time = FC_T0 + 10 },
@@ -70,7 +70,7 @@ const struct fc_state_def fc_states[FC_NSTATES] = {
 	  { .fixed_time = FC_T0 + 10 },
 	  { { KEY_A, KEY_B }, 1, 1, { FC_T0 - 100, 0 } } },
 	{ "epoch 0: the previous epoch wraps to 2^32-1",
-	  { 0, 0, 0, 3, 0, 0, 1, 0 },
+	  { 0, 0, 0, 3, 0, 0, 1, 0, 0, 0, 0, 0, { 0 } },
 	  { { KEY_C, KEY_B }, 0, 9, { 1, 1 } } },
 };
 /* clang-format on */
@@ -578,9 +578,19 @@ static void cfg_resolve(const struct synwall_config *c, struct fc_cfg *r)
 	r->now = c->fixed_time - (__u32)c->tai_offset; /* UTC */
 }
 
-static bool cookie_valid(const struct synwall_keys *k, const struct fc_frame *f,
-			 __u32 cookie, __u32 now)
+/* the window scale synwall advertises under config c */
+static __u32 fc_our_ws(const struct synwall_config *c)
 {
+	struct swt_cfg r;
+
+	swt_cfg_resolve(c, &r);
+	return r.wscale > SYNWALL_WSCALE_MAX ? SYNWALL_WSCALE_MAX : r.wscale;
+}
+
+static bool cookie_valid(const struct synwall_keys *k, const struct fc_frame *f,
+			 __u32 cookie, const struct synwall_config *cfg)
+{
+	__u32 now = cfg->fixed_time;
 	__u32 slot = sw_cookie_slot(cookie);
 	struct sw_flow w;
 
@@ -589,7 +599,8 @@ static bool cookie_valid(const struct synwall_keys *k, const struct fc_frame *f,
 	frame_flow(f, f->seq - 1, &w);
 	/* the MAC covers the timestamp option bits the ACK echoes */
 	return sw_cookie_check(&k->key[slot], cookie, &w, f->v6, now,
-			       f->o.ts ? 0x400 | (f->o.tsecr & 0x3ff) : 0);
+			       f->o.ts ? 0x400 | (f->o.tsecr & 0x3ff) : 0,
+			       fc_our_ws(cfg));
 }
 
 struct fc_pred {
@@ -672,7 +683,7 @@ static void predict(const struct fc_env *e, const struct fc_state_def *s,
 		return;
 	}
 	if ((fl & (SWT_TCP_ACK | SWT_TCP_RST | SWT_TCP_SYN)) == SWT_TCP_ACK) {
-		if (cookie_valid(k, f, f->ack - 1, s->cfg.fixed_time)) {
+		if (cookie_valid(k, f, f->ack - 1, &s->cfg)) {
 			p->verdict = XDP_PASS;
 			p->counter = ST(xdp_pass_cookie);
 			p->meta = true;
@@ -772,7 +783,7 @@ static void check_synack(const struct fc_state_def *s, const struct fc_frame *f,
 	struct sw_flow flow;
 	size_t l3 = f->l3, iplen = f->v6 ? 40 : 20, t = l3 + iplen, thl, elen;
 	__u32 slot = k->current & 1, idx, cookie, want_cookie, mss_want;
-	__u32 tso = 0, ts_off;
+	__u32 tso = 0, ts_off = 0;
 	bool ecn;
 	int client_mss;
 
@@ -869,12 +880,21 @@ static void check_synack(const struct fc_state_def *s, const struct fc_frame *f,
 		tso = 0x400 | (__u32)c.wscale << 6 |
 		      (__u32)(f->o.ws >= 0 ? f->o.ws : SW_WS_NONE) << 2 |
 		      (f->o.sack ? 2 : 0) | (ecn ? 1 : 0);
-	want_cookie = sw_cookie_make(&k->key[slot], slot, &flow, f->v6, c.now,
-				     idx, tso, &ts_off);
+	if (f->o.ts)
+		want_cookie = sw_cookie_make(&k->key[slot], slot, &flow, f->v6,
+					     c.now, idx, tso, &ts_off);
+	else
+		want_cookie = sw_cookie_make_nots(
+			&k->key[slot], slot, &flow, f->v6, c.now,
+			sw_nots_code((__u32)client_mss,
+				     f->o.ws >= 0 ? (__u32)(f->o.ws > 14 ? 14 : f->o.ws) :
+						    SW_WS_NONE,
+				     f->o.sack, f->v6),
+			c.wscale);
 	CHECK(w,
 	      sw_cookie_slot(cookie) == slot && k->installed_at[slot] &&
 		      sw_cookie_check(&k->key[slot], cookie, &flow, f->v6,
-				      c.now, tso),
+				      c.now, tso, c.wscale),
 	      "seq %#x is not a cookie valid under the current key (slot %u)",
 	      cookie, slot);
 	CHECK(w, cookie == want_cookie,
@@ -898,9 +918,9 @@ static void check_synack(const struct fc_state_def *s, const struct fc_frame *f,
 		      "TS option not offered by the client");
 		CHECK(w, oo.ts == f->o.ts, "TS option %s",
 		      oo.ts ? "added" : "missing");
-		CHECK(w, !oo.sack || (f->o.sack && f->o.ts),
-		      "SACK-permitted not offered (or no TS to carry it)");
-		CHECK(w, (oo.ws >= 0) == (f->o.ws >= 0 && f->o.ts),
+		CHECK(w, oo.sack == !!f->o.sack,
+		      "SACK-permitted %s", oo.sack ? "not offered" : "missing");
+		CHECK(w, (oo.ws >= 0) == (f->o.ws >= 0),
 		      "window scale option %s",
 		      oo.ws >= 0 ? "added" : "missing");
 		if (oo.ws >= 0)
@@ -968,7 +988,7 @@ static void check_meta(const struct fc_state_def *s, const struct fc_frame *f,
 	struct sw_ts_opts d;
 	__u32 cookie = f->ack - 1;
 
-	CHECK(w, cookie_valid(&s->keys, f, cookie, s->cfg.fixed_time),
+	CHECK(w, cookie_valid(&s->keys, f, cookie, &s->cfg),
 	      "metadata for an ACK whose cookie %#x is not valid", cookie);
 	memset(&want, 0, sizeof(want));
 	want.magic = SYNWALL_META_MAGIC;
@@ -987,6 +1007,19 @@ static void check_meta(const struct fc_state_def *s, const struct fc_frame *f,
 			want.flags |= SYNWALL_MF_SACK;
 		if (d.ecn)
 			want.flags |= SYNWALL_MF_ECN;
+	} else if (!f->o.ts) {
+		/* the no-timestamp layout, decoded by hand (cookie.h) */
+		static const int ws_of[8] = {-1, -1, 0, 0, 2, 6, 7, 8};
+		__u32 code = (cookie >> 2) & 0x3f;
+
+		want.mss = (f->v6 ? sw_nots_mss6 : sw_nots_mss4)[code & 7];
+		if (ws_of[code >> 3] >= 0) {
+			want.flags |= SYNWALL_MF_WSCALE;
+			want.snd_wscale = (__u8)ws_of[code >> 3];
+			want.rcv_wscale = (__u8)fc_our_ws(&s->cfg);
+		}
+		if ((code >> 3) != 0 && (code >> 3) != 2)
+			want.flags |= SYNWALL_MF_SACK;
 	}
 	if (memcmp(&want, m, sizeof(want)))
 		viol(w,
@@ -1882,8 +1915,15 @@ static void resign(struct fc_rng *r, __u8 *b, size_t len)
 	/* now and then a cookie for other option bits: the MAC fails */
 	if (!fc_below(r, 8))
 		tso ^= 1u << fc_below(r, 11);
-	ck = sw_cookie_make(&s->keys.key[slot], slot, &w, f.v6, t, idx, tso,
-			    NULL);
+	if (tso)
+		ck = sw_cookie_make(&s->keys.key[slot], slot, &w, f.v6, t, idx,
+				    tso, NULL);
+	else /* the no-timestamp layout, any code (and now and then the
+	      * wrong window scale: the MAC fails) */
+		ck = sw_cookie_make_nots(&s->keys.key[slot], slot, &w, f.v6, t,
+					 fc_below(r, 64),
+					 fc_our_ws(&s->cfg) ^
+						 (fc_below(r, 8) ? 0 : 1));
 	swt_put32(b + 1 + f.l4 + 8, ck + 1);
 	if (fc_below(r, 4))
 		b[1 + f.l4 + 13] =

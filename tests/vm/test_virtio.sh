@@ -57,7 +57,7 @@ vt_virtio() {
 	vm_exec "sysctl -qw net.ipv4.tcp_syncookies=1; setsid $VT_PROBE server 0.0.0.0 $VT_PORT >/tmp/srv4.log 2>&1 < /dev/null &
 		setsid $VT_PROBE server :: $VT_PORT >/tmp/srv6.log 2>&1 < /dev/null & sleep 0.5"
 
-	out=$(vm_exec "build/synwall attach $VM_NIC --ports $VT_PORT --mode native 2>&1")
+	out=$(vm_exec "build/synwall attach $VM_NIC --cookies always --ports $VT_PORT --mode native 2>&1")
 	if [ $? -ne 0 ]; then
 		fail "attach in native mode: $out"
 		return
