@@ -103,15 +103,16 @@ done
 sw_attach "$PORT" || die "replay: attach ($SW_MODE) failed"
 info "synwall attached with $SW_MODE, pins in $SW_PIN"
 
-# set_fixed_time T: config.fixed_time = T, the other fields kept
+# set_fixed_time T: config.fixed_time = T, every other byte kept (the raw
+# value from bpftool, fixed_time at offset 12: mss4, mss6, window, wscale,
+# ttl, flags come first), so later fields of the config need no change here
 set_fixed_time() {
 	local v
 	v=$(bpftool -j map dump pinned "$SW_PIN/config" | "$SYSPY" -c '
 import json, struct, sys
-c = json.load(sys.stdin)[0]["formatted"]["value"]
-v = struct.pack("<HHHBBIIi", c["mss4"], c["mss6"], c["window"], c["wscale"],
-                c["ttl"], c["flags"], int(sys.argv[1]), c["tai_offset"])
-print(" ".join("%02x" % b for b in v))' "$1") || return 1
+b = bytearray(int(x, 16) for x in json.load(sys.stdin)[0]["value"])
+b[12:16] = struct.pack("<I", int(sys.argv[1]))
+print(" ".join("%02x" % x for x in b))' "$1") || return 1
 	sw_map_update config 0 "$v"
 }
 tai_now() { "$SYSPY" -c 'import time; print(int(time.clock_gettime(time.CLOCK_TAI)))'; }
