@@ -45,7 +45,8 @@ client_defaults() {
 
 # ==== 1. a connection made before attach survives attach and detach =====
 HOLD=$E2E_TMP/hold.out
-bgc "$E2E_OUT/tcpprobe" hold "$S4" "$PORT" 3000 50 >"$HOLD"
+# long enough to outlast a slow attach (a TCG guest under load takes seconds)
+bgc "$E2E_OUT/tcpprobe" hold "$S4" "$PORT" 8000 50 >"$HOLD"
 HOLD_PID=${E2E_PIDS[-1]}
 for _ in $(seq 50); do grep -q connected "$HOLD" && break; sleep 0.1; done
 sleep 0.5
