@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Cookie forgery through the real XDP program (issue 6): N (default 10^7)
+ * Cookie forgery through the real XDP program: N (default 10^7)
  * ACKs with random ack numbers, random 4-tuples (random source address
  * and port; destination one of the server's two addresses per family: the
  * data path checks cookies only for packets addressed to this host) and
@@ -22,7 +22,7 @@
  *     exactly N (xdp_drop_bad_ack + xdp_pass_cookie);
  *   - genuine cookies mixed in (one per 65536 packets) are accepted, so
  *     the harness cannot pass by dropping everything;
- *   - half of the non-genuine ACKs are edited-TSecr forgeries (issue 10):
+ *   - half of the non-genuine ACKs are edited-TSecr forgeries:
  *     the genuine cookie of their flow, but from a SYN-ACK whose
  *     timestamp carried other option bits than the ACK's TSecr echoes
  *     (a WS/SACK/ECN bit flipped, random bits, a timestamp added to or

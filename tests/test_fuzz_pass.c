@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * The bounded, deterministic fuzz pass of `make test` (issue 6): the
+ * The bounded, deterministic fuzz pass of `make test`: the
  * built-in seeds, every file of tests/fuzz/corpus/, then N pseudo-random
  * mutations (fixed seed) of them, each run through the real XDP program
  * with BPF_PROG_TEST_RUN and checked by tests/lib/fuzzcheck.c, the same

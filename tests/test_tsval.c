@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * The SYN-ACK's TSval and the final ACK's TSecr (issue 10, point 5),
+ * The SYN-ACK's TSval and the final ACK's TSecr,
  * through BPF_PROG_TEST_RUN on the real object:
  *
  *  - the TSval is the millisecond clock plus a secret per-flow offset:

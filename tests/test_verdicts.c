@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * "Answer only what the kernel would" (issue 10, points 1-3), through
+ * "Answer only what the kernel would", through
  * BPF_PROG_TEST_RUN on the real object, on the test device SWT_TEST_DEV
  * (tests/lib: MAC 02:00:00:00:00:02, 198.51.100.2/24 + .3, 2001:db8::2/64
  * + ::3) and on loopback for real TCP connections:

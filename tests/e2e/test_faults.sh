@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# Fault tests (issue 6): what happens to protection, pins and connections
+# Fault tests: what happens to protection, pins and connections
 # when things go wrong around synwall.
 #
 #   1. bpffs missing: attach refuses with a clear message and leaves

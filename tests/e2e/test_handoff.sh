@@ -122,7 +122,7 @@ client_defaults
 client_sysctl net.ipv4.tcp_timestamps=0
 nsc timeout 10 "$E2E_OUT/tcpprobe" info "$S4" "$PORT" >"$E2E_TMP/info.nots" 2>&1
 # without timestamps the cookie carries SACK and the client's window scale
-# (rounded down: Linux's 10 here becomes 8) (docs/datapath.md, issue 11)
+# (rounded down: Linux's 10 here becomes 8) (docs/datapath.md)
 check_info "$E2E_TMP/info.nots" "no timestamps (SACK and WS survive in the cookie)" \
 	c.ts=0 s.ts=0 c.sack=1 s.sack=1 c.wscale=1 s.wscale=1 c.snd_mss=1460 s.snd_mss=1460 \
 	s.rcv_wscale=7 c.snd_wscale=7 c.rcv_wscale=10 s.snd_wscale=8

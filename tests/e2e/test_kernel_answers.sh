@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# End to end (issue 10, points 1-2): synwall answers only what the kernel
+# End to end: synwall answers only what the kernel
 # would.  Raw SYNs from the client namespace (scapy) that the server's
 # kernel would not deliver to a local socket -- to the broadcast MAC, a
 # multicast MAC and group, another IP of the subnet, the subnet broadcast,

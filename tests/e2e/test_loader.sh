@@ -14,7 +14,7 @@
 #   - fleet keys: two hosts (namespaces) with one key file validate each
 #     other's cookies, a host with another file rejects them;
 #   - each bad argument gives its clear error and a non-zero exit;
-#   - kernels and drivers (issue 9): libxdp's dispatcher refused (forced by
+#   - kernels and drivers: libxdp's dispatcher refused (forced by
 #     SYNWALL_TEST_DISPATCHER_FAIL) -> one line why, synwall attached alone
 #     in the requested mode, detach clean; a failed attach names the
 #     kernel's reason (netlink extack, the verifier's last lines); no
@@ -297,7 +297,7 @@ for v in attach detach status config keys stats run; do
 done
 pass "help: every verb has --help"
 
-# ---- kernels and drivers (issue 9) ------------------------------------------
+# ---- kernels and drivers ------------------------------------------
 
 kfunc_refusal "kfunc_missing_refused (SYNWALL_TEST_HIDE_KFUNC)" \
 	SYNWALL_TEST_HIDE_KFUNC=bpf_sk_assign_tcp_reqsk
@@ -438,7 +438,7 @@ out=$(L attach "$E2E_SIF" --ports "$PORT" 2>&1) && ! grep -q "IPv6 is" <<<"$out"
 	pass "ipv6_builtin: no IPv6 warning on this kernel ($(L status 2>&1 | grep -m1 ' IPv6: ' | sed 's/^ *//'))" ||
 	fail "ipv6_builtin: $out"
 L detach "$E2E_SIF" >/dev/null 2>&1
-[ "$(snapshot)" = "$before" ] || info "lab state differs after the issue 9 tests"
+[ "$(snapshot)" = "$before" ] || info "lab state differs after the kernel and driver tests"
 
 # ---- live configuration --------------------------------------------------
 

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# Keys, config and the clock against concurrent changes (issue 10, points 4
-# and 6), on the veth lab of lib.sh:
+# Keys, config and the clock against concurrent changes
+# (on the veth lab of lib.sh):
 #   - `keys --rotate` twice: the second is refused while the current key is
 #     younger than the cookie lifetime (it would kill handshakes in flight),
 #     saying how long to wait and what --force does; --force rotates;

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
 # End to end: replay of a captured final ACK after its connection closed
-# (issue 10, point 7; SECURITY.md, "Replay within the age window").
+# (SECURITY.md, "Replay within the age window").
 #
 # A real connection (tcpprobe client, a small server below) through
 # synwall; its final handshake ACK captured at the client (tcpdump); the

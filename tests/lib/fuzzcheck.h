@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * fuzzcheck: the oracle of synwall's fuzzing (issue 6), shared by the
+ * fuzzcheck: the oracle of synwall's fuzzing, shared by the
  * libFuzzer target tests/fuzz/fuzz_xdp.c and the deterministic bounded pass
  * tests/test_fuzz_pass.c.  No main() here: tests/lib/ is linked into every
  * test and benchmark.

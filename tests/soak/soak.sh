@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# `make soak` (issue 6; not part of `make test`): synwall under a SYN flood
+# `make soak` (not part of `make test`): synwall under a SYN flood
 # and an ACK flood while legit clients connect and transfer data, the keys
 # rotate every few seconds and the configuration changes live.  Needs root.
 #
