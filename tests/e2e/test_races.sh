@@ -76,9 +76,9 @@ g3=$(field generation keys)
 bgs "$SW_LOADER" run "$E2E_SIF" --rotate 1 --allow-short-rotate >"$E2E_TMP/loop.out" 2>&1
 loop_pid=${E2E_PIDS[-1]}
 sleep 1.5
-# another synwall command holds the lock for 3 s
+# another synwall command holds the lock for 10 s
 rm -f "$E2E_TMP/held"
-flock "$LOCK" sh -c "touch '$E2E_TMP/held'; sleep 3" &
+flock "$LOCK" sh -c "touch '$E2E_TMP/held'; sleep 10" &
 E2E_PIDS+=($!)
 holder=$!
 # read the generation only once the holder has the lock (a slow machine
@@ -87,11 +87,15 @@ for _ in $(seq 100); do [ -e "$E2E_TMP/held" ] && break; sleep 0.05; done
 ga=$(field generation keys)
 sleep 2.4
 gb=$(field generation keys)
+# both reads must fall inside the holder's 10 s (bpftool is slow in a TCG guest)
+held_through=$(kill -0 "$holder" 2>/dev/null && echo 1 || echo 0)
 wait "$holder"
 sleep 2.2
 gc=$(field generation keys)
 if ! kill -0 "$loop_pid" 2>/dev/null; then
 	fail "rotation_loop_takes_lock: the loop died: $(cat "$E2E_TMP/loop.out")"
+elif [ "$held_through" != 1 ]; then
+	fail "rotation_loop_takes_lock: cannot judge: reading the generation twice took longer than the holder's 10 s"
 elif [ "$ga" -ne "$gb" ]; then
 	fail "rotation_loop_takes_lock: the loop rotated ($ga -> $gb) while another command held $LOCK"
 elif [ "$gc" -le "$gb" ]; then
