@@ -126,6 +126,7 @@ watch_state() {
 	case " $seen_states " in *" $s "*) ;; *) seen_states+=" $s" ;; esac
 }
 sleep 1
+watch_state # pass-through before the flood
 sw0=$(nss "$SW_LOADER" stats "$E2E_SIF" --json | grep -o '"switches":[0-9]*' | cut -d: -f2)
 k0=$(stat1 xdp_pass_syn_kernel) h0=$(stat1 tc_handoff_ok) t0=$(stat1 xdp_tx_synack)
 swf_flood_start syn4 120000 "$PORT" 40000
