@@ -786,11 +786,16 @@ int main(int argc, char **argv)
 		return 1;
 	ncls++;
 
-	/* invalid ACK: a cookie of the right form with a wrong MAC */
+	/* invalid ACK: a cookie of the right form with a wrong MAC, from
+	 * another source port: live frames of the valid ACK reach the
+	 * namespace's listener, and a socket the kernel built for that
+	 * 4-tuple would make the peer pass this one (a socket of the flow) */
 	{
 		__u32 ck = swt_get32(cls[2].pkt + 14 + 20 + 8) - 1;
+		struct swt_pkt other = syn;
 
-		swt_make_ack(&syn, ck ^ 0x40, true, 12346, 1, &p);
+		other.sport++;
+		swt_make_ack(&other, ck ^ 0x40, true, 12346, 1, &p);
 	}
 	cls[ncls] = (struct pclass){.name = "invalid ACK v4",
 				    .expect = XDP_DROP,

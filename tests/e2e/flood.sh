@@ -15,6 +15,8 @@
 #       back, so the replies die in the client namespace.
 #   swf_flood_wait                    wait for every flood started
 #   swf_flood_stop                    stop them now (whole process groups)
+#   SWF_TRAFGEN_ARGS                  extra trafgen arguments (e.g. --qdisc-path,
+#                                     so packet sockets on $E2E_CIF see the SYNs)
 #
 # Every trafgen is bounded twice: -n COUNT, and a time limit of
 # COUNT / 50000 + 20 seconds on a process group of its own (setsid), which
@@ -83,7 +85,7 @@ swf_flood_start() {
 	setsid bash -c 'exec timeout --foreground -k 2 "$@"' _ "$limit" \
 		nsenter --net=/run/netns/"$E2E_CNS" \
 		trafgen --cpp --dev "$E2E_CIF" --conf "$cfg" -n "$n" -P 1 \
-		--no-sock-mem ${pps:+-b "${pps}pps"} -D "DMAC=$(swf_mac nss "$E2E_SIF")" \
+		--no-sock-mem ${SWF_TRAFGEN_ARGS:-} ${pps:+-b "${pps}pps"} -D "DMAC=$(swf_mac nss "$E2E_SIF")" \
 		-D "SMAC=$(swf_mac nsc "$E2E_CIF")" -D "DST4=${S4//./,}" \
 		-D "DST6=$dst6" -D "PORT=$port" \
 		>"$E2E_TMP/flood-$kind.log" 2>&1 &
