@@ -52,7 +52,7 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 
-if out=$(nss "$SW_LOADER" attach "$E2E_SIF" --ports "$PORT" 2>&1); then
+if out=$(nss "$SW_LOADER" attach "$E2E_SIF" --ports "$PORT" --cookies always 2>&1); then
 	pass "vlan: attach on the parent of $E2E_SIF.100 (rxvlan off)"
 else
 	fail "vlan: attach on the parent of a VLAN device: $out"

@@ -23,7 +23,7 @@ setup() {
 	mountpoint -q /dev/pts || mount -t devpts devpts /dev/pts
 	mountpoint -q /dev/shm || mount -t tmpfs tmpfs /dev/shm
 	mountpoint -q /run || mount -t tmpfs -o mode=0755 tmpfs /run
-	for m in veth 8021q sch_ingress cls_bpf virtio_net tun bridge; do
+	for m in veth 8021q sch_ingress cls_bpf virtio_net tun bridge tcp_diag udp_diag inet_diag; do
 		modprobe -q "$m" 2>/dev/null || echo "agent: no module $m"
 	done
 	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
