@@ -303,6 +303,9 @@ done
 outcome=$(tail -n +$((lines0 + 1)) "$SRVLOG" | awk -v p="$sport" '$1 == p && $2 != "accept" && $2 != "idle_hello" { print $2; exit }')
 acc=$(tail -n +$((lines0 + 1)) "$SRVLOG" | awk -v p="$sport" '$1 == p && $2 == "accept" { print $3 }')
 rst=$(tail -n +$((lines0 + 1)) "$SRVLOG" | awk -v p="$sport" '$1 == p && $2 == "reset" { print $3 }')
+# On a slow machine (a TCG guest) the socket can already be reset when ss
+# looks; the server's accept of it is the same proof that it existed.
+[ -z "$st" ] && [ -n "$acc" ] && st="accepted-then-reset"
 if [ "$h" -eq 1 ] && [ "$passive" -eq 1 ] && [ -n "$st" ] && [ "$outcome" = reset ] && wait_gone "$sport"; then
 	pass "replay with the client's socket gone: handed off (tc_handoff_ok +1, server socket $st, accepted), the server's next segment is answered with a RST: ECONNRESET $(awk "BEGIN { printf \"%.2f\", $rst - $acc }") s after accept, socket gone"
 else
