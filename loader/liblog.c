@@ -176,42 +176,33 @@ static void vkeep(const char *who, const char *fmt, va_list ap)
 	free(big);
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt,
-			va_list ap)
+/* Both libraries' messages: debug ones only with -vv, the others with -v,
+ * and every non-debug line is kept for the error report (vkeep). */
+static int lib_print(const char *who, int debug, const char *fmt, va_list ap)
 {
 	va_list aq;
 
-	if (level == LIBBPF_DEBUG) {
-		if (sw_verbose >= 2)
-			return vfprintf(stderr, fmt, ap);
-		return 0;
-	}
+	if (debug)
+		return sw_verbose >= 2 ? vfprintf(stderr, fmt, ap) : 0;
 	if (sw_verbose) {
 		va_copy(aq, ap);
 		vfprintf(stderr, fmt, aq);
 		va_end(aq);
 	}
-	vkeep("libbpf", fmt, ap);
+	vkeep(who, fmt, ap);
 	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	return lib_print("libbpf", level == LIBBPF_DEBUG, fmt, ap);
 }
 
 static int libxdp_print(enum libxdp_print_level level, const char *fmt,
 			va_list ap)
 {
-	va_list aq;
-
-	if (level == LIBXDP_DEBUG) {
-		if (sw_verbose >= 2)
-			return vfprintf(stderr, fmt, ap);
-		return 0;
-	}
-	if (sw_verbose) {
-		va_copy(aq, ap);
-		vfprintf(stderr, fmt, aq);
-		va_end(aq);
-	}
-	vkeep("libxdp", fmt, ap);
-	return 0;
+	return lib_print("libxdp", level == LIBXDP_DEBUG, fmt, ap);
 }
 
 void sw_lib_log_init(void)
