@@ -28,45 +28,8 @@ struct counter {
 	const char *help;
 };
 
-#define C(f, h)                                          \
-	{                                                \
-#f, offsetof(struct synwall_stats, f), h \
-	}
-static const struct counter counters[] = {
-	C(xdp_pass_not_tcp, "XDP_PASS: not IPv4/IPv6 TCP"),
-	C(xdp_pass_fragment, "XDP_PASS: IPv4 or IPv6 fragment"),
-	C(xdp_pass_ipv6_ext, "XDP_PASS: IPv6 with extension headers"),
-	C(xdp_pass_malformed, "XDP_PASS: truncated before the TCP ports"),
-	C(xdp_pass_port, "XDP_PASS: TCP to a port that is not protected"),
-	C(xdp_pass_unkeyed, "XDP_PASS: protected port but no key installed"),
-	C(xdp_pass_socket, "XDP_PASS: packet of a flow that has a socket"),
-	C(xdp_pass_cookie, "XDP_PASS: ACK with a valid cookie, handed to TC"),
-	C(xdp_pass_cookie_nometa, "XDP_PASS: valid cookie, no metadata room"),
-	C(xdp_tx_synack, "XDP_TX: SYN answered with a cookie SYN-ACK"),
-	C(xdp_drop_malformed, "XDP_DROP: malformed TCP to a protected port"),
-	C(xdp_drop_bad_ack,
-	  "XDP_DROP: ACK with neither a valid cookie nor a socket"),
-	C(xdp_drop_no_socket, "XDP_DROP: RST/FIN/bare segment with no socket"),
-	C(xdp_drop_synack_err, "XDP_DROP: SYN-ACK could not be built"),
-	C(xdp_pass_not_host, "XDP_PASS: destination MAC not this device's"),
-	C(xdp_pass_not_local, "XDP_PASS: destination IP not a local address"),
-	C(xdp_pass_martian, "XDP_PASS: martian source address"),
-	C(xdp_pass_no_listener, "XDP_PASS: SYN to a port nothing listens on"),
-	C(xdp_pass_syn_kernel,
-	  "XDP_PASS: SYN to a listener, no flood: the kernel's handshake"),
-	C(xdp_pass_kernel_cookie,
-	  "XDP_PASS: ACK carrying a valid cookie of the kernel's own"),
-	C(tc_handoff_ok, "TC: handoff done, the kernel creates the socket"),
-	C(tc_no_listener, "TC: valid cookie but no listener"),
-	C(tc_has_socket, "TC: the flow already has a socket"),
-	C(tc_bad_cookie, "TC: cookie re-checked from the packet and invalid"),
-	C(tc_dup_batch,
-	  "TC: 2nd cookie segment in one batch, left to the new socket"),
-	C(tc_err_einval, "TC: bpf_sk_assign_tcp_reqsk() failed with EINVAL"),
-	C(tc_err_enoent, "TC: bpf_sk_assign_tcp_reqsk() failed with ENOENT"),
-	C(tc_err_enomem, "TC: bpf_sk_assign_tcp_reqsk() failed with ENOMEM"),
-	C(tc_err_other, "TC: bpf_sk_assign_tcp_reqsk() failed otherwise"),
-};
+#define C(f, h) { #f, offsetof(struct synwall_stats, f), h },
+static const struct counter counters[] = { SYNWALL_COUNTERS(C) };
 #undef C
 #define NCOUNTERS (sizeof(counters) / sizeof(counters[0]))
 _Static_assert(sizeof(struct synwall_stats) == NCOUNTERS * sizeof(__u64),

@@ -155,76 +155,62 @@ struct synwall_keys {
  * Statistics: per-CPU array map "stats", one entry; the loader sums over
  * CPUs.  Every packet the XDP program sees moves exactly one xdp_* counter;
  * every packet the TC program acts on moves exactly one tc_* counter.
- * Field names are what `bpftool map dump` prints, thanks to BTF.
+ *
+ * The list is defined once, here: X(name, help) for each counter, in map
+ * order.  struct synwall_stats is generated from it (field names are what
+ * `bpftool map dump` prints, thanks to BTF), and so are the loader's
+ * printers and the tests' counter tables: a counter added here appears
+ * everywhere.
  */
-struct synwall_stats {
-	/* XDP_PASS: not IPv4/IPv6 TCP (ARP, UDP, ICMP, ...) */
-	__u64 xdp_pass_not_tcp;
-	/* XDP_PASS: IPv4 or IPv6 fragment */
-	__u64 xdp_pass_fragment;
-	/* XDP_PASS: IPv6 with extension headers, passed untouched */
-	__u64 xdp_pass_ipv6_ext;
-	/* XDP_PASS: truncated/invalid before the TCP ports could be read */
-	__u64 xdp_pass_malformed;
-	/* XDP_PASS: TCP to a port that is not protected */
-	__u64 xdp_pass_port;
-	/* XDP_PASS: protected port but no key installed yet */
-	__u64 xdp_pass_unkeyed;
-	/* XDP_PASS: packet of a flow that has a socket */
-	__u64 xdp_pass_socket;
-	/* XDP_PASS: ACK carrying a valid cookie, handoff metadata written */
-	__u64 xdp_pass_cookie;
-	/* XDP_PASS: valid cookie, but the driver gave no metadata room */
-	__u64 xdp_pass_cookie_nometa;
-	/* XDP_TX: SYN answered with a cookie SYN-ACK */
-	__u64 xdp_tx_synack;
-	/* XDP_DROP: malformed TCP to a protected port */
-	__u64 xdp_drop_malformed;
-	/* XDP_DROP: ACK with neither a valid cookie nor a socket */
-	__u64 xdp_drop_bad_ack;
-	/* XDP_DROP: RST/FIN/bare segment with no socket */
-	__u64 xdp_drop_no_socket;
-	/* XDP_DROP: SYN-ACK could not be built (tail adjust failed) */
-	__u64 xdp_drop_synack_err;
-	/*
-	 * XDP_PASS: not for a local socket, so not synwall's (the kernel
-	 * discards or forwards it): destination MAC not the device's own
-	 * (broadcast, multicast, another host) ...
-	 */
-	__u64 xdp_pass_not_host;
-	/* ... destination IP not a local unicast address ... */
-	__u64 xdp_pass_not_local;
-	/* ... or a martian source (multicast, broadcast, loopback, ...) */
-	__u64 xdp_pass_martian;
-	/* XDP_PASS: SYN to a port nothing listens on (the kernel sends RST) */
-	__u64 xdp_pass_no_listener;
-	/* XDP_PASS: SYN to a listener, no flood (flood mode): the kernel's
-	 * own stateful handshake */
-	__u64 xdp_pass_syn_kernel;
-	/* XDP_PASS: ACK with no socket whose ack_seq - 1 is a valid cookie
-	 * of the kernel's own (bpf_tcp_raw_check_syncookie_*) */
-	__u64 xdp_pass_kernel_cookie;
+#define SYNWALL_XDP_COUNTERS(X)                                               \
+	X(xdp_pass_not_tcp, "XDP_PASS: not IPv4/IPv6 TCP")                    \
+	X(xdp_pass_fragment, "XDP_PASS: IPv4 or IPv6 fragment")               \
+	X(xdp_pass_ipv6_ext, "XDP_PASS: IPv6 with extension headers")         \
+	X(xdp_pass_malformed, "XDP_PASS: truncated before the TCP ports")     \
+	X(xdp_pass_port, "XDP_PASS: TCP to a port that is not protected")     \
+	X(xdp_pass_unkeyed, "XDP_PASS: protected port but no key installed")  \
+	X(xdp_pass_socket, "XDP_PASS: packet of a flow that has a socket")    \
+	X(xdp_pass_cookie, "XDP_PASS: ACK with a valid cookie, handed to TC") \
+	X(xdp_pass_cookie_nometa, "XDP_PASS: valid cookie, no metadata room") \
+	X(xdp_tx_synack, "XDP_TX: SYN answered with a cookie SYN-ACK")        \
+	X(xdp_drop_malformed, "XDP_DROP: malformed TCP to a protected port")  \
+	X(xdp_drop_bad_ack,                                                   \
+	  "XDP_DROP: ACK with neither a valid cookie nor a socket")           \
+	X(xdp_drop_no_socket, "XDP_DROP: RST/FIN/bare segment with no socket") \
+	X(xdp_drop_synack_err, "XDP_DROP: SYN-ACK could not be built")        \
+	/* not for a local socket, so not synwall's (the kernel discards or  \
+	 * forwards it) */                                                    \
+	X(xdp_pass_not_host, "XDP_PASS: destination MAC not this device's")   \
+	X(xdp_pass_not_local, "XDP_PASS: destination IP not a local address") \
+	X(xdp_pass_martian, "XDP_PASS: martian source address")               \
+	X(xdp_pass_no_listener, "XDP_PASS: SYN to a port nothing listens on") \
+	X(xdp_pass_syn_kernel,                                                \
+	  "XDP_PASS: SYN to a listener, no flood: the kernel's handshake")    \
+	X(xdp_pass_kernel_cookie,                                             \
+	  "XDP_PASS: ACK carrying a valid cookie of the kernel's own")
 
-	/* TC: handoff done, the kernel creates the socket */
-	__u64 tc_handoff_ok;
-	/* TC: valid cookie but no listener on the destination */
-	__u64 tc_no_listener;
-	/* TC: the flow already has a socket (retransmitted third ACK) */
-	__u64 tc_has_socket;
-	/* TC: cookie re-checked from the packet (no metadata) and invalid */
-	__u64 tc_bad_cookie;
-	/*
-	 * TC: a second cookie segment of a flow in the same receive batch
-	 * as the one just handed off; left unassigned, it reaches the
-	 * socket that the first creates (docs/handoff.md)
-	 */
-	__u64 tc_dup_batch;
-	/* TC: bpf_sk_assign_tcp_reqsk() failed, by errno */
-	__u64 tc_err_einval;
-	__u64 tc_err_enoent;
-	__u64 tc_err_enomem;
-	__u64 tc_err_other;
+#define SYNWALL_TC_COUNTERS(X)                                                \
+	X(tc_handoff_ok, "TC: handoff done, the kernel creates the socket")   \
+	X(tc_no_listener, "TC: valid cookie but no listener")                 \
+	X(tc_has_socket, "TC: the flow already has a socket")                 \
+	X(tc_bad_cookie, "TC: cookie re-checked from the packet and invalid") \
+	/* a second cookie segment of a flow in the same receive batch as    \
+	 * the one just handed off: left to the socket the first creates    \
+	 * (docs/handoff.md) */                                               \
+	X(tc_dup_batch,                                                       \
+	  "TC: 2nd cookie segment in one batch, left to the new socket")      \
+	X(tc_err_einval, "TC: bpf_sk_assign_tcp_reqsk() failed with EINVAL")  \
+	X(tc_err_enoent, "TC: bpf_sk_assign_tcp_reqsk() failed with ENOENT")  \
+	X(tc_err_enomem, "TC: bpf_sk_assign_tcp_reqsk() failed with ENOMEM")  \
+	X(tc_err_other, "TC: bpf_sk_assign_tcp_reqsk() failed otherwise")
+
+#define SYNWALL_COUNTERS(X) SYNWALL_XDP_COUNTERS(X) SYNWALL_TC_COUNTERS(X)
+
+#define SYNWALL_STATS_FIELD(name, help) __u64 name;
+struct synwall_stats {
+	SYNWALL_COUNTERS(SYNWALL_STATS_FIELD)
 };
+#undef SYNWALL_STATS_FIELD
 
 /*
  * XDP -> TC handoff metadata, written in front of the packet with

@@ -294,6 +294,14 @@ stat_snap() {
 	while read -r k v; do E2E_SNAP[$k]=$v; done < <(sw_stats_all)
 }
 stat_delta() { echo $(($(sw_stat "$1") - ${E2E_SNAP[$1]:-0})); }
+# Every counter that moved since stat_snap, as "name+delta" words.
+stat_deltas() {
+	local k v out=
+	while read -r k v; do
+		[ "$v" != "${E2E_SNAP[$k]:-0}" ] && out+="$k+$((v - ${E2E_SNAP[$k]:-0})) "
+	done < <(sw_stats_all)
+	echo "${out% }"
+}
 
 # Does this kernel have the handoff kfunc (Linux >= 6.9)?  (grep reads all
 # of bpftool's output: with -q and pipefail, bpftool's SIGPIPE would fail)

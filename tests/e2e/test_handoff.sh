@@ -253,13 +253,13 @@ stat_snap
 out=$(nsc timeout 120 "$E2E_OUT/tcpprobe" seq "$S4" "$PORT" 1000)
 rc=$? d=$(stat_delta tc_handoff_ok)
 [ $rc -eq 0 ] && handoffs_ok 1000 "$d" && pass "1000 sequential connections ($out, tc_handoff_ok +$d)" ||
-	fail "1000 sequential connections: $out tc_handoff_ok +$d"
+	fail "1000 sequential connections: $out tc_handoff_ok +$d (moved: $(stat_deltas))"
 for dst in "$S4" "$S6"; do
 	stat_snap
 	out=$(nsc timeout 60 "$E2E_OUT/tcpprobe" conc "$dst" "$PORT" 200)
 	rc=$? d=$(stat_delta tc_handoff_ok)
 	[ $rc -eq 0 ] && handoffs_ok 200 "$d" && pass "200 concurrent connections to $dst ($out, tc_handoff_ok +$d)" ||
-		fail "200 concurrent connections to $dst: $out tc_handoff_ok +$d ($(sw_stats_line))"
+		fail "200 concurrent connections to $dst: $out tc_handoff_ok +$d (moved: $(stat_deltas))"
 done
 
 # ==== 6. no listener: the SYN goes to the kernel, which resets ==========

@@ -228,26 +228,12 @@ int swt_stats_zero(const struct swt_env *e)
 	return ret;
 }
 
-/* clang-format off */
-#define F(x) { #x, offsetof(struct synwall_stats, x) }
-const struct swt_stat_field swt_stat_fields[] = {
-	F(xdp_pass_not_tcp), F(xdp_pass_fragment), F(xdp_pass_ipv6_ext),
-	F(xdp_pass_malformed), F(xdp_pass_port), F(xdp_pass_unkeyed),
-	F(xdp_pass_socket), F(xdp_pass_cookie), F(xdp_pass_cookie_nometa),
-	F(xdp_tx_synack), F(xdp_drop_malformed), F(xdp_drop_bad_ack),
-	F(xdp_drop_no_socket), F(xdp_drop_synack_err), F(xdp_pass_not_host),
-	F(xdp_pass_not_local), F(xdp_pass_martian), F(xdp_pass_no_listener), F(xdp_pass_syn_kernel),
-	F(xdp_pass_kernel_cookie),
-	F(tc_handoff_ok), F(tc_no_listener), F(tc_has_socket),
-	F(tc_bad_cookie), F(tc_dup_batch), F(tc_err_einval), F(tc_err_enoent),
-	F(tc_err_enomem), F(tc_err_other),
-};
+#define F(x, help) { #x, offsetof(struct synwall_stats, x) },
+const struct swt_stat_field swt_stat_fields[] = { SYNWALL_COUNTERS(F) };
 #undef F
-/* clang-format on */
 const size_t swt_nstat_fields =
 	sizeof(swt_stat_fields) / sizeof(swt_stat_fields[0]);
 
-/* A field added to abi.h must be added above. */
 _Static_assert(sizeof(swt_stat_fields) / sizeof(swt_stat_fields[0]) ==
 		       sizeof(struct synwall_stats) / sizeof(__u64),
 	       "swt_stat_fields does not list every synwall_stats field");
