@@ -712,18 +712,25 @@ EOF
 		fail "fleet_cross_validation: $res; B: $jb; C: $jc"
 	fi
 
-	# clock-driven rotation: A and B rotate independently and stay equal
-	L keys "$E2E_SIF" --set-file "$E2E_TMP/fleet.key" --interval 2 --allow-short-rotate >/dev/null 2>&1
-	LB keys "${FB}s" --set-file "$E2E_TMP/fleet.key" --interval 2 --allow-short-rotate >/dev/null 2>&1
-	nsenter --net=/run/netns/"$E2E_SNS" "$SW_LOADER" run "$E2E_SIF" --key-file "$E2E_TMP/fleet.key" --rotate 2 --allow-short-rotate >"$E2E_TMP/runA.out" 2>&1 &
+	# clock-driven rotation: A and B rotate independently and stay equal.
+	# A 4 s period, compared in its middle: two bpftool dumps take about a
+	# second in a loaded TCG guest and must not straddle a rotation (then
+	# one host is a rotation ahead for a moment, as fleet hosts always are
+	# around the instant).  Up to three periods, in case one straddled.
+	L keys "$E2E_SIF" --set-file "$E2E_TMP/fleet.key" --interval 4 --allow-short-rotate >/dev/null 2>&1
+	LB keys "${FB}s" --set-file "$E2E_TMP/fleet.key" --interval 4 --allow-short-rotate >/dev/null 2>&1
+	nsenter --net=/run/netns/"$E2E_SNS" "$SW_LOADER" run "$E2E_SIF" --key-file "$E2E_TMP/fleet.key" --rotate 4 --allow-short-rotate >"$E2E_TMP/runA.out" 2>&1 &
 	E2E_PIDS+=($!)
-	nsenter --net=/run/netns/"swb-$$" "$SW_LOADER" run "${FB}s" --key-file "$E2E_TMP/fleet.key" --rotate 2 --allow-short-rotate >"$E2E_TMP/runB.out" 2>&1 &
+	nsenter --net=/run/netns/"swb-$$" "$SW_LOADER" run "${FB}s" --key-file "$E2E_TMP/fleet.key" --rotate 4 --allow-short-rotate >"$E2E_TMP/runB.out" 2>&1 &
 	E2E_PIDS+=($!)
-	sleep 4
-	# compare in the middle of a 2 s period, away from the rotation instant
-	"$SYSPY" -c 'import time; time.sleep((1.0 - time.time() % 2) % 2)'
-	keysA=$(bpftool -j map dump pinned /sys/fs/bpf/synwall/"$E2E_SIF"/keys | "$SYSPY" -c 'import json,sys; v=json.load(sys.stdin)[0]["formatted"]["value"]; print(v["key"], v["current"])')
-	keysB=$(bpftool -j map dump pinned /sys/fs/bpf/synwall/"${FB}s"/keys | "$SYSPY" -c 'import json,sys; v=json.load(sys.stdin)[0]["formatted"]["value"]; print(v["key"], v["current"])')
+	sleep 5
+	keys_of() { bpftool -j map dump pinned "/sys/fs/bpf/synwall/$1/keys" | "$SYSPY" -c 'import json,sys; v=json.load(sys.stdin)[0]["formatted"]["value"]; print(v["key"], v["current"])'; }
+	for _ in 1 2 3; do
+		"$SYSPY" -c 'import time; time.sleep((2.0 - time.time() % 4) % 4)'
+		keysA=$(keys_of "$E2E_SIF")
+		keysB=$(keys_of "${FB}s")
+		[ "$keysA" = "$keysB" ] && break
+	done
 	nrot=$(grep -c "fleet key rotation" "$E2E_TMP/runA.out")
 	if [ "$keysA" = "$keysB" ] && [ "$nrot" -ge 1 ]; then
 		pass "fleet_clock_rotation: A and B rotated $nrot time(s) on their own and agree"

@@ -32,7 +32,15 @@ fi
 
 t1=$SECONDS
 # The guest's closing line is its own; the host counts the lines.
-vm_exec -s -t 1500 "tests/run.sh $*" | grep --line-buffered -vE '^[0-9]+ passed, [0-9]+ failed'
+# A timeout is a failure, not a shorter run: the suites after the one that
+# was running never reported.  (Idle, this machine needs ~17 min for the
+# 6.12 guest; the bound leaves room for a loaded one.)
+vm_exec -s -t "${VM_SUITES_TIMEOUT:-2700}" "tests/run.sh $*" |
+	grep --line-buffered -vE '^[0-9]+ passed, [0-9]+ failed'
+rc=${PIPESTATUS[0]}
+if [ "$rc" -eq 124 ]; then
+	echo "FAIL: vm suites on $release: no result after ${VM_SUITES_TIMEOUT:-2700} s (the suites after the last one above did not run)"
+fi
 echo "  # guest suites: $((SECONDS - t1)) s"
 
 for s in tests/vm/test_*.sh; do

@@ -14,13 +14,13 @@
 # "=== KERNEL ..." header; the run ends with one line for all kernels:
 #   N passed, N failed, N skipped
 # and exits non-zero if anything failed.  Each guest boot is bounded by
-# VM_TIMEOUT seconds (default 1800); nothing is left on the host.
+# VM_TIMEOUT seconds (default 3600); nothing is left on the host.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 
 [ "$(id -u)" -eq 0 ] || { echo "vmtest needs root (netns, tap)" >&2; exit 1; }
 KERNELS=${KERNELS:-"6.12 6.1"}
-VM_TIMEOUT=${VM_TIMEOUT:-1800}
+VM_TIMEOUT=${VM_TIMEOUT:-3600}
 pass=0 fail=0 skip=0
 
 count() { # count LOG: add the log's PASS/FAIL/SKIP lines to the totals
