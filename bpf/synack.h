@@ -146,8 +146,7 @@ struct sw_synack_seg {
 static __always_inline __u32 sw_synack_opts(__be32 *opt,
 					    const struct sw_synack *sa)
 {
-	opt[0] = SW_OPT_WORD(TCPOPT_MSS, TCPOLEN_MSS, sa->mss >> 8,
-			     sa->mss & 0xff);
+	opt[0] = bpf_htonl(TCPOPT_MSS << 24 | TCPOLEN_MSS << 16 | sa->mss);
 	if (sa->ts) {
 		opt[1] = sa->sack ? SW_OPT_SACK_TS : SW_OPT_NOP_NOP_TS;
 		opt[2] = bpf_htonl(sa->tsval);

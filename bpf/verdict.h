@@ -42,6 +42,11 @@ _Static_assert(SW_R_XDP_END <= 64, "an XDP reason is a bit of a mask");
 #define SW_XDP_ACTION_MASK(want) \
 	(0ULL SYNWALL_XDP_VERDICTS(SW_ACTION_BIT, want))
 
+/*
+ * Bump reason r's counter: the stats entry read as an array of counters
+ * (the asserts above keep the two views the same).  Per CPU, so a plain
+ * increment; the loader sums over CPUs.
+ */
 static __always_inline void sw_count(enum sw_reason r)
 {
 	__u32 zero = 0;
@@ -54,6 +59,8 @@ static __always_inline void sw_count(enum sw_reason r)
 /* The XDP program's one exit: count the reason, return its action. */
 static __always_inline int sw_xdp_exit(enum sw_reason r)
 {
+	/* never taken (the verdict returns XDP reasons only): keeps the
+	 * shifts below defined */
 	if (r >= SW_R_XDP_END)
 		return XDP_PASS;
 	sw_count(r);
