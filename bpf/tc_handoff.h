@@ -5,7 +5,7 @@
  * in synwall.bpf.c.
  *
  * For an ACK that the XDP program validated, XDP leaves a struct
- * synwall_meta in front of the packet.  This program finds the listener
+ * synwall_meta in front of the packet.  The TC program finds the listener
  * of the ACK's destination and calls bpf_sk_assign_tcp_reqsk() with the
  * handshake parameters the cookie remembered.  The kernel then builds the
  * request socket from them (cookie_bpf_check), skipping its own cookie
@@ -13,8 +13,9 @@
  *
  * Without metadata (a driver whose XDP has no metadata room) the program
  * can rest on nothing but the packet: when armed (SYNWALL_DP_TC_RECHECK in
- * the data path's own dp_state map), it re-checks the cookie of every socket-less ACK to a
- * protected port with the same header (cookie.h) and keys map as XDP.
+ * the data path's own dp_state map), it re-checks the cookie of every
+ * socket-less ACK to a protected port with the same header (cookie.h) and
+ * keys map as XDP.
  * Unarmed, a packet without metadata costs one inlined array lookup.
  *
  * The program never drops: a packet it cannot hand off goes on to the
@@ -48,9 +49,9 @@
  * must retransmit it.  The second is instead left unassigned: TCP then
  * finds the socket that the first has just created.  The last handoff is
  * remembered per CPU (map recent_handoff): a flow's packets of one batch
- * are handled on one CPU.
+ * are handled on one CPU.  A batch is handled within microseconds; a
+ * retransmission comes 200 ms later or more.
  */
-/* a batch is handled within microseconds; a retransmission comes >= 200 ms later */
 #define SW_BATCH_WINDOW_NS 1000000ULL
 
 extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk,
