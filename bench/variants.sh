@@ -55,8 +55,8 @@ variant() { # NAME SED_ON_BPF_SOURCES SED_ON_COOKIE_H
 }
 
 variant as-is '' ''
-# the XDP program's socket lookup (the SYN path's is the only one a SYN meets)
-variant no-sk-lookup 's/sk = sw_socket_of(ctx, &p);/sk = SW_SK_LISTENER;/' ''
+# a SYN skips the socket lookup (as if only a listener were found)
+variant no-sk-lookup 's/sk = sw_socket_of(ctx, &p);/sk = (flags \& TCPF_SYN) ? SW_SK_LISTENER : sw_socket_of(ctx, \&p);/' ''
 variant no-mac '' '/^static __always_inline __u64 sw_siphash/,/^{/{/^{/a\
 	if (n) return m[0] ^ key->k0 ^ m[n - 1];
 }'
