@@ -7,7 +7,7 @@
 #
 #   bench/variants.sh [CALLS] [RUNS]      (defaults 100000, 5)
 #
-# Each variant is a copy of bpf/synwall.bpf.c and include/synwall/cookie.h
+# Each variant is a copy of bpf/ and include/synwall/cookie.h
 # edited with sed into build/bench/variants/NAME/ and built with the
 # Makefile's BPF flags; the sources in the repository are never touched.
 # A variant is not a correct program (it answers with wrong cookies or
@@ -41,11 +41,13 @@ FLAGS=${FLAGS//\$(ARCH)/$ARCH}
 [ -n "$FLAGS" ] || FLAGS="-g -O2 -target bpf -D__TARGET_ARCH_$ARCH"
 make -s build/bench/bench_xdp >/dev/null
 
-variant() { # NAME SED_ON_PROGRAM SED_ON_COOKIE_H
-	local d=$V/$1
+variant() { # NAME SED_ON_BPF_SOURCES SED_ON_COOKIE_H
+	local d=$V/$1 f
 	mkdir -p "$d/bpf" "$d/include/synwall"
-	cp bpf/*.h "$d/bpf/"
-	sed "$2" bpf/synwall.bpf.c >"$d/bpf/synwall.bpf.c"
+	cp bpf/vmlinux.h "$d/bpf/"
+	for f in bpf/*.c bpf/*.h; do
+		[ "$f" = bpf/vmlinux.h ] || sed "$2" "$f" >"$d/$f"
+	done
 	cp include/synwall/abi.h "$d/include/synwall/"
 	sed "$3" include/synwall/cookie.h >"$d/include/synwall/cookie.h"
 	# shellcheck disable=SC2086
@@ -53,12 +55,12 @@ variant() { # NAME SED_ON_PROGRAM SED_ON_COOKIE_H
 }
 
 variant as-is '' ''
-# the first sw_has_socket() call is the SYN path's
-variant no-sk-lookup '0,/if (sw_has_socket(ctx, &p))/s//if (0 \&\& sw_has_socket(ctx, \&p))/' ''
+# a SYN skips the socket lookup (as if only a listener were found)
+variant no-sk-lookup 's/sk = sw_socket_of(ctx, &p);/sk = (flags \& TCPF_SYN) ? SW_SK_LISTENER : sw_socket_of(ctx, \&p);/' ''
 variant no-mac '' '/^static __always_inline __u64 sw_siphash/,/^{/{/^{/a\
 	if (n) return m[0] ^ key->k0 ^ m[n - 1];
 }'
-variant no-csum 's/hdr\[4\] = sw_csum_fold(sum);/hdr[4] = 0; (void)sum;/' ''
+variant no-csum 's/th->check = sw_csum_fold(sum);/th->check = 0; (void)sum;/' ''
 # before "answer only what the kernel would" (point 1): no host check
 variant no-host-check 's/switch (sw_for_host(ctx, &p)) {/switch (SW_HOST_OK) {/' ''
 

@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * synwall TC ingress program: the handoff of a cookie-validated ACK to the
- * local TCP stack (docs/handoff.md).
- *
- * Included at the end of bpf/synwall.bpf.c, so it shares that object's
- * maps (config, ports, keys, stats, dp_state) and is loaded with it.
+ * The TC ingress program's work: the handoff of a cookie-validated ACK to
+ * the local TCP stack (docs/handoff.md).  Its entry point, synwall_tc, is
+ * in synwall.bpf.c.
  *
  * For an ACK that the XDP program validated, XDP leaves a struct
- * synwall_meta in front of the packet.  This program finds the listener
+ * synwall_meta in front of the packet.  The TC program finds the listener
  * of the ACK's destination and calls bpf_sk_assign_tcp_reqsk() with the
  * handshake parameters the cookie remembered.  The kernel then builds the
  * request socket from them (cookie_bpf_check), skipping its own cookie
@@ -15,8 +13,9 @@
  *
  * Without metadata (a driver whose XDP has no metadata room) the program
  * can rest on nothing but the packet: when armed (SYNWALL_DP_TC_RECHECK in
- * the data path's own dp_state map), it re-checks the cookie of every socket-less ACK to a
- * protected port with the same header (cookie.h) and keys map as XDP.
+ * the data path's own dp_state map), it re-checks the cookie of every
+ * socket-less ACK to a protected port with the same header (cookie.h) and
+ * keys map as XDP.
  * Unarmed, a packet without metadata costs one inlined array lookup.
  *
  * The program never drops: a packet it cannot hand off goes on to the
@@ -25,9 +24,13 @@
 #ifndef SYNWALL_TC_HANDOFF_H
 #define SYNWALL_TC_HANDOFF_H
 
-#ifndef TC_ACT_OK
-#define TC_ACT_OK 0
-#endif
+#include <synwall/abi.h>
+#include "ack.h"
+#include "config.h"
+#include "maps.h"
+#include "parse.h"
+#include "tcp_opts.h"
+#include "verdict.h"
 
 #ifndef EINVAL
 #define EINVAL 22
@@ -39,31 +42,16 @@
 #define ENOMEM 12
 #endif
 
-/* the option walk of parse.h, verified once as a global function */
-SW_DEFINE_OPTS_PARSER(sw_tc_tcp_opts, struct __sk_buff, bpf_skb_load_bytes)
-
 /*
- * The last handoff on this CPU: which flow (cookie and ports) and when.
  * Two cookie segments of one flow in one receive batch (the final ACK and
  * the first data segment) both reach TC before TCP has processed the
  * first; handing off both makes the kernel drop the second, and the client
  * must retransmit it.  The second is instead left unassigned: TCP then
- * finds the socket that the first has just created.  One entry per CPU is
- * enough: a flow's packets of one batch are handled on one CPU.
+ * finds the socket that the first has just created.  The last handoff is
+ * remembered per CPU (map recent_handoff): a flow's packets of one batch
+ * are handled on one CPU.  A batch is handled within microseconds; a
+ * retransmission comes 200 ms later or more.
  */
-struct sw_recent_handoff {
-	__u64 flow;
-	__u64 at_ns;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct sw_recent_handoff);
-} recent_handoff SEC(".maps");
-
-/* a batch is handled within microseconds; a retransmission comes >= 200 ms later */
 #define SW_BATCH_WINDOW_NS 1000000ULL
 
 extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk,
@@ -75,11 +63,9 @@ extern int bpf_sk_assign_tcp_reqsk(struct __sk_buff *skb, struct sock *sk,
  * XDP's metadata, or rebuilt from the packet).  skc is the socket the
  * lookup found, or NULL; its reference is released here.
  */
-static __always_inline int sw_tc_handoff(struct __sk_buff *skb,
-					 struct bpf_sock *skc,
-					 const struct sw_pkt *p,
-					 const struct synwall_meta *m,
-					 struct synwall_stats *st)
+static __always_inline enum sw_reason
+sw_tc_handoff(struct __sk_buff *skb, struct bpf_sock *skc,
+	      const struct sw_pkt *p, const struct synwall_meta *m)
 {
 	struct bpf_tcp_req_attrs attrs = {};
 	struct sw_recent_handoff *recent;
@@ -90,20 +76,17 @@ static __always_inline int sw_tc_handoff(struct __sk_buff *skb,
 
 	if (!skc) {
 		/* nobody listens: the kernel will answer with a RST */
-		st->tc_no_listener++;
-		return TC_ACT_OK;
+		return SW_R_tc_no_listener;
 	}
 	if (skc->state != BPF_TCP_LISTEN) {
 		/* established, time-wait or request socket: a duplicate ACK */
-		st->tc_has_socket++;
 		bpf_sk_release(skc);
-		return TC_ACT_OK;
+		return SW_R_tc_has_socket;
 	}
 	tp = bpf_skc_to_tcp_sock(skc);
 	if (!tp) {
-		st->tc_err_other++;
 		bpf_sk_release(skc);
-		return TC_ACT_OK;
+		return SW_R_tc_err_other;
 	}
 
 	/*
@@ -120,9 +103,8 @@ static __always_inline int sw_tc_handoff(struct __sk_buff *skb,
 	    now - recent->at_ns < SW_BATCH_WINDOW_NS &&
 	    tp->inet_conn.icsk_inet.sk.sk_ack_backlog <
 		    tp->inet_conn.icsk_inet.sk.sk_max_ack_backlog) {
-		st->tc_dup_batch++;
 		bpf_sk_release(skc);
-		return TC_ACT_OK;
+		return SW_R_tc_dup_batch;
 	}
 
 	attrs.mss = m->mss;
@@ -161,30 +143,24 @@ static __always_inline int sw_tc_handoff(struct __sk_buff *skb,
 
 	switch (err) {
 	case 0:
-		st->tc_handoff_ok++;
 		if (recent) {
 			recent->flow = flow;
 			recent->at_ns = now;
 		}
-		break;
+		return SW_R_tc_handoff_ok;
 	case -EINVAL:
 		/* attrs refused: a sysctl off (tcp_sack, tcp_timestamps,
 		 * tcp_window_scaling), MSS below the minimum, not a listener,
 		 * or an MPTCP listener */
-		st->tc_err_einval++;
-		break;
+		return SW_R_tc_err_einval;
 	case -ENOENT:
-		st->tc_err_enoent++;
-		break;
+		return SW_R_tc_err_enoent;
 	case -ENOMEM:
-		st->tc_err_enomem++;
-		break;
+		return SW_R_tc_err_enomem;
 	default:
 		/* -ENETUNREACH (listener in another netns), -EOPNOTSUPP */
-		st->tc_err_other++;
-		break;
+		return SW_R_tc_err_other;
 	}
-	return TC_ACT_OK;
 }
 
 /*
@@ -231,71 +207,6 @@ sw_tc_recheck(struct __sk_buff *skb, struct sw_pkt *p, struct synwall_meta *m)
 
 	sw_meta_fill(m, bpf_ntohl(th.ack_seq) - 1, &o, p->v6, cfg);
 	return 1;
-}
-
-SEC("tc")
-int synwall_tc(struct __sk_buff *skb)
-{
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	struct synwall_meta *mp = (void *)(long)skb->data_meta;
-	struct synwall_dp_state *dp;
-	struct synwall_stats *st;
-	struct synwall_meta m = {};
-	struct bpf_sock *skc;
-	struct sw_pkt p = {};
-	__u32 zero = 0;
-	int meta_ok = 0, r;
-
-	/* The common case (established traffic, metadata-capable driver)
-	 * ends after the dp_state lookup: no metadata and not armed. */
-	if ((void *)(mp + 1) <= data && mp->magic == SYNWALL_META_MAGIC) {
-		__builtin_memcpy(&m, mp, sizeof(m));
-		meta_ok = 1;
-	}
-	dp = bpf_map_lookup_elem(&dp_state, &zero);
-	if (!dp)
-		return TC_ACT_OK;
-	if (!meta_ok && !(dp->flags & SYNWALL_DP_TC_RECHECK))
-		return TC_ACT_OK;
-
-	if (sw_parse(data, data_end, &p) != SW_PARSE_TCP)
-		return TC_ACT_OK;
-
-	if (meta_ok) {
-		struct tcphdr *th = data + (p.l4_off & 0xff);
-
-		/* the metadata must describe this very ACK */
-		if ((void *)(th + 1) > data_end ||
-		    bpf_ntohl(th->ack_seq) - 1 != m.cookie)
-			meta_ok = 0;
-	}
-	if (!meta_ok && (!(dp->flags & SYNWALL_DP_TC_RECHECK) ||
-			 !sw_port_protected(p.flow.dport)))
-		return TC_ACT_OK;
-
-	st = bpf_map_lookup_elem(&stats, &zero);
-	if (!st)
-		return TC_ACT_OK;
-
-	skc = sw_skc_lookup(skb, &p);
-	if (!meta_ok) {
-		/* the fallback: no metadata, armed */
-		if (skc && skc->state != BPF_TCP_LISTEN) {
-			/* established traffic: not ours, not counted */
-			bpf_sk_release(skc);
-			return TC_ACT_OK;
-		}
-		r = sw_tc_recheck(skb, &p, &m);
-		if (r <= 0) {
-			if (r == 0)
-				st->tc_bad_cookie++;
-			if (skc)
-				bpf_sk_release(skc);
-			return TC_ACT_OK;
-		}
-	}
-	return sw_tc_handoff(skb, skc, &p, &m, st);
 }
 
 #endif /* SYNWALL_TC_HANDOFF_H */

@@ -103,10 +103,10 @@ struct synwall_dp_state {
 	 * mode changes (never per packet), like the fields below.
 	 */
 	__u32 flooding;
-	__u64 switches;	     /* pass-through -> cookies switches */
-	__u64 flood_since;   /* bpf_ktime_get_ns() of the last switch on */
-	__u64 flood_ns;	     /* ns spent in cookie mode, up to the last switch off */
-	__u64 last_off;	     /* bpf_ktime_get_ns() of the last switch off */
+	__u64 switches;	   /* pass-through -> cookies switches */
+	__u64 flood_since; /* bpf_ktime_get_ns() of the last switch on */
+	__u64 flood_ns; /* ns spent in cookie mode, up to the last switch off */
+	__u64 last_off; /* bpf_ktime_get_ns() of the last switch off */
 };
 
 /*
@@ -161,47 +161,68 @@ struct synwall_keys {
  * `bpftool map dump` prints, thanks to BTF), and so are the loader's
  * printers and the tests' counter tables: a counter added here appears
  * everywhere.
+ *
+ * The XDP counters are the XDP program's verdict reasons: each names the
+ * action the program returns with it (PASS, TX or DROP, the XDP_* suffix),
+ * so the data path derives its action from the reason it counts.  That
+ * list, SYNWALL_XDP_VERDICTS(X, arg), calls X(name, action, help, arg);
+ * SYNWALL_XDP_COUNTERS(X) is its two-column view.
  */
-#define SYNWALL_XDP_COUNTERS(X)                                               \
-	X(xdp_pass_not_tcp, "XDP_PASS: not IPv4/IPv6 TCP")                    \
-	X(xdp_pass_fragment, "XDP_PASS: IPv4 or IPv6 fragment")               \
-	X(xdp_pass_ipv6_ext, "XDP_PASS: IPv6 with extension headers")         \
-	X(xdp_pass_malformed, "XDP_PASS: truncated before the TCP ports")     \
-	X(xdp_pass_port, "XDP_PASS: TCP to a port that is not protected")     \
-	X(xdp_pass_unkeyed, "XDP_PASS: protected port but no key installed")  \
-	X(xdp_pass_socket, "XDP_PASS: packet of a flow that has a socket")    \
-	X(xdp_pass_cookie, "XDP_PASS: ACK with a valid cookie, handed to TC") \
-	X(xdp_pass_cookie_nometa, "XDP_PASS: valid cookie, no metadata room") \
-	X(xdp_tx_synack, "XDP_TX: SYN answered with a cookie SYN-ACK")        \
-	X(xdp_drop_malformed, "XDP_DROP: malformed TCP to a protected port")  \
-	X(xdp_drop_bad_ack,                                                   \
-	  "XDP_DROP: ACK with neither a valid cookie nor a socket")           \
-	X(xdp_drop_no_socket, "XDP_DROP: RST/FIN/bare segment with no socket") \
-	X(xdp_drop_synack_err, "XDP_DROP: SYN-ACK could not be built")        \
+#define SYNWALL_XDP_VERDICTS(X, a)                                             \
+	X(xdp_pass_not_tcp, PASS, "XDP_PASS: not IPv4/IPv6 TCP", a)            \
+	X(xdp_pass_fragment, PASS, "XDP_PASS: IPv4 or IPv6 fragment", a)       \
+	X(xdp_pass_ipv6_ext, PASS, "XDP_PASS: IPv6 with extension headers", a) \
+	X(xdp_pass_malformed, PASS,                                            \
+	  "XDP_PASS: truncated before the TCP ports", a)                       \
+	X(xdp_pass_port, PASS,                                                 \
+	  "XDP_PASS: TCP to a port that is not protected", a)                  \
+	X(xdp_pass_unkeyed, PASS,                                              \
+	  "XDP_PASS: protected port but no key installed", a)                  \
+	X(xdp_pass_socket, PASS,                                               \
+	  "XDP_PASS: packet of a flow that has a socket", a)                   \
+	X(xdp_pass_cookie, PASS,                                               \
+	  "XDP_PASS: ACK with a valid cookie, handed to TC", a)                \
+	X(xdp_pass_cookie_nometa, PASS,                                        \
+	  "XDP_PASS: valid cookie, no metadata room", a)                       \
+	X(xdp_tx_synack, TX, "XDP_TX: SYN answered with a cookie SYN-ACK", a)  \
+	X(xdp_drop_malformed, DROP,                                            \
+	  "XDP_DROP: malformed TCP to a protected port", a)                    \
+	X(xdp_drop_bad_ack, DROP,                                              \
+	  "XDP_DROP: ACK with neither a valid cookie nor a socket", a)         \
+	X(xdp_drop_no_socket, DROP,                                            \
+	  "XDP_DROP: RST/FIN/bare segment with no socket", a)                  \
+	X(xdp_drop_synack_err, DROP, "XDP_DROP: SYN-ACK could not be built",   \
+	  a)                                                                   \
 	/* not for a local socket, so not synwall's (the kernel discards or  \
-	 * forwards it) */                                                    \
-	X(xdp_pass_not_host, "XDP_PASS: destination MAC not this device's")   \
-	X(xdp_pass_not_local, "XDP_PASS: destination IP not a local address") \
-	X(xdp_pass_martian, "XDP_PASS: martian source address")               \
-	X(xdp_pass_no_listener, "XDP_PASS: SYN to a port nothing listens on") \
-	X(xdp_pass_syn_kernel,                                                \
-	  "XDP_PASS: SYN to a listener, no flood: the kernel's handshake")    \
-	X(xdp_pass_kernel_cookie,                                             \
-	  "XDP_PASS: ACK carrying a valid cookie of the kernel's own")
+	 * forwards it) */ \
+	X(xdp_pass_not_host, PASS,                                             \
+	  "XDP_PASS: destination MAC not this device's", a)                    \
+	X(xdp_pass_not_local, PASS,                                            \
+	  "XDP_PASS: destination IP not a local address", a)                   \
+	X(xdp_pass_martian, PASS, "XDP_PASS: martian source address", a)       \
+	X(xdp_pass_no_listener, PASS,                                          \
+	  "XDP_PASS: SYN to a port nothing listens on", a)                     \
+	X(xdp_pass_syn_kernel, PASS,                                           \
+	  "XDP_PASS: SYN to a listener, no flood: the kernel's handshake", a)  \
+	X(xdp_pass_kernel_cookie, PASS,                                        \
+	  "XDP_PASS: ACK carrying a valid cookie of the kernel's own", a)
 
-#define SYNWALL_TC_COUNTERS(X)                                                \
-	X(tc_handoff_ok, "TC: handoff done, the kernel creates the socket")   \
-	X(tc_no_listener, "TC: valid cookie but no listener")                 \
-	X(tc_has_socket, "TC: the flow already has a socket")                 \
-	X(tc_bad_cookie, "TC: cookie re-checked from the packet and invalid") \
+#define SYNWALL_VERDICT_COUNTER(name, action, help, X) X(name, help)
+#define SYNWALL_XDP_COUNTERS(X) SYNWALL_XDP_VERDICTS(SYNWALL_VERDICT_COUNTER, X)
+
+#define SYNWALL_TC_COUNTERS(X)                                                 \
+	X(tc_handoff_ok, "TC: handoff done, the kernel creates the socket")    \
+	X(tc_no_listener, "TC: valid cookie but no listener")                  \
+	X(tc_has_socket, "TC: the flow already has a socket")                  \
+	X(tc_bad_cookie, "TC: cookie re-checked from the packet and invalid")  \
 	/* a second cookie segment of a flow in the same receive batch as    \
 	 * the one just handed off: left to the socket the first creates    \
-	 * (docs/handoff.md) */                                               \
-	X(tc_dup_batch,                                                       \
-	  "TC: 2nd cookie segment in one batch, left to the new socket")      \
-	X(tc_err_einval, "TC: bpf_sk_assign_tcp_reqsk() failed with EINVAL")  \
-	X(tc_err_enoent, "TC: bpf_sk_assign_tcp_reqsk() failed with ENOENT")  \
-	X(tc_err_enomem, "TC: bpf_sk_assign_tcp_reqsk() failed with ENOMEM")  \
+	 * (docs/handoff.md) */ \
+	X(tc_dup_batch,                                                        \
+	  "TC: 2nd cookie segment in one batch, left to the new socket")       \
+	X(tc_err_einval, "TC: bpf_sk_assign_tcp_reqsk() failed with EINVAL")   \
+	X(tc_err_enoent, "TC: bpf_sk_assign_tcp_reqsk() failed with ENOENT")   \
+	X(tc_err_enomem, "TC: bpf_sk_assign_tcp_reqsk() failed with ENOMEM")   \
 	X(tc_err_other, "TC: bpf_sk_assign_tcp_reqsk() failed otherwise")
 
 #define SYNWALL_COUNTERS(X) SYNWALL_XDP_COUNTERS(X) SYNWALL_TC_COUNTERS(X)
