@@ -3,7 +3,7 @@
  * The bounded, deterministic fuzz pass of `make test`: the
  * built-in seeds, every file of tests/fuzz/corpus/, then N pseudo-random
  * mutations (fixed seed) of them, each run through the real XDP program
- * with BPF_PROG_TEST_RUN and checked by tests/lib/fuzzcheck.c, the same
+ * with BPF_PROG_TEST_RUN and checked by tests/lib/fc_*.c (fuzzcheck), the same
  * oracle as the libFuzzer target tests/fuzz/fuzz_xdp.c.
  *
  * Prints PASS:/FAIL: lines (tests/run.sh).  Inputs that violate a
