@@ -18,8 +18,8 @@
  * the cookie and the flow's offset only); the TSval layout checked here is
  * written out by hand.
  *
- * Prints one line per case: PASS: name | FAIL: name: swt_why | SKIP: name: swt_why
- * Usage: test_tsval [-v] [NAME-SUBSTRING...]
+ * Prints one line per case: PASS: name | FAIL: name: why | SKIP: name: why
+ * Usage: test_tsval [-v] [-l] [-k PATTERN]... [PATTERN]... (swt_test.h)
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -23,8 +23,8 @@
  * one, and the output bytes (the input untouched, or the SYN-ACK rebuilt
  * independently by tests/lib).
  *
- * Prints one line per case: PASS: name | FAIL: name: swt_why | SKIP: name: swt_why
- * Usage: test_verdicts [-v] [NAME-SUBSTRING...]
+ * Prints one line per case: PASS: name | FAIL: name: why | SKIP: name: why
+ * Usage: test_verdicts [-v] [-l] [-k PATTERN]... [PATTERN]... (swt_test.h)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
