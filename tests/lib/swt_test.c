@@ -108,6 +108,25 @@ void swt_result(const char *name, int r)
 	swt_why[0] = 0;
 }
 
+void swt_linef(int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s: ", r == SWT_PASS ? "PASS" :
+		       r == SWT_SKIP ? "SKIP" :
+				       "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	failures += r == SWT_FAIL;
+}
+
+int swt_failures(void)
+{
+	return failures;
+}
+
 void swt_report(const char *name)
 {
 	if (!case_selected && !matches(name)) {
@@ -177,7 +196,7 @@ int swt_main(const struct swt_suite *s, int argc, char **argv)
 			continue;
 		}
 		/* checks are selected one by one (swt_report) */
-		if (!case_selected && !c->checks)
+		if (!case_selected && (!c->checks || c->whole))
 			continue;
 		swt_why[0] = 0;
 		r = s->before_each ? s->before_each() : SWT_PASS;

@@ -36,6 +36,7 @@ struct swt_case {
 	int (*fn_arg)(long a); /* the same, parameterised by arg */
 	long arg;
 	void (*checks)(void); /* a case that calls swt_report() */
+	bool whole;	      /* checks: runs only when its name is selected */
 };
 
 #define SWT_CASE(n)                     \
@@ -47,9 +48,15 @@ struct swt_case {
 	{                                        \
 		.name = n, .fn_arg = f, .arg = a \
 	}
+/* checks selected one by one: the case runs, swt_report() filters */
 #define SWT_CHECKS(n, f)               \
 	{                              \
 		.name = n, .checks = f \
+	}
+/* checks that come out of one run (swt_linef): selected by the case name */
+#define SWT_CHECKS_WHOLE(n, f)                        \
+	{                                             \
+		.name = n, .checks = f, .whole = true \
 	}
 
 struct swt_suite {
@@ -113,5 +120,13 @@ void swt_report_skip(const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Print a PASS/FAIL/SKIP line for a result r of name (swt_why: reason). */
 void swt_result(const char *name, int r);
+/*
+ * The same line from a format, for checks whose name carries what they
+ * measured ("PASS: fuzz seeds: 214 built-in seeds ...").
+ */
+void swt_linef(int r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* How many FAIL lines were printed. */
+int swt_failures(void);
 
 #endif /* SWT_TEST_H */
