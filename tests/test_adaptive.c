@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Issue 11 through the real XDP program (BPF_PROG_TEST_RUN):
+ * Cookies only under flood (the adaptive mode), through the real XDP
+ * program (BPF_PROG_TEST_RUN):
  *   - flood mode (the default): SYNs go to the kernel (xdp_pass_syn_kernel)
  *     until one CPU sees flood_on SYN/s, then synwall answers them; back to
  *     the kernel once every CPU stayed under flood_off for the hold time;
@@ -429,31 +430,20 @@ static const struct swt_case cases[] = {
 	SWT_CASE_ARG("nots_jumbo_v6", t_nots, 12),
 };
 
+static const __u16 ports[] = {PORT};
+
 int main(int argc, char **argv)
 {
 	static const struct swt_suite suite = SWT_SUITE(cases, NULL);
-	char err[512];
 	cpu_set_t cs;
-	int r, fd;
+	int r;
 
 	CPU_ZERO(&cs);
 	CPU_SET(0, &cs);
 	sched_setaffinity(0, sizeof(cs), &cs);
-	if (swt_netns_private(err, sizeof(err))) {
-		printf("FAIL: netns: %s\n", err);
+	if (swt_suite_env(&env, "test_adaptive", ports, 1))
 		return 1;
-	}
-	if (swt_env_open(&env, err, sizeof(err))) {
-		printf("FAIL: load: %s\n", err);
-		return 1;
-	}
-	fd = swt_listen_any(PORT);
-	if (fd < 0) {
-		printf("FAIL: listen: %s\n", strerror(-fd));
-		return 1;
-	}
 	r = swt_main(&suite, argc, argv);
-	close(fd);
 	swt_env_close(&env);
 	return r;
 }

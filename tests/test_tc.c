@@ -51,17 +51,8 @@ static int setup(void)
 {
 	int r;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.mss4 = 1460;
-	cfg.mss6 = 1440;
-	cfg.window = 65535;
-	cfg.wscale = 7;
-	cfg.ttl = 64;
-	cfg.fixed_time = T_NOW;
-	memset(&keys, 0, sizeof(keys));
-	keys.key[0] = key_a;
-	keys.generation = 1;
-	keys.installed_at[0] = T_NOW;
+	swt_cfg_default(&cfg, T_NOW);
+	swt_keys_one(&keys, &key_a, T_NOW);
 	if ((r = swt_config_write(&env, &cfg)) || (r = swt_ports_clear(&env)) ||
 	    (r = swt_port_set(&env, PORT_LISTEN, true)) ||
 	    (r = swt_port_set(&env, PORT_NOBODY, true)) ||
@@ -339,7 +330,7 @@ static void meta_for(struct synwall_meta *m, __u32 cookie)
 	m->mss = 1460;
 }
 
-static int t_meta_wrong_magic(long v6)
+static int t_meta(long v6)
 {
 	struct synwall_meta m;
 	struct swt_pkt ack;
@@ -348,23 +339,11 @@ static int t_meta_wrong_magic(long v6)
 	if (!meta_settable)
 		SWT_SKIP("this kernel's skb test run takes no metadata "
 			 "(ctx data not settable): see test_handoff (e2e)");
+	/* not armed: without valid metadata, nothing happens */
 	TRY(make_ack(v6, PORT_NOBODY, &ack, &ck));
 	meta_for(&m, ck);
 	m.magic ^= 1;
-	/* not armed: without valid metadata, nothing happens */
-	return run_tc(&ack, &m, NO_COUNTER);
-}
-
-static int t_meta_cookie_mismatch(long v6)
-{
-	struct synwall_meta m;
-	struct swt_pkt ack;
-	__u32 ck;
-
-	if (!meta_settable)
-		SWT_SKIP("this kernel's skb test run takes no metadata "
-			 "(ctx data not settable): see test_handoff (e2e)");
-	TRY(make_ack(v6, PORT_NOBODY, &ack, &ck));
+	TRY(swt_sub(run_tc(&ack, &m, NO_COUNTER), "wrong magic"));
 	meta_for(&m, ck + 1);
 	TRY(swt_sub(run_tc(&ack, &m, NO_COUNTER), "metadata of another ACK"));
 	meta_for(&m, ck);
@@ -396,44 +375,32 @@ static void probe_meta(void)
 }
 
 static const struct swt_case cases[] = {
-	SWT_CASE_ARG("tc_v4_unarmed_no_meta", t_unarmed, 0),
-	SWT_CASE_ARG("tc_v6_unarmed_no_meta", t_unarmed, 1),
-	SWT_CASE_ARG("tc_v4_recheck_bad_cookie", t_recheck_bad_cookie, 0),
-	SWT_CASE_ARG("tc_v6_recheck_bad_cookie", t_recheck_bad_cookie, 1),
-	SWT_CASE_ARG("tc_v4_recheck_no_listener", t_recheck_no_listener, 0),
-	SWT_CASE_ARG("tc_v6_recheck_no_listener", t_recheck_no_listener, 1),
-	SWT_CASE_ARG("tc_v4_recheck_not_candidate", t_recheck_not_candidate, 0),
-	SWT_CASE_ARG("tc_v6_recheck_not_candidate", t_recheck_not_candidate, 1),
+	SWT_CASE_V46("tc_v4_unarmed_no_meta", "tc_v6_unarmed_no_meta",
+		     t_unarmed),
+	SWT_CASE_V46("tc_v4_recheck_bad_cookie", "tc_v6_recheck_bad_cookie",
+		     t_recheck_bad_cookie),
+	SWT_CASE_V46("tc_v4_recheck_no_listener", "tc_v6_recheck_no_listener",
+		     t_recheck_no_listener),
+	SWT_CASE_V46("tc_v4_recheck_not_candidate",
+		     "tc_v6_recheck_not_candidate", t_recheck_not_candidate),
 	SWT_CASE(tc_recheck_unkeyed),
-	SWT_CASE_ARG("tc_v4_recheck_established", t_recheck_established, 0),
-	SWT_CASE_ARG("tc_v6_recheck_established", t_recheck_established, 1),
-	SWT_CASE_ARG("tc_v4_recheck_listener_handoff", t_recheck_listener, 0),
-	SWT_CASE_ARG("tc_v6_recheck_listener_handoff", t_recheck_listener, 1),
-	SWT_CASE_ARG("tc_v4_meta_wrong_magic", t_meta_wrong_magic, 0),
-	SWT_CASE_ARG("tc_v6_meta_wrong_magic", t_meta_wrong_magic, 1),
-	SWT_CASE_ARG("tc_v4_meta_cookie_mismatch", t_meta_cookie_mismatch, 0),
-	SWT_CASE_ARG("tc_v6_meta_cookie_mismatch", t_meta_cookie_mismatch, 1),
+	SWT_CASE_V46("tc_v4_recheck_established", "tc_v6_recheck_established",
+		     t_recheck_established),
+	SWT_CASE_V46("tc_v4_recheck_listener_handoff",
+		     "tc_v6_recheck_listener_handoff", t_recheck_listener),
+	SWT_CASE_V46("tc_v4_meta_magic_and_cookie",
+		     "tc_v6_meta_magic_and_cookie", t_meta),
 };
+
+static const __u16 ports[] = {PORT_LISTEN, PORT_OPEN};
 
 int main(int argc, char **argv)
 {
 	static const struct swt_suite suite = SWT_SUITE(cases, setup);
-	char err[512];
-	int r, fd;
+	int r;
 
-	if (swt_netns_private(err, sizeof(err))) {
-		printf("FAIL: tc setup: netns: %s\n", err);
+	if (swt_suite_env(&env, "test_tc", ports, 2))
 		return 1;
-	}
-	if (swt_env_open(&env, err, sizeof(err))) {
-		printf("FAIL: tc setup: load: %s\n", err);
-		return 1;
-	}
-	fd = swt_listen_any(PORT_LISTEN);
-	if (fd < 0 || swt_listen_any(PORT_OPEN) < 0) {
-		printf("FAIL: tc setup: listen: %s\n", strerror(errno));
-		return 1;
-	}
 	probe_meta();
 	r = swt_main(&suite, argc, argv);
 	swt_env_close(&env);

@@ -67,20 +67,11 @@ static int setup_default(void)
 {
 	int r;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.mss4 = 1460;
-	cfg.mss6 = 1440;
-	cfg.window = 65535;
-	cfg.wscale = 7;
-	cfg.ttl = 64;
-	cfg.fixed_time = T_NOW;
+	swt_cfg_default(&cfg, T_NOW);
 	TRY(write_config());
 	if ((r = swt_ports_clear(&env)) || (r = swt_port_set(&env, PORT, true)))
 		SWT_FAIL("ports: %s", strerror(-r));
-	memset(&keys, 0, sizeof(keys));
-	keys.key[0] = key_a;
-	keys.generation = 1;
-	keys.installed_at[0] = T_NOW;
+	swt_keys_one(&keys, &key_a, T_NOW);
 	if ((r = swt_keys_write(&env, &keys)))
 		SWT_FAIL("keys write: %s", strerror(-r));
 	return SWT_PASS;
@@ -658,20 +649,15 @@ static const struct swt_case cases[] = {
 int main(int argc, char **argv)
 {
 	static const struct swt_suite suite = SWT_SUITE(cases, setup_default);
-	char err[512];
 	int r;
 
-	if (swt_netns_private(err, sizeof(err)))
-		fprintf(stderr, "test_tsval: %s; staying in this namespace\n",
-			err);
-	if (swt_env_open(&env, err, sizeof(err))) {
-		printf("FAIL: load: %s\n", err);
+	if (swt_suite_env(&env, "test_tsval", NULL, 0))
 		return 1;
-	}
-	/* the server: synwall answers SYNs only where something listens */
-	r = listen_fd = swt_listen_any(PORT);
-	if (r < 0) {
-		printf("FAIL: listen on port %u: %s\n", PORT, strerror(-r));
+	/* the server; t_tc_recheck_tsecr closes it for a while */
+	listen_fd = swt_listen_any(PORT);
+	if (listen_fd < 0) {
+		printf("FAIL: setup: listen on port %u: %s\n", PORT,
+		       strerror(-listen_fd));
 		return 1;
 	}
 	r = swt_main(&suite, argc, argv);

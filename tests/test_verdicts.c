@@ -457,79 +457,6 @@ static int t_no_listener(void)
 
 /* ---- point 3: established flows, whatever their options ------------- */
 
-struct conn {
-	int lfd, cfd, afd;
-	__u16 lport, cport;
-};
-
-static void conn_close(struct conn *c)
-{
-	if (c->afd >= 0)
-		close(c->afd);
-	if (c->cfd >= 0)
-		close(c->cfd);
-	if (c->lfd >= 0)
-		close(c->lfd);
-}
-
-/* A connection over loopback: listener lport, client cport. */
-static int conn_open(bool v6, struct conn *c)
-{
-	struct sockaddr_storage ss = {0};
-	struct sockaddr_in *s4 = (void *)&ss;
-	struct sockaddr_in6 *s6 = (void *)&ss;
-	socklen_t sl = v6 ? sizeof(*s6) : sizeof(*s4);
-	int fam = v6 ? AF_INET6 : AF_INET;
-
-	c->lfd = c->cfd = c->afd = -1;
-	if (v6) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_addr = in6addr_loopback;
-	} else {
-		s4->sin_family = AF_INET;
-		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	}
-	c->lfd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c->lfd < 0 || bind(c->lfd, (void *)&ss, sl) || listen(c->lfd, 8) ||
-	    getsockname(c->lfd, (void *)&ss, &sl))
-		goto err;
-	c->lport = ntohs(v6 ? s6->sin6_port : s4->sin_port);
-	c->cfd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c->cfd < 0 || connect(c->cfd, (void *)&ss, sl))
-		goto err;
-	c->afd = accept(c->lfd, NULL, NULL);
-	sl = sizeof(ss);
-	if (c->afd < 0 || getsockname(c->cfd, (void *)&ss, &sl))
-		goto err;
-	c->cport = ntohs(v6 ? s6->sin6_port : s4->sin_port);
-	return 0;
-err:
-	snprintf(swt_why, sizeof(swt_why), "loopback TCP: %s", strerror(errno));
-	conn_close(c);
-	return -1;
-}
-
-/* A segment on lo (zero MACs, loopback addresses). */
-static void lo_pkt(struct swt_pkt *p, bool v6, __u16 sport, __u16 dport)
-{
-	swt_pkt_init(p, v6);
-	memset(p->dmac, 0, 6);
-	memset(p->smac, 0, 6);
-	memset(p->saddr, 0, 16);
-	memset(p->daddr, 0, 16);
-	if (v6) {
-		p->saddr[15] = p->daddr[15] = 1;
-	} else {
-		p->saddr[0] = p->daddr[0] = 127;
-		p->saddr[3] = p->daddr[3] = 1;
-	}
-	p->sport = sport;
-	p->dport = dport;
-	p->seq = 0x01000000;
-	p->ack = 0x02000000;
-	p->flags = SWT_TCP_ACK;
-}
-
 static int odd_options(bool v6)
 {
 	static const struct {
@@ -557,19 +484,22 @@ static int odd_options(bool v6)
 		{"RST", SWT_TCP_RST, 0},
 		{"SYN", SWT_TCP_SYN, 0},
 	};
-	struct conn c;
+	struct swt_conn c;
 	struct swt_pkt p;
 	size_t i, j;
 	int r = SWT_PASS;
 
-	if (conn_open(v6, &c))
+	if ((r = swt_conn_open(v6, true, &c))) {
+		snprintf(swt_why, sizeof(swt_why), "loopback TCP: %s",
+			 strerror(-r));
 		return v6 ? SWT_SKIP : SWT_FAIL;
+	}
 	if (swt_port_set(&env, c.lport, true))
 		SWT_FAIL("ports write");
 	for (i = 0; i < sizeof(opt) / sizeof(opt[0]) && r == SWT_PASS; i++) {
 		for (j = 0; j < sizeof(seg) / sizeof(seg[0]) && r == SWT_PASS;
 		     j++) {
-			lo_pkt(&p, v6, c.cport, c.lport);
+			swt_pkt_loopback(&p, v6, c.cport, c.lport);
 			p.flags = seg[j].flags;
 			p.paylen = seg[j].paylen;
 			swt_opt_raw(&p, opt[i].b, opt[i].n);
@@ -580,7 +510,7 @@ static int odd_options(bool v6)
 		}
 		/* no socket for this 4-tuple: the options are judged */
 		if (r == SWT_PASS) {
-			lo_pkt(&p, v6, c.cport ^ 0x4000, c.lport);
+			swt_pkt_loopback(&p, v6, c.cport ^ 0x4000, c.lport);
 			swt_opt_raw(&p, opt[i].b, opt[i].n);
 			r = swt_sub(expect_drop(&p, 1,
 						SWT_STAT(xdp_drop_malformed)),
@@ -589,7 +519,7 @@ static int odd_options(bool v6)
 		}
 		/* a SYN to the listener: judged as well */
 		if (r == SWT_PASS) {
-			lo_pkt(&p, v6, c.cport ^ 0x4000, c.lport);
+			swt_pkt_loopback(&p, v6, c.cport ^ 0x4000, c.lport);
 			p.flags = SWT_TCP_SYN;
 			p.ack = 0;
 			swt_opt_raw(&p, opt[i].b, opt[i].n);
@@ -599,7 +529,7 @@ static int odd_options(bool v6)
 				    opt[i].name, v6 ? " (IPv6)" : "");
 		}
 	}
-	conn_close(&c);
+	swt_conn_close(&c);
 	return r;
 }
 
@@ -631,28 +561,17 @@ static const struct swt_case cases[] = {
 		     1),
 };
 
+static const __u16 ports[] = {PORT_HTTP};
+
 int main(int argc, char **argv)
 {
 	static const struct swt_suite suite = SWT_SUITE(cases, setup_default);
-	char err[512];
-	int r, fd;
+	int r;
 
-	if (swt_netns_private(err, sizeof(err))) {
-		printf("FAIL: netns: %s\n", err);
-		return 1;
-	}
-	if (swt_env_open(&env, err, sizeof(err))) {
-		printf("FAIL: load: %s\n", err);
-		return 1;
-	}
 	/* the server listens on 80 (every address), never on 8081 */
-	fd = swt_listen_any(PORT_HTTP);
-	if (fd < 0) {
-		printf("FAIL: listen on port 80: %s\n", strerror(-fd));
+	if (swt_suite_env(&env, "test_verdicts", ports, 1))
 		return 1;
-	}
 	r = swt_main(&suite, argc, argv);
-	close(fd);
 	swt_env_close(&env);
 	return r;
 }

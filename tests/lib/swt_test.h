@@ -48,6 +48,9 @@ struct swt_case {
 	{                                        \
 		.name = n, .fn_arg = f, .arg = a \
 	}
+/* the same body for IPv4 (arg 0) and IPv6 (arg 1) */
+#define SWT_CASE_V46(name4, name6, f) \
+	SWT_CASE_ARG(name4, f, 0), SWT_CASE_ARG(name6, f, 1)
 /* checks selected one by one: the case runs, swt_report() filters */
 #define SWT_CHECKS(n, f)               \
 	{                              \

@@ -53,24 +53,14 @@ int setup_default(void)
 {
 	int r;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.mss4 = 1460;
-	cfg.mss6 = 1440;
-	cfg.window = 65535;
-	cfg.wscale = 7;
-	cfg.ttl = 64;
-	cfg.fixed_time = T_NOW;
+	swt_cfg_default(&cfg, T_NOW);
 	TRY(write_config());
 	r = swt_ports_clear(&env);
 	if (r)
 		SWT_FAIL("ports clear: %s", strerror(-r));
 	TRY(protect(PORT_HTTP, true));
 	TRY(protect(PORT_HTTPS, true));
-	memset(&keys, 0, sizeof(keys));
-	keys.key[0] = key_a;
-	keys.current = 0;
-	keys.generation = 1;
-	keys.installed_at[0] = T_NOW;
+	swt_keys_one(&keys, &key_a, T_NOW);
 	return write_keys();
 }
 

@@ -6,24 +6,23 @@
  */
 #include "xdp.h"
 
-#define V46(name4, name6, fn) \
-	SWT_CASE_ARG(name4, fn, 0), SWT_CASE_ARG(name6, fn, 1)
-
 static const struct swt_case cases[] = {
 	SWT_CASE(lib_checksum),
 	SWT_CASE(cookie_siphash_vectors),
 	/* syn.c, options.c */
-	V46("syn_v4_linux_options", "syn_v6_linux_options", t_syn_linux),
-	V46("syn_v4_no_options", "syn_v6_no_options", t_syn_no_options),
-	V46("syn_v4_mss_only", "syn_v6_mss_only", t_syn_mss_only),
+	SWT_CASE_V46("syn_v4_linux_options", "syn_v6_linux_options",
+		     t_syn_linux),
+	SWT_CASE_V46("syn_v4_no_options", "syn_v6_no_options",
+		     t_syn_no_options),
+	SWT_CASE_V46("syn_v4_mss_only", "syn_v6_mss_only", t_syn_mss_only),
 	SWT_CASE(syn_linux_sysctl_layouts),
 	SWT_CASE(syn_layout_lookalikes),
-	V46("syn_v4_odd_order", "syn_v6_odd_order", t_syn_odd_order),
+	SWT_CASE_V46("syn_v4_odd_order", "syn_v6_odd_order", t_syn_odd_order),
 	SWT_CASE(syn_nop_eol_padding),
 	SWT_CASE(syn_eol_ends_options),
 	SWT_CASE(syn_wrong_length_known_options),
 	SWT_CASE(syn_unknown_options),
-	V46("syn_v4_mss_table", "syn_v6_mss_table", t_syn_mss_table),
+	SWT_CASE_V46("syn_v4_mss_table", "syn_v6_mss_table", t_syn_mss_table),
 	SWT_CASE(syn_vlan),
 	SWT_CASE(syn_qinq),
 	SWT_CASE(syn_fastopen_data),
@@ -36,7 +35,7 @@ static const struct swt_case cases[] = {
 	SWT_CASE(checksum_offload),
 	SWT_CASE(syn_key_slot1),
 	/* ack.c */
-	V46("ack_v4_valid", "ack_v6_valid", t_ack_valid),
+	SWT_CASE_V46("ack_v4_valid", "ack_v6_valid", t_ack_valid),
 	SWT_CASE(ack_valid_vlan_data),
 	SWT_CASE(ack_layout_lookalikes),
 	SWT_CASE(wscale_above_14),
@@ -46,7 +45,7 @@ static const struct swt_case cases[] = {
 	SWT_CASE(ack_empty_key_slot),
 	SWT_CASE(flags_without_socket),
 	/* sockets.c */
-	V46("established_v4", "established_v6", t_established),
+	SWT_CASE_V46("established_v4", "established_v6", t_established),
 	SWT_CASE(listener_is_not_a_flow),
 	SWT_CASE(time_wait),
 	SWT_CASE(request_socket),
@@ -71,30 +70,15 @@ static const __u16 listen_ports[] = {PORT_HTTP, PORT_HTTPS, 64, 65535};
 int main(int argc, char **argv)
 {
 	static const struct swt_suite suite = SWT_SUITE(cases, setup_default);
-	char err[512];
-	size_t i;
 	int r;
 
 	/*
 	 * A namespace of our own: socket lookups see only the sockets the
 	 * tests open, whatever runs on the host.
 	 */
-	if (swt_netns_private(err, sizeof(err)))
-		fprintf(stderr, "test_xdp: %s; staying in this namespace\n",
-			err);
-	if (swt_env_open(&env, err, sizeof(err))) {
-		printf("FAIL: load: %s\n", err);
+	if (swt_suite_env(&env, "test_xdp", listen_ports,
+			  sizeof(listen_ports) / sizeof(listen_ports[0])))
 		return 1;
-	}
-	/* the server: synwall answers SYNs only where something listens */
-	for (i = 0; i < sizeof(listen_ports) / sizeof(listen_ports[0]); i++) {
-		r = swt_listen_any(listen_ports[i]);
-		if (r < 0) {
-			printf("FAIL: listen on port %u: %s\n", listen_ports[i],
-			       strerror(-r));
-			return 1;
-		}
-	}
 	r = swt_main(&suite, argc, argv);
 	swt_env_close(&env);
 	return r;

@@ -64,37 +64,35 @@ int t_syn_linux_sysctl_layouts(void)
 int t_syn_layout_lookalikes(void)
 {
 	static const __u8 ts[10] = {8, 10, 1, 2, 3, 4, 0, 0, 0, 0};
+	/* MSS SACK TS and 4 bytes that are not NOP WS */
+	static const struct {
+		const char *b, *what;
+	} tail20[] = {
+		{"\x01\x01\x01\x00", "MSS SACK TS NOP NOP NOP EOL (20 bytes)"},
+		{"\x01\x03\x02\x01", "MSS SACK TS NOP WS-len-2 NOP (20 bytes)"},
+	};
 	struct swt_pkt p;
 	struct swt_synopts o;
+	size_t i;
 
 	/*
 	 * The lengths of the common layouts (20, 12, 4 bytes) with other
 	 * contents: each byte must be read as what it is.
 	 */
-	syn_bare(&p, &o, false);
-	swt_opt_mss(&p, 1400);
-	swt_opt_sackperm(&p);
-	swt_opt_raw(&p, ts, sizeof(ts));
-	swt_opt_raw(&p, "\x01\x01\x01\x00", 4);
-	o = (struct swt_synopts){.mss = 1400,
-				 .ws = -1,
-				 .sack = true,
-				 .ts = true,
-				 .tsval = 0x01020304};
-	TRY(swt_sub(expect_synack(&p, &o, NULL, NULL),
-		    "MSS SACK TS NOP NOP NOP EOL (20 bytes)"));
-	syn_bare(&p, &o, false);
-	swt_opt_mss(&p, 1400);
-	swt_opt_sackperm(&p);
-	swt_opt_raw(&p, ts, sizeof(ts));
-	swt_opt_raw(&p, "\x01\x03\x02\x01", 4);
-	o = (struct swt_synopts){.mss = 1400,
-				 .ws = -1,
-				 .sack = true,
-				 .ts = true,
-				 .tsval = 0x01020304};
-	TRY(swt_sub(expect_synack(&p, &o, NULL, NULL),
-		    "MSS SACK TS NOP WS-len-2 NOP (20 bytes)"));
+	for (i = 0; i < sizeof(tail20) / sizeof(tail20[0]); i++) {
+		syn_bare(&p, &o, false);
+		swt_opt_mss(&p, 1400);
+		swt_opt_sackperm(&p);
+		swt_opt_raw(&p, ts, sizeof(ts));
+		swt_opt_raw(&p, tail20[i].b, 4);
+		o = (struct swt_synopts){.mss = 1400,
+					 .ws = -1,
+					 .sack = true,
+					 .ts = true,
+					 .tsval = 0x01020304};
+		TRY(swt_sub(expect_synack(&p, &o, NULL, NULL), "%s",
+			    tail20[i].what));
+	}
 	syn_bare(&p, &o, false);
 	swt_opt_raw(&p, "\x00\x00", 2);
 	swt_opt_raw(&p, ts, sizeof(ts));
@@ -119,21 +117,12 @@ static const struct odd_order {
 	__u32 idx;
 } odd_order[2] = {
 	/* clang-format off */
-	/* IPv4: TS first, then WS 5, SACK-permitted, MSS 1400 */
-	{{8, 10, 0xaa, 0xbb, 0xcc, 0xdd, 0, 0, 0, 0,	/* TS */
-	  1, 3, 3, 5,					/* NOP WS 5 */
-	  4, 2,						/* SACK-perm */
-	  2, 4, 0x05, 0x78},				/* MSS 1400 */
-	 20, {.mss = 1400, .ws = 5, .sack = true, .ts = true,
-	      .tsval = 0xaabbccdd}, 9},
+	/* IPv4: TS first, then NOP WS 5, SACK-permitted, MSS 1400 */
+	{{8, 10, 0xaa, 0xbb, 0xcc, 0xdd, 0, 0, 0, 0, 1, 3, 3, 5, 4, 2, 2, 4, 0x05, 0x78}, 20,
+	 {.mss = 1400, .ws = 5, .sack = true, .ts = true, .tsval = 0xaabbccdd}, 9},
 	/* IPv6: WS 14, MSS 1240, TS, SACK-permitted, EOL */
-	{{3, 3, 14,					/* WS 14 */
-	  2, 4, 0x04, 0xd8,				/* MSS 1240 */
-	  8, 10, 0x11, 0x22, 0x33, 0x44, 0, 0, 0, 0,	/* TS */
-	  4, 2,						/* SACK-perm */
-	  0},						/* EOL */
-	 20, {.mss = 1240, .ws = 14, .sack = true, .ts = true,
-	      .tsval = 0x11223344}, 2},
+	{{3, 3, 14, 2, 4, 0x04, 0xd8, 8, 10, 0x11, 0x22, 0x33, 0x44, 0, 0, 0, 0, 4, 2, 0}, 20,
+	 {.mss = 1240, .ws = 14, .sack = true, .ts = true, .tsval = 0x11223344}, 2},
 	/* clang-format on */
 };
 

@@ -7,83 +7,15 @@
 
 /* ---- flows with a socket (bpf_skc_lookup_tcp) ------------------------ */
 
-struct tcp_conn {
-	int lfd, cfd, afd;
-	__u16 lport, cport;
-};
-
-static void conn_close(struct tcp_conn *c)
+/* A listener on loopback and, if connect_it, one connection to it. */
+static int conn_open(bool v6, bool connect_it, struct swt_conn *c)
 {
-	if (c->afd >= 0)
-		close(c->afd);
-	if (c->cfd >= 0)
-		close(c->cfd);
-	if (c->lfd >= 0)
-		close(c->lfd);
-	c->lfd = c->cfd = c->afd = -1;
-}
+	int r = swt_conn_open(v6, connect_it, c);
 
-/* A listener on loopback and, if connect, one connection to it. */
-static int conn_open(bool v6, bool connect_it, struct tcp_conn *c)
-{
-	struct sockaddr_storage ss = {};
-	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-	socklen_t sl = v6 ? sizeof(*s6) : sizeof(*s4);
-	int fam = v6 ? AF_INET6 : AF_INET;
-
-	c->lfd = c->cfd = c->afd = -1;
-	if (v6) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_addr = in6addr_loopback;
-	} else {
-		s4->sin_family = AF_INET;
-		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	}
-	c->lfd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c->lfd < 0 || bind(c->lfd, (struct sockaddr *)&ss, sl) ||
-	    listen(c->lfd, 8) ||
-	    getsockname(c->lfd, (struct sockaddr *)&ss, &sl))
-		goto err;
-	c->lport = ntohs(v6 ? s6->sin6_port : s4->sin_port);
-	if (!connect_it)
-		return 0;
-	c->cfd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c->cfd < 0 || connect(c->cfd, (struct sockaddr *)&ss, sl))
-		goto err;
-	c->afd = accept(c->lfd, NULL, NULL);
-	sl = sizeof(ss);
-	if (c->afd < 0 || getsockname(c->cfd, (struct sockaddr *)&ss, &sl))
-		goto err;
-	c->cport = ntohs(v6 ? s6->sin6_port : s4->sin_port);
-	return 0;
-err:
-	snprintf(swt_why, sizeof(swt_why), "loopback TCP %s: %s",
-		 v6 ? "IPv6" : "IPv4", strerror(errno));
-	conn_close(c);
-	return -1;
-}
-
-static void loopback_pkt(struct swt_pkt *p, bool v6, __u16 sport, __u16 dport)
-{
-	swt_pkt_init(p, v6);
-	/* lo's MAC address is all zeros */
-	memset(p->dmac, 0, 6);
-	memset(p->smac, 0, 6);
-	memset(p->saddr, 0, 16);
-	memset(p->daddr, 0, 16);
-	if (v6) {
-		p->saddr[15] = 1;
-		p->daddr[15] = 1;
-	} else {
-		p->saddr[0] = p->daddr[0] = 127;
-		p->saddr[3] = p->daddr[3] = 1;
-	}
-	p->sport = sport;
-	p->dport = dport;
-	p->seq = 0x01000000;
-	p->ack = 0x02000000; /* not a cookie */
-	p->flags = SWT_TCP_ACK;
+	if (r)
+		snprintf(swt_why, sizeof(swt_why), "loopback TCP %s: %s",
+			 v6 ? "IPv6" : "IPv4", strerror(-r));
+	return r;
 }
 
 static int run_lo(const struct swt_pkt *p, __u32 verdict, size_t counter)
@@ -109,7 +41,7 @@ int t_established(long v6)
 		/* a SYN on a live 4-tuple is the kernel's (challenge ACK) */
 		{"SYN", SWT_TCP_SYN, 0},
 	};
-	struct tcp_conn c;
+	struct swt_conn c;
 	struct swt_pkt p;
 	size_t i;
 	int r = SWT_PASS;
@@ -122,7 +54,7 @@ int t_established(long v6)
 	if ((r = protect(c.lport, true)) != SWT_PASS)
 		goto out;
 	for (i = 0; i < sizeof(seg) / sizeof(seg[0]) && r == SWT_PASS; i++) {
-		loopback_pkt(&p, v6, c.cport, c.lport);
+		swt_pkt_loopback(&p, v6, c.cport, c.lport);
 		p.flags = seg[i].flags;
 		p.paylen = seg[i].paylen;
 		r = swt_sub(run_lo(&p, XDP_PASS, SWT_STAT(xdp_pass_socket)),
@@ -130,19 +62,19 @@ int t_established(long v6)
 	}
 	/* the same port from another client port: only the listener */
 	if (r == SWT_PASS) {
-		loopback_pkt(&p, v6, c.cport ^ 0x4000, c.lport);
+		swt_pkt_loopback(&p, v6, c.cport ^ 0x4000, c.lport);
 		r = swt_sub(run_lo(&p, XDP_DROP, SWT_STAT(xdp_drop_bad_ack)),
 			    "ACK to the listener, no flow");
 	}
 out:
-	conn_close(&c);
+	swt_conn_close(&c);
 	return r;
 }
 
 int t_listener_is_not_a_flow(void)
 {
 	struct synwall_meta m;
-	struct tcp_conn c;
+	struct swt_conn c;
 	struct swt_pkt syn, ack;
 	struct swt_synopts o;
 	__u32 ck, tsv;
@@ -156,7 +88,7 @@ int t_listener_is_not_a_flow(void)
 		return SWT_FAIL;
 	if ((r = protect(c.lport, true)) != SWT_PASS)
 		goto out;
-	loopback_pkt(&syn, false, 40000, c.lport);
+	swt_pkt_loopback(&syn, false, 40000, c.lport);
 	swt_opt_linux_syn(&syn, 1460, CLIENT_TSVAL, 7);
 	syn.flags = SWT_TCP_SYN;
 	o = (struct swt_synopts){.mss = 1460,
@@ -183,7 +115,7 @@ int t_listener_is_not_a_flow(void)
 	r = swt_sub(run_lo(&ack, XDP_DROP, SWT_STAT(xdp_drop_no_socket)),
 		    "RST");
 out:
-	conn_close(&c);
+	swt_conn_close(&c);
 	return r;
 }
 
@@ -215,7 +147,7 @@ static bool in_time_wait(__u16 port)
 
 int t_time_wait(void)
 {
-	struct tcp_conn c;
+	struct swt_conn c;
 	struct swt_pkt p;
 	char b;
 	int i, r;
@@ -226,7 +158,7 @@ int t_time_wait(void)
 	close(c.cfd);
 	c.cfd = -1;
 	if (read(c.afd, &b, 1) != 0) {
-		conn_close(&c);
+		swt_conn_close(&c);
 		SWT_FAIL("no EOF on the accepted socket");
 	}
 	close(c.afd);
@@ -234,13 +166,13 @@ int t_time_wait(void)
 	for (i = 0; i < 100 && !in_time_wait(c.cport); i++)
 		usleep(10000);
 	if (!in_time_wait(c.cport)) {
-		conn_close(&c);
+		swt_conn_close(&c);
 		SWT_FAIL("client port %u never reached TIME_WAIT", c.cport);
 	}
 	/* a segment from the server side to the TIME_WAIT client port */
 	r = protect(c.cport, true);
 	if (r == SWT_PASS) {
-		loopback_pkt(&p, false, c.lport, c.cport);
+		swt_pkt_loopback(&p, false, c.lport, c.cport);
 		p.flags = SWT_TCP_ACK | SWT_TCP_FIN;
 		r = swt_sub(run_lo(&p, XDP_PASS, SWT_STAT(xdp_pass_socket)),
 			    "FIN|ACK to a TIME_WAIT flow");
@@ -251,14 +183,14 @@ int t_time_wait(void)
 	 * the client's ACK to the old socket.
 	 */
 	if (r == SWT_PASS) {
-		loopback_pkt(&p, false, c.lport, c.cport);
+		swt_pkt_loopback(&p, false, c.lport, c.cport);
 		p.flags = SWT_TCP_SYN;
 		p.ack = 0;
 		swt_opt_linux_syn(&p, 1460, CLIENT_TSVAL, 7);
 		r = swt_sub(run_lo(&p, XDP_PASS, SWT_STAT(xdp_pass_socket)),
 			    "SYN reusing a TIME_WAIT 4-tuple");
 	}
-	conn_close(&c);
+	swt_conn_close(&c);
 	return r;
 }
 
@@ -299,7 +231,7 @@ int t_request_socket(void)
 	static __u8 b[SWT_PKT_MAX];
 	struct sockaddr_in dst = {.sin_family = AF_INET};
 	struct swt_layout lo;
-	struct tcp_conn c;
+	struct swt_conn c;
 	struct swt_pkt p;
 	size_t len;
 	int fd, i, r;
@@ -313,7 +245,7 @@ int t_request_socket(void)
 		SWT_FAIL("route 10.9.9.0/24 dev lo: %s", strerror(errno));
 	if (conn_open(false, false, &c))
 		return SWT_FAIL;
-	loopback_pkt(&p, false, 40001, c.lport);
+	swt_pkt_loopback(&p, false, 40001, c.lport);
 	p.saddr[0] = 10, p.saddr[1] = 9, p.saddr[2] = 9, p.saddr[3] = 9;
 	p.flags = SWT_TCP_SYN;
 	p.ack = 0;
@@ -327,14 +259,14 @@ int t_request_socket(void)
 			 strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		conn_close(&c);
+		swt_conn_close(&c);
 		return SWT_FAIL;
 	}
 	close(fd);
 	for (i = 0; i < 100 && !in_syn_recv(c.lport); i++)
 		usleep(10000);
 	if (!in_syn_recv(c.lport)) {
-		conn_close(&c);
+		swt_conn_close(&c);
 		SWT_FAIL("no request socket on port %u", c.lport);
 	}
 	r = protect(c.lport, true);
@@ -346,7 +278,7 @@ int t_request_socket(void)
 		r = swt_sub(run_lo(&p, XDP_PASS, SWT_STAT(xdp_pass_socket)),
 			    "ACK to a request socket");
 	}
-	conn_close(&c);
+	swt_conn_close(&c);
 	return r;
 }
 
