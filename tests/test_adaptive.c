@@ -405,9 +405,18 @@ static int t_nots_case(const struct nots_case *c)
 	return SWT_PASS;
 }
 
-static int t_nots(long i)
+/* One line per client of the table, "nots_" and its name. */
+static void t_nots(void)
 {
-	return t_nots_case(&nots_cases[i]);
+	char name[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(nots_cases) / sizeof(nots_cases[0]); i++) {
+		snprintf(name, sizeof(name), "nots_%s", nots_cases[i].name);
+		if (!swt_selected(name))
+			continue;
+		swt_result(name, t_nots_case(&nots_cases[i]));
+	}
 }
 
 static const struct swt_case cases[] = {
@@ -415,19 +424,7 @@ static const struct swt_case cases[] = {
 	SWT_CASE(always_answers_first_syn),
 	SWT_CASE(flood_switches_on_and_back),
 	SWT_CASE(hysteresis_no_flap),
-	SWT_CASE_ARG("nots_windows_v4", t_nots, 0),
-	SWT_CASE_ARG("nots_windows_v6", t_nots, 1),
-	SWT_CASE_ARG("nots_linux_notstamps_v4", t_nots, 2),
-	SWT_CASE_ARG("nots_macos_like_v4", t_nots, 3),
-	SWT_CASE_ARG("nots_ws14_rounds_down_to_8", t_nots, 4),
-	SWT_CASE_ARG("nots_ws3_rounds_down_to_2", t_nots, 5),
-	SWT_CASE_ARG("nots_ws1_rounds_down_to_0", t_nots, 6),
-	SWT_CASE_ARG("nots_ws_without_sack_is_ws0", t_nots, 7),
-	SWT_CASE_ARG("nots_sack_without_ws", t_nots, 8),
-	SWT_CASE_ARG("nots_no_options_v4", t_nots, 9),
-	SWT_CASE_ARG("nots_no_options_v6", t_nots, 10),
-	SWT_CASE_ARG("nots_mss_1260_v4", t_nots, 11),
-	SWT_CASE_ARG("nots_jumbo_v6", t_nots, 12),
+	SWT_CHECKS("nots", t_nots),
 };
 
 static const __u16 ports[] = {PORT};

@@ -122,6 +122,11 @@ void swt_linef(int r, const char *fmt, ...)
 	failures += r == SWT_FAIL;
 }
 
+bool swt_selected(const char *name)
+{
+	return case_selected || matches(name);
+}
+
 int swt_failures(void)
 {
 	return failures;

@@ -129,6 +129,8 @@ void swt_result(const char *name, int r);
  */
 void swt_linef(int r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Whether the command line selects a check of this name. */
+bool swt_selected(const char *name);
 /* How many FAIL lines were printed. */
 int swt_failures(void);
 
