@@ -149,4 +149,4 @@ clean:
 
 format:
 	clang-format -i bpf/*.c bpf/*.h include/synwall/*.h loader/*.c loader/*.h \
-		tests/*.c tests/lib/*.c tests/lib/*.h bench/*.c 2>/dev/null || true
+		tests/*.c tests/lib/*.[ch] tests/xdp/*.[ch] bench/*.c 2>/dev/null || true
