@@ -23,7 +23,13 @@ LOADER_SRC := $(wildcard loader/*.c)
 LOADER_HDR := $(wildcard loader/*.h)
 TEST_LIB   := $(wildcard tests/lib/*.c)
 TEST_HDR   := $(wildcard tests/lib/*.h)
-TEST_PROGS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
+TEST_OBJS  := $(patsubst tests/lib/%.c,$(BUILD)/tests/lib/%.o,$(TEST_LIB))
+TEST_ARCHIVE := $(BUILD)/tests/libswt.a
+# a suite is tests/test_NAME.c, or the files of a directory tests/NAME/
+# holding a main.c
+TEST_DIRS  := $(patsubst tests/%/main.c,%,$(wildcard tests/*/main.c))
+TEST_PROGS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c)) \
+	      $(patsubst %,$(BUILD)/tests/test_%,$(TEST_DIRS))
 BENCH_PROGS:= $(patsubst bench/%.c,$(BUILD)/bench/%,$(filter-out %.bpf.c,$(wildcard bench/*.c)))
 E2E_PROGS  := $(BUILD)/e2e/xdp_pass.bpf.o $(BUILD)/e2e/tcpprobe $(BUILD)/e2e/swcookie \
 	      $(BUILD)/bench/swb_count.bpf.o
@@ -61,13 +67,31 @@ $(BUILD)/synwall.skel.h: $(BUILD)/synwall.bpf.o
 $(BUILD)/synwall: $(LOADER_SRC) $(LOADER_HDR) $(BUILD)/synwall.skel.h include/synwall/*.h
 	$(CC) $(CFLAGS) $(LOADER_SRC) -o $@ $(LDLIBS_XDP)
 
-$(BUILD)/tests/%: tests/%.c $(TEST_LIB) $(TEST_HDR) $(BUILD)/synwall.skel.h include/synwall/*.h
+# tests/lib: compiled once into an archive that every test and bench
+# program links
+$(BUILD)/tests/lib/%.o: tests/lib/%.c $(TEST_HDR) $(BUILD)/synwall.skel.h include/synwall/*.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/lib $< $(TEST_LIB) -o $@ $(LDLIBS_XDP)
+	$(CC) $(CFLAGS) -Itests/lib -c $< -o $@
 
-$(BUILD)/bench/%: bench/%.c $(TEST_LIB) $(TEST_HDR) $(BUILD)/synwall.skel.h include/synwall/*.h
+$(TEST_ARCHIVE): $(TEST_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+# a suite of several files: tests/NAME/*.c make build/tests/test_NAME
+define TEST_DIR_RULE
+$(BUILD)/tests/test_$(1): $(wildcard tests/$(1)/*.c tests/$(1)/*.h) $(TEST_ARCHIVE) $(TEST_HDR) $(BUILD)/synwall.skel.h include/synwall/*.h
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) -Itests/lib -Itests/$(1) $(wildcard tests/$(1)/*.c) $(TEST_ARCHIVE) -o $$@ $$(LDLIBS_XDP)
+endef
+$(foreach d,$(TEST_DIRS),$(eval $(call TEST_DIR_RULE,$(d))))
+
+$(BUILD)/tests/%: tests/%.c $(TEST_ARCHIVE) $(TEST_HDR) $(BUILD)/synwall.skel.h include/synwall/*.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/lib $< $(TEST_LIB) -o $@ $(LDLIBS_XDP) -lm
+	$(CC) $(CFLAGS) -Itests/lib $< $(TEST_ARCHIVE) -o $@ $(LDLIBS_XDP)
+
+$(BUILD)/bench/%: bench/%.c $(TEST_ARCHIVE) $(TEST_HDR) $(BUILD)/synwall.skel.h include/synwall/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/lib $< $(TEST_ARCHIVE) -o $@ $(LDLIBS_XDP) -lm
 
 # end-to-end helpers: an XDP_PASS program for the client veth (XDP_TX
 # frames reach a veth peer only if it runs XDP), a TCP probe, a cookie tool
@@ -125,4 +149,4 @@ clean:
 
 format:
 	clang-format -i bpf/*.c bpf/*.h include/synwall/*.h loader/*.c loader/*.h \
-		tests/*.c tests/lib/*.c tests/lib/*.h bench/*.c 2>/dev/null || true
+		tests/*.c tests/lib/*.[ch] tests/xdp/*.[ch] bench/*.c 2>/dev/null || true

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Issue 11 through the real XDP program (BPF_PROG_TEST_RUN):
+ * Cookies only under flood (the adaptive mode), through the real XDP
+ * program (BPF_PROG_TEST_RUN):
  *   - flood mode (the default): SYNs go to the kernel (xdp_pass_syn_kernel)
  *     until one CPU sees flood_on SYN/s, then synwall answers them; back to
  *     the kernel once every CPU stayed under flood_off for the hold time;
@@ -29,11 +30,10 @@
 #include <bpf/libbpf.h>
 
 #include "swt.h"
+#include "swt_test.h"
 #include "synwall.skel.h"
 #pragma GCC diagnostic ignored "-Wunknown-pragmas"
 #include <synwall/cookie.h>
-
-enum { T_PASS, T_FAIL, T_SKIP };
 
 #define T_NOW 1700000000u
 #define PORT 80
@@ -41,15 +41,8 @@ enum { T_PASS, T_FAIL, T_SKIP };
 static struct swt_env env;
 static struct synwall_config cfg;
 static struct synwall_keys keys;
-static char why[1024];
 static __u32 seq_next = 0x10000000;
 static __u16 sport_next = 20000;
-
-#define FAIL(...)                                        \
-	do {                                             \
-		snprintf(why, sizeof(why), __VA_ARGS__); \
-		return T_FAIL;                           \
-	} while (0)
 
 /* config as is: no forcing of --cookies always (swt_config_write's) */
 static int cfg_write_raw(void)
@@ -57,7 +50,7 @@ static int cfg_write_raw(void)
 	__u32 k = 0;
 
 	return bpf_map_update_elem(env.config_fd, &k, &cfg, BPF_ANY) ? -errno :
-								      0;
+								       0;
 }
 
 static int reset(__u8 cookies, __u32 on, __u32 off, __u32 hold_ms)
@@ -80,14 +73,14 @@ static int reset(__u8 cookies, __u32 on, __u32 off, __u32 hold_ms)
 	keys.generation = 1;
 	keys.installed_at[0] = T_NOW;
 	if (!zero || bpf_map_update_elem(fd, &k, zero, BPF_ANY))
-		FAIL("detect map reset: %s", strerror(errno));
+		SWT_FAIL("detect map reset: %s", strerror(errno));
 	free(zero);
 	if ((r = cfg_write_raw()) || (r = swt_ports_clear(&env)) ||
 	    (r = swt_port_set(&env, PORT, true)) ||
 	    (r = swt_keys_write(&env, &keys)) ||
 	    (r = swt_dp_flags_write(&env, 0)))
-		FAIL("map setup: %s", strerror(-r));
-	return T_PASS;
+		SWT_FAIL("map setup: %s", strerror(-r));
+	return SWT_PASS;
 }
 
 static int dp_read(struct synwall_dp_state *d)
@@ -113,10 +106,10 @@ static int run1(const struct swt_pkt *p, struct swt_xdp_out *o)
 	size_t len = swt_build(p, in, sizeof(in), NULL);
 
 	if (!len)
-		FAIL("test bug: frame does not fit");
+		SWT_FAIL("test bug: frame does not fit");
 	if (swt_xdp_run(env.xdp_fd, in, len, 0, o))
-		FAIL("BPF_PROG_TEST_RUN: %s", strerror(-o->err));
-	return T_PASS;
+		SWT_FAIL("BPF_PROG_TEST_RUN: %s", strerror(-o->err));
+	return SWT_PASS;
 }
 
 /* Send n SYNs; count how many were answered (XDP_TX) and passed. */
@@ -133,7 +126,7 @@ static int burst(int n, int *tx, int *passed, int *first_tx)
 		new_syn(&p, i & 1);
 		swt_opt_linux_syn(&p, 1460, 1234, 7);
 		if (run1(&p, &o))
-			return T_FAIL;
+			return SWT_FAIL;
 		if (o.verdict == XDP_TX) {
 			if (first_tx && *first_tx < 0)
 				*first_tx = i;
@@ -141,11 +134,11 @@ static int burst(int n, int *tx, int *passed, int *first_tx)
 		} else if (o.verdict == XDP_PASS) {
 			(*passed)++;
 		} else {
-			FAIL("SYN %d: verdict %s", i,
-			     swt_xdp_verdict_name(o.verdict));
+			SWT_FAIL("SYN %d: verdict %s", i,
+				 swt_xdp_verdict_name(o.verdict));
 		}
 	}
-	return T_PASS;
+	return SWT_PASS;
 }
 
 static void sleep_ms(long ms)
@@ -164,23 +157,24 @@ static int t_default_is_flood_mode(void)
 
 	/* all-zero config: flood mode, 2000 SYN/s per CPU */
 	if (reset(0, 0, 0, 0))
-		return T_FAIL;
+		return SWT_FAIL;
 	swt_stats_read(&env, &b);
 	if (burst(50, &tx, &passed, NULL))
-		return T_FAIL;
+		return SWT_FAIL;
 	swt_stats_read(&env, &a);
 	if (tx || passed != 50)
-		FAIL("50 SYNs, no flood: %d answered by synwall, %d passed "
-		     "(want 0, 50)",
-		     tx, passed);
+		SWT_FAIL("50 SYNs, no flood: %d answered by synwall, %d passed "
+			 "(want 0, 50)",
+			 tx, passed);
 	if (a.xdp_pass_syn_kernel - b.xdp_pass_syn_kernel != 50 ||
 	    a.xdp_tx_synack != b.xdp_tx_synack)
-		FAIL("counters: xdp_pass_syn_kernel +%llu, xdp_tx_synack "
-		     "+%llu",
-		     (unsigned long long)(a.xdp_pass_syn_kernel -
-					  b.xdp_pass_syn_kernel),
-		     (unsigned long long)(a.xdp_tx_synack - b.xdp_tx_synack));
-	return T_PASS;
+		SWT_FAIL("counters: xdp_pass_syn_kernel +%llu, xdp_tx_synack "
+			 "+%llu",
+			 (unsigned long long)(a.xdp_pass_syn_kernel -
+					      b.xdp_pass_syn_kernel),
+			 (unsigned long long)(a.xdp_tx_synack -
+					      b.xdp_tx_synack));
+	return SWT_PASS;
 }
 
 static int t_always_answers_first_syn(void)
@@ -189,10 +183,10 @@ static int t_always_answers_first_syn(void)
 
 	if (reset(SYNWALL_COOKIES_ALWAYS, 0, 0, 0) ||
 	    burst(3, &tx, &passed, NULL))
-		return T_FAIL;
+		return SWT_FAIL;
 	if (tx != 3)
-		FAIL("--cookies always: %d of 3 SYNs answered", tx);
-	return T_PASS;
+		SWT_FAIL("--cookies always: %d of 3 SYNs answered", tx);
+	return SWT_PASS;
 }
 
 static int t_flood_switches_on_and_back(void)
@@ -202,37 +196,39 @@ static int t_flood_switches_on_and_back(void)
 
 	/* 1000 SYN/s = 100 per 100 ms window; hold 300 ms */
 	if (reset(SYNWALL_COOKIES_FLOOD, 1000, 500, 300))
-		return T_FAIL;
+		return SWT_FAIL;
 	sleep_ms(110); /* a fresh window */
 	if (burst(150, &tx, &passed, &first))
-		return T_FAIL;
+		return SWT_FAIL;
 	if (first != 99 || passed != 99 || tx != 51)
-		FAIL("150 SYNs in one window at flood_on 100/window: first "
-		     "cookie at SYN %d (want 99), %d passed, %d answered",
-		     first, passed, tx);
+		SWT_FAIL("150 SYNs in one window at flood_on 100/window: first "
+			 "cookie at SYN %d (want 99), %d passed, %d answered",
+			 first, passed, tx);
 	if (dp_read(&d) || d.flooding != 1 || d.switches != 1)
-		FAIL("dp_state after the switch: flooding %u switches %llu",
-		     d.flooding, (unsigned long long)d.switches);
+		SWT_FAIL("dp_state after the switch: flooding %u switches %llu",
+			 d.flooding, (unsigned long long)d.switches);
 	/* within the hold time: still cookies, even at a low rate */
 	sleep_ms(150);
 	if (burst(1, &tx, &passed, NULL))
-		return T_FAIL;
+		return SWT_FAIL;
 	if (tx != 1)
-		FAIL("150 ms after the flood (hold 300 ms): SYN not answered");
+		SWT_FAIL("150 ms after the flood (hold 300 ms): SYN not "
+			 "answered");
 	/* past the hold time: the next SYN goes to the kernel */
 	sleep_ms(400);
 	if (burst(2, &tx, &passed, NULL))
-		return T_FAIL;
+		return SWT_FAIL;
 	if (tx || passed != 2)
-		FAIL("past the hold time: %d answered, %d passed (want 0, 2)",
-		     tx, passed);
+		SWT_FAIL("past the hold time: %d answered, %d passed (want 0, "
+			 "2)",
+			 tx, passed);
 	if (dp_read(&d) || d.flooding != 0 || d.switches != 1 ||
 	    d.flood_ns < 300 * 1000000ull || d.flood_ns > 5000 * 1000000ull)
-		FAIL("dp_state after the switch back: flooding %u switches "
-		     "%llu flood_ns %llu (want 0, 1, 0.3..5 s)",
-		     d.flooding, (unsigned long long)d.switches,
-		     (unsigned long long)d.flood_ns);
-	return T_PASS;
+		SWT_FAIL("dp_state after the switch back: flooding %u switches "
+			 "%llu flood_ns %llu (want 0, 1, 0.3..5 s)",
+			 d.flooding, (unsigned long long)d.switches,
+			 (unsigned long long)d.flood_ns);
+	return SWT_PASS;
 }
 
 static int t_hysteresis_no_flap(void)
@@ -242,37 +238,39 @@ static int t_hysteresis_no_flap(void)
 
 	/* on 100/window, off 50/window, hold 250 ms */
 	if (reset(SYNWALL_COOKIES_FLOOD, 1000, 500, 250))
-		return T_FAIL;
+		return SWT_FAIL;
 	sleep_ms(110);
 	/* just under the on rate, several windows: never switches on */
 	for (w = 0; w < 4; w++) {
 		if (burst(90, &tx, &passed, NULL))
-			return T_FAIL;
+			return SWT_FAIL;
 		tx_all += tx;
 		sleep_ms(105);
 	}
 	if (tx_all)
-		FAIL("90 SYNs per window (on at 100): %d answered", tx_all);
+		SWT_FAIL("90 SYNs per window (on at 100): %d answered", tx_all);
 	/* a flood, then a rate between off and on for 6 windows (600 ms,
 	 * longer than the hold): cookies all along */
 	if (burst(120, &tx, &passed, NULL))
-		return T_FAIL;
+		return SWT_FAIL;
 	if (!tx)
-		FAIL("120 SYNs in a window did not switch on");
+		SWT_FAIL("120 SYNs in a window did not switch on");
 	for (w = 0; w < 6; w++) {
 		sleep_ms(105);
 		if (burst(70, &tx, &passed, NULL))
-			return T_FAIL;
+			return SWT_FAIL;
 		tx_all += tx;
 		pass_all += passed;
 	}
 	if (pass_all)
-		FAIL("70 SYNs per window (between off 50 and on 100) after a "
-		     "flood: %d went back to the kernel (flap)",
-		     pass_all);
+		SWT_FAIL("70 SYNs per window (between off 50 and on 100) after "
+			 "a "
+			 "flood: %d went back to the kernel (flap)",
+			 pass_all);
 	if (dp_read(&d) || d.switches != 1)
-		FAIL("switches %llu, want 1", (unsigned long long)d.switches);
-	return T_PASS;
+		SWT_FAIL("switches %llu, want 1",
+			 (unsigned long long)d.switches);
+	return SWT_PASS;
 }
 
 /* ---- no-timestamp option encoding ----------------------------------- */
@@ -315,7 +313,7 @@ static int t_nots_case(const struct nots_case *c)
 	__u32 ck;
 
 	if (reset(SYNWALL_COOKIES_ALWAYS, 0, 0, 0))
-		return T_FAIL;
+		return SWT_FAIL;
 	new_syn(&p, c->v6);
 	/* Windows' order: MSS, NOP, WS, NOP, NOP, SACK-permitted */
 	if (c->mss >= 0)
@@ -332,12 +330,12 @@ static int t_nots_case(const struct nots_case *c)
 	elen = swt_expect_synack(&p, &so, &cfg, &keys, exp, sizeof(exp), &ck,
 				 NULL);
 	if (run1(&p, &o))
-		return T_FAIL;
+		return SWT_FAIL;
 	if (o.verdict != XDP_TX)
-		FAIL("SYN: verdict %s", swt_xdp_verdict_name(o.verdict));
+		SWT_FAIL("SYN: verdict %s", swt_xdp_verdict_name(o.verdict));
 	if (o.len != elen || memcmp(swt_xdp_data(&o), exp, elen)) {
 		swt_hexdiff(stdout, exp, elen, swt_xdp_data(&o), o.len);
-		FAIL("SYN-ACK differs from the expected one");
+		SWT_FAIL("SYN-ACK differs from the expected one");
 	}
 	{
 		/* the SYN-ACK offers WS and SACK exactly when the client did
@@ -353,22 +351,25 @@ static int t_nots_case(const struct nots_case *c)
 			}
 			if (t[i] == 0 || t[i + 1] < 2)
 				break;
-			has_ws |= t[i] == 3 && t[i + 2] == SYNWALL_WSCALE_DEFAULT;
+			has_ws |=
+				t[i] == 3 && t[i + 2] == SYNWALL_WSCALE_DEFAULT;
 			has_sack |= t[i] == 4;
 			i += t[i + 1];
 		}
 		if (has_ws != (c->ws >= 0) || has_sack != c->sack)
-			FAIL("SYN-ACK: WS %s, SACK-permitted %s (client: WS %d, "
-			     "SACK %d)",
-			     has_ws ? "offered" : "absent",
-			     has_sack ? "offered" : "absent", c->ws, c->sack);
+			SWT_FAIL("SYN-ACK: WS %s, SACK-permitted %s (client: "
+				 "WS %d, "
+				 "SACK %d)",
+				 has_ws ? "offered" : "absent",
+				 has_sack ? "offered" : "absent", c->ws,
+				 c->sack);
 	}
 	swt_make_ack(&p, ck, false, 0, 0, &ack);
 	if (run1(&ack, &o))
-		return T_FAIL;
+		return SWT_FAIL;
 	if (o.verdict != XDP_PASS || o.meta_len < sizeof(m))
-		FAIL("ACK: verdict %s, %u bytes of metadata",
-		     swt_xdp_verdict_name(o.verdict), o.meta_len);
+		SWT_FAIL("ACK: verdict %s, %u bytes of metadata",
+			 swt_xdp_verdict_name(o.verdict), o.meta_len);
 	memcpy(&m, o.buf + o.meta_len - sizeof(m), sizeof(m));
 	if (m.mss != c->want_mss ||
 	    !!(m.flags & SYNWALL_MF_WSCALE) != (c->want_ws >= 0) ||
@@ -376,81 +377,70 @@ static int t_nots_case(const struct nots_case *c)
 				 m.rcv_wscale != SYNWALL_WSCALE_DEFAULT)) ||
 	    !!(m.flags & SYNWALL_MF_SACK) != c->want_sack ||
 	    (m.flags & (SYNWALL_MF_TSTAMP | SYNWALL_MF_ECN)))
-		FAIL("metadata mss %u snd_ws %u rcv_ws %u flags %#x; want mss "
-		     "%u ws %d/%d sack %d, no TS/ECN",
-		     m.mss, m.snd_wscale, m.rcv_wscale, m.flags, c->want_mss,
-		     c->want_ws, SYNWALL_WSCALE_DEFAULT, c->want_sack);
+		SWT_FAIL("metadata mss %u snd_ws %u rcv_ws %u flags %#x; want "
+			 "mss "
+			 "%u ws %d/%d sack %d, no TS/ECN",
+			 m.mss, m.snd_wscale, m.rcv_wscale, m.flags,
+			 c->want_mss, c->want_ws, SYNWALL_WSCALE_DEFAULT,
+			 c->want_sack);
 	/* the same cookie with its option code edited: dropped */
 	swt_make_ack(&p, ck ^ (1u << 5), false, 0, 0, &ack);
 	if (run1(&ack, &o))
-		return T_FAIL;
+		return SWT_FAIL;
 	if (o.verdict != XDP_DROP)
-		FAIL("ACK with an edited option code: verdict %s",
-		     swt_xdp_verdict_name(o.verdict));
+		SWT_FAIL("ACK with an edited option code: verdict %s",
+			 swt_xdp_verdict_name(o.verdict));
 	/* our window scale is under the MAC: another --wscale, dropped */
 	if (c->want_ws >= 0) {
 		cfg.wscale = 9;
 		if (cfg_write_raw())
-			FAIL("config write");
+			SWT_FAIL("config write");
 		swt_make_ack(&p, ck, false, 0, 0, &ack);
 		if (run1(&ack, &o))
-			return T_FAIL;
+			return SWT_FAIL;
 		if (o.verdict != XDP_DROP)
-			FAIL("ACK after --wscale changed: verdict %s",
-			     swt_xdp_verdict_name(o.verdict));
+			SWT_FAIL("ACK after --wscale changed: verdict %s",
+				 swt_xdp_verdict_name(o.verdict));
 	}
-	return T_PASS;
+	return SWT_PASS;
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(void);
-} cases[] = {
-	{"default_is_flood_mode", t_default_is_flood_mode},
-	{"always_answers_first_syn", t_always_answers_first_syn},
-	{"flood_switches_on_and_back", t_flood_switches_on_and_back},
-	{"hysteresis_no_flap", t_hysteresis_no_flap},
+/* One line per client of the table, "nots_" and its name. */
+static void t_nots(void)
+{
+	char name[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(nots_cases) / sizeof(nots_cases[0]); i++) {
+		snprintf(name, sizeof(name), "nots_%s", nots_cases[i].name);
+		if (!swt_selected(name))
+			continue;
+		swt_result(name, t_nots_case(&nots_cases[i]));
+	}
+}
+
+static const struct swt_case cases[] = {
+	SWT_CASE(default_is_flood_mode),
+	SWT_CASE(always_answers_first_syn),
+	SWT_CASE(flood_switches_on_and_back),
+	SWT_CASE(hysteresis_no_flap),
+	SWT_CHECKS("nots", t_nots),
 };
 
-int main(void)
-{
-	char err[512];
-	cpu_set_t cs;
-	size_t i;
-	int fails = 0, r, fd;
+static const __u16 ports[] = {PORT};
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
+int main(int argc, char **argv)
+{
+	static const struct swt_suite suite = SWT_SUITE(cases, NULL);
+	cpu_set_t cs;
+	int r;
+
 	CPU_ZERO(&cs);
 	CPU_SET(0, &cs);
 	sched_setaffinity(0, sizeof(cs), &cs);
-	if (swt_netns_private(err, sizeof(err))) {
-		printf("FAIL: netns: %s\n", err);
+	if (swt_suite_env(&env, "test_adaptive", ports, 1))
 		return 1;
-	}
-	if (swt_env_open(&env, err, sizeof(err))) {
-		printf("FAIL: load: %s\n", err);
-		return 1;
-	}
-	fd = swt_listen_any(PORT);
-	if (fd < 0) {
-		printf("FAIL: listen: %s\n", strerror(-fd));
-		return 1;
-	}
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		why[0] = 0;
-		r = cases[i].fn();
-		printf("%s: %s%s%s\n", r == T_PASS ? "PASS" : "FAIL",
-		       cases[i].name, r == T_PASS ? "" : ": ", why);
-		fails += r != T_PASS;
-	}
-	for (i = 0; i < sizeof(nots_cases) / sizeof(nots_cases[0]); i++) {
-		why[0] = 0;
-		r = t_nots_case(&nots_cases[i]);
-		printf("%s: nots_%s%s%s\n", r == T_PASS ? "PASS" : "FAIL",
-		       nots_cases[i].name, r == T_PASS ? "" : ": ", why);
-		fails += r != T_PASS;
-	}
-	close(fd);
+	r = swt_main(&suite, argc, argv);
 	swt_env_close(&env);
-	return fails ? 1 : 0;
+	return r;
 }

@@ -32,6 +32,7 @@
 #include <bpf/bpf.h>
 
 #include "swt.h"
+#include "swt_test.h"
 /* cookie.h's "#pragma unroll" is for clang -target bpf */
 #pragma GCC diagnostic ignored "-Wunknown-pragmas"
 #include <synwall/cookie.h>
@@ -45,7 +46,7 @@ struct host {
 	const char *name;
 	struct swt_env env;
 	__s32 tai_offset; /* what its kernel (adjtimex) says */
-	__u32 tsval;      /* TSval of the last SYN-ACK it sent */
+	__u32 tsval;	  /* TSval of the last SYN-ACK it sent */
 };
 
 static struct host A = {.name = "A"}, B = {.name = "B"};
@@ -54,31 +55,6 @@ static const __u8 master[32] = {
 	0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11,
 	0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b,
 };
-static char why[1024];
-static int failures;
-
-static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why[0])
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-}
-
-static void report(const char *name)
-{
-	if (why[0]) {
-		printf("FAIL: %s: %s\n", name, why);
-		failures++;
-	} else {
-		printf("PASS: %s\n", name);
-	}
-	why[0] = '\0';
-}
 
 /*
  * Put host h at UTC second utc: its kernel's CLOCK_TAI reads
@@ -103,7 +79,7 @@ static int host_set(struct host *h, __u32 utc, bool real_clock)
 	k.installed_at[0] = k.installed_at[1] = utc - 1;
 	if ((r = swt_config_write(&h->env, &c)) ||
 	    (r = swt_keys_write(&h->env, &k))) {
-		bad("host %s: map write: %s", h->name, strerror(-r));
+		SWT_BAD("host %s: map write: %s", h->name, strerror(-r));
 		return -1;
 	}
 	return 0;
@@ -149,13 +125,13 @@ static int make_cookie(struct host *h, const struct swt_pkt *syn, __u32 *ck)
 	size_t len = swt_build(syn, buf, sizeof(buf), &lo);
 
 	if (!len || swt_xdp_run(h->env.xdp_fd, buf, len, 0, &o)) {
-		bad("host %s: BPF_PROG_TEST_RUN (SYN): %s", h->name,
-		    strerror(-o.err));
+		SWT_BAD("host %s: BPF_PROG_TEST_RUN (SYN): %s", h->name,
+			strerror(-o.err));
 		return -1;
 	}
 	if (o.verdict != XDP_TX) {
-		bad("host %s: SYN answered %s, not XDP_TX", h->name,
-		    swt_xdp_verdict_name(o.verdict));
+		SWT_BAD("host %s: SYN answered %s, not XDP_TX", h->name,
+			swt_xdp_verdict_name(o.verdict));
 		return -1;
 	}
 	/* the SYN-ACK has the SYN's L2 and IP header sizes */
@@ -177,16 +153,16 @@ static int check_cookie(struct host *h, const struct swt_pkt *syn, __u32 ck,
 	swt_make_ack(syn, ck, syn_tsval != 0, 1, syn_tsval, &ack);
 	len = swt_build(&ack, buf, sizeof(buf), NULL);
 	if (!len || swt_xdp_run(h->env.xdp_fd, buf, len, 0, &o)) {
-		bad("host %s: BPF_PROG_TEST_RUN (ACK): %s", h->name,
-		    strerror(-o.err));
+		SWT_BAD("host %s: BPF_PROG_TEST_RUN (ACK): %s", h->name,
+			strerror(-o.err));
 		return -1;
 	}
 	if (o.verdict == XDP_PASS && o.meta_len)
 		return 1;
 	if (o.verdict == XDP_DROP)
 		return 0;
-	bad("host %s: ACK gave %s (meta %u)", h->name,
-	    swt_xdp_verdict_name(o.verdict), o.meta_len);
+	SWT_BAD("host %s: ACK gave %s (meta %u)", h->name,
+		swt_xdp_verdict_name(o.verdict), o.meta_len);
 	return -1;
 }
 
@@ -246,23 +222,24 @@ static void test_tai_offset(void)
 	size_t i;
 	int r;
 
-	for (i = 0; i < sizeof(skews) / sizeof(skews[0]) && !why[0]; i++) {
+	for (i = 0; i < sizeof(skews) / sizeof(skews[0]) && !swt_why[0]; i++) {
 		r = cross_run(TAI_LEAP, skews[i], quiet_t0(), first,
 			      sizeof(first));
 		if (r > 0)
-			bad("B keeps TAI - UTC = %d s, A 0, B %+d s off: %d "
-			    "of 256 cookies rejected, first: %s",
-			    TAI_LEAP, skews[i], r, first);
+			SWT_BAD("B keeps TAI - UTC = %d s, A 0, B %+d s off: "
+				"%d "
+				"of 256 cookies rejected, first: %s",
+				TAI_LEAP, skews[i], r, first);
 	}
-	report("fleet_tai_offset_37_and_skew: a host with TAI - UTC = 37 s "
-	       "and one with 0, up to 8 s apart, accept each other's "
-	       "cookies at every phase");
+	swt_report("fleet_tai_offset_37_and_skew: a host with TAI - UTC = 37 s "
+		   "and one with 0, up to 8 s apart, accept each other's "
+		   "cookies at every phase");
 
 	r = cross_run(TAI_LEAP, 0, quiet_t0() + 5 * 64 + 17, first,
 		      sizeof(first));
 	if (r)
-		bad("%d rejections at another phase: %s", r, first);
-	report("fleet_tai_offset_37_other_epochs");
+		SWT_BAD("%d rejections at another phase: %s", r, first);
+	swt_report("fleet_tai_offset_37_other_epochs");
 }
 
 static void test_skew_bound(void)
@@ -270,14 +247,15 @@ static void test_skew_bound(void)
 	char first[256];
 	int s, r;
 
-	for (s = 9; s <= 20 && !why[0]; s++) {
+	for (s = 9; s <= 20 && !swt_why[0]; s++) {
 		r = cross_run(0, s, quiet_t0(), first, sizeof(first));
 		if (r == 0)
-			bad("hosts %d s apart never rejected each other: the "
-			    "tolerance is larger than SW_CLOCK_SKEW = %u",
-			    s, SW_CLOCK_SKEW);
+			SWT_BAD("hosts %d s apart never rejected each other: "
+				"the "
+				"tolerance is larger than SW_CLOCK_SKEW = %u",
+				s, SW_CLOCK_SKEW);
 	}
-	report("fleet_skew_beyond_8s_rejected_at_some_phase");
+	swt_report("fleet_skew_beyond_8s_rejected_at_some_phase");
 }
 
 /* fixed_time 0: the cookie's clock is CLOCK_TAI - tai_offset. */
@@ -291,9 +269,9 @@ static void test_real_clock(void)
 	__u32 ck, before, after, i, mss_idx;
 	size_t j;
 
-	for (j = 0; j < sizeof(offs) / sizeof(offs[0]) && !why[0]; j++) {
+	for (j = 0; j < sizeof(offs) / sizeof(offs[0]) && !swt_why[0]; j++) {
 		A.tai_offset = offs[j];
-		for (i = 0; i < 4 && !why[0]; i++) {
+		for (i = 0; i < 4 && !swt_why[0]; i++) {
 			clock_gettime(CLOCK_TAI, &ts);
 			before = (__u32)(ts.tv_sec - offs[j]);
 			if (host_set(&A, before, true))
@@ -309,8 +287,9 @@ static void test_real_clock(void)
 			after = (__u32)(ts.tv_sec - offs[j]);
 			swt_flow(&syn, syn.seq, &f);
 			mss_idx = sw_cookie_nots_code(ck);
-			if (bpf_map_lookup_elem(A.env.keys_fd, &(__u32){0}, &k)) {
-				bad("keys map read: %s", strerror(errno));
+			if (bpf_map_lookup_elem(A.env.keys_fd, &(__u32){0},
+						&k)) {
+				SWT_BAD("keys map read: %s", strerror(errno));
 				return;
 			}
 			/* a bare SYN: the no-timestamp layout */
@@ -322,16 +301,25 @@ static void test_real_clock(void)
 						      k.current & 1, &f, syn.v6,
 						      after, mss_idx,
 						      SYNWALL_WSCALE_DEFAULT))
-				bad("tai_offset %d: cookie %#x is not the one "
-				    "of UTC %u = CLOCK_TAI - %d",
-				    offs[j], ck, before, offs[j]);
+				SWT_BAD("tai_offset %d: cookie %#x is not the "
+					"one "
+					"of UTC %u = CLOCK_TAI - %d",
+					offs[j], ck, before, offs[j]);
 		}
 	}
-	report("real_clock_is_tai_minus_offset");
+	swt_report("real_clock_is_tai_minus_offset");
 }
 
-int main(void)
+static const struct swt_case cases[] = {
+	SWT_CHECKS("tai_offset", test_tai_offset),
+	SWT_CHECKS("skew_bound", test_skew_bound),
+	SWT_CHECKS("real_clock", test_real_clock),
+};
+
+int main(int argc, char **argv)
 {
+	static const struct swt_suite suite = SWT_SUITE(cases, NULL);
+	int r;
 	char err[512];
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -353,10 +341,8 @@ int main(void)
 		printf("FAIL: setup: listen on port 80: %s\n", strerror(errno));
 		return 1;
 	}
-	test_tai_offset();
-	test_skew_bound();
-	test_real_clock();
+	r = swt_main(&suite, argc, argv);
 	swt_env_close(&A.env);
 	swt_env_close(&B.env);
-	return failures ? 1 : 0;
+	return r;
 }

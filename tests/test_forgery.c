@@ -43,6 +43,7 @@
 #include <bpf/bpf.h>
 
 #include "swt.h"
+#include "swt_test.h"
 #pragma GCC diagnostic ignored "-Wunknown-pragmas"
 #include <synwall/cookie.h>
 
@@ -109,7 +110,8 @@ static void flow_of(const struct tmpl *t, struct sw_flow *f)
 	f->isn = swt_get32(t->b + t->lo.l4 + 4) - 1;
 }
 
-int main(void)
+/* The whole run: its result lines, and 1 if one of them failed. */
+static int forgery(void)
 {
 	struct swt_env env;
 	struct synwall_config cfg = {.fixed_time = T_NOW};
@@ -125,7 +127,6 @@ int main(void)
 	double t0, el;
 	int r;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (getenv("FORGERY_N"))
 		n = atol(getenv("FORGERY_N"));
 	if (getenv("FORGERY_SEED"))
@@ -138,12 +139,12 @@ int main(void)
 		fprintf(stderr, "test_forgery: %s; staying in this namespace\n",
 			err);
 	if (swt_env_open(&env, err, sizeof(err))) {
-		printf("FAIL: forgery: load: %s\n", err);
+		swt_linef(SWT_FAIL, "forgery: load: %s", err);
 		return 1;
 	}
 	/* two random keys, both installed: every slot bit meets a real key */
 	if (getrandom(keys.key, sizeof(keys.key), 0) != sizeof(keys.key)) {
-		printf("FAIL: forgery: getrandom: %s\n", strerror(errno));
+		swt_linef(SWT_FAIL, "forgery: getrandom: %s", strerror(errno));
 		return 1;
 	}
 	keys.current = (__u32)(rnd() & 1);
@@ -153,7 +154,7 @@ int main(void)
 	    (r = swt_port_set(&env, PORT, true)) ||
 	    (r = swt_keys_write(&env, &keys)) || (r = swt_stats_zero(&env)) ||
 	    (r = swt_stats_read(&env, &before))) {
-		printf("FAIL: forgery: map setup: %s\n", strerror(-r));
+		swt_linef(SWT_FAIL, "forgery: map setup: %s", strerror(-r));
 		return 1;
 	}
 	{
@@ -302,7 +303,7 @@ int main(void)
 	}
 	el = now_s() - t0;
 	if ((r = swt_stats_read(&env, &after))) {
-		printf("FAIL: forgery: stats read: %s\n", strerror(-r));
+		swt_linef(SWT_FAIL, "forgery: stats read: %s", strerror(-r));
 		return 1;
 	}
 	{
@@ -323,7 +324,8 @@ int main(void)
 		disagree -= (long)kc < disagree ? (long)kc : disagree;
 		accepted -= (long)kc < accepted ? (long)kc : accepted;
 		if (kc)
-			printf("  # %llu random ACKs passed as the kernel's own "
+			printf("  # %llu random ACKs passed as the kernel's "
+			       "own "
 			       "cookies (xdp_pass_kernel_cookie)\n",
 			       (unsigned long long)kc);
 		printf("  # %ld ACKs in %.1f s (%.0f ns per BPF_PROG_TEST_RUN "
@@ -334,71 +336,104 @@ int main(void)
 		       (unsigned long long)drops, (unsigned long long)pass,
 		       (unsigned long long)other);
 		if (errors || drops + pass + kc != (__u64)n || other)
-			printf("FAIL: forgery: counters: %llu drops + %llu "
-			       "passes for %ld packets (%llu other moves, %ld "
-			       "syscall errors)\n",
-			       (unsigned long long)drops,
-			       (unsigned long long)pass, n,
-			       (unsigned long long)other, errors);
+			swt_linef(
+				SWT_FAIL,
+				"forgery: counters: %llu drops + %llu "
+				"passes for %ld packets (%llu other moves, %ld "
+				"syscall errors)",
+				(unsigned long long)drops,
+				(unsigned long long)pass, n,
+				(unsigned long long)other, errors);
 		else
-			printf("PASS: forgery: counters: exactly one of "
-			       "xdp_drop_bad_ack/xdp_pass_cookie moved per ACK "
-			       "(%ld)\n",
-			       n);
+			swt_linef(SWT_PASS,
+				  "forgery: counters: exactly one of "
+				  "xdp_drop_bad_ack/xdp_pass_cookie moved per "
+				  "ACK "
+				  "(%ld)",
+				  n);
 		if (disagree)
-			printf("FAIL: forgery: %ld verdicts disagree with "
-			       "cookie.h\n",
-			       disagree);
+			swt_linef(SWT_FAIL,
+				  "forgery: %ld verdicts disagree with "
+				  "cookie.h",
+				  disagree);
 		else
-			printf("PASS: forgery: all %ld verdicts agree with "
-			       "cookie.h in user space (%ld predicted valid "
-			       "among the forged)\n",
-			       n, valid_predicted);
+			swt_linef(SWT_PASS,
+				  "forgery: all %ld verdicts agree with "
+				  "cookie.h in user space (%ld predicted valid "
+				  "among the forged)",
+				  n, valid_predicted);
 		if (controls == 0 || controls_ok != controls)
-			printf("FAIL: forgery: genuine cookies: %ld of %ld "
-			       "accepted\n",
-			       controls_ok, controls);
+			swt_linef(SWT_FAIL,
+				  "forgery: genuine cookies: %ld of %ld "
+				  "accepted",
+				  controls_ok, controls);
 		else
-			printf("PASS: forgery: all %ld genuine cookies mixed "
-			       "in were accepted\n",
-			       controls);
+			swt_linef(SWT_PASS,
+				  "forgery: all %ld genuine cookies mixed "
+				  "in were accepted",
+				  controls);
 		/* half with timestamps (26-bit MAC), half without (24) */
 		double expect = (double)(n - controls) / 2 / (1 << 26) +
 				(double)(n - controls) / 2 / (1 << 24);
 
 		if (accepted > MAX_ACCEPT)
-			printf("FAIL: forgery: %ld of %ld forged ACKs "
-			       "accepted (%ld without timestamps); 26-bit "
-			       "(timestamp) and 24-bit (no timestamp) MACs "
-			       "give %.3f expected, > %d has probability "
-			       "< 3e-6\n",
-			       accepted, n - controls, accepted_nots, expect,
-			       MAX_ACCEPT);
+			swt_linef(SWT_FAIL,
+				  "forgery: %ld of %ld forged ACKs "
+				  "accepted (%ld without timestamps); 26-bit "
+				  "(timestamp) and 24-bit (no timestamp) MACs "
+				  "give %.3f expected, > %d has probability "
+				  "< 3e-6\n",
+				  accepted, n - controls, accepted_nots, expect,
+				  MAX_ACCEPT);
 		else
-			printf("PASS: forgery: %ld of %ld random ACKs (random "
-			       "4-tuples, seq, ack; IPv4+IPv6) accepted (%ld "
-			       "without timestamps): expected %.3f at 2^-26 "
-			       "(timestamp cookies) and 2^-24 (no-timestamp "
-			       "cookies, WS+SACK+MSS code under the MAC) per "
-			       "guess, bound %d\n",
-			       accepted, n - controls, accepted_nots, expect,
-			       MAX_ACCEPT);
+			swt_linef(
+				SWT_PASS,
+				"forgery: %ld of %ld random ACKs (random "
+				"4-tuples, seq, ack; IPv4+IPv6) accepted (%ld "
+				"without timestamps): expected %.3f at 2^-26 "
+				"(timestamp cookies) and 2^-24 (no-timestamp "
+				"cookies, WS+SACK+MSS code under the MAC) per "
+				"guess, bound %d",
+				accepted, n - controls, accepted_nots, expect,
+				MAX_ACCEPT);
 		/* the edited-TSecr share of the above, reported on its own */
 		if (edited_n == 0 || edited_accepted > MAX_ACCEPT)
-			printf("FAIL: forgery: edited TSecr: %ld of %ld "
-			       "accepted\n",
-			       edited_accepted, edited_n);
+			swt_linef(SWT_FAIL,
+				  "forgery: edited TSecr: %ld of %ld "
+				  "accepted",
+				  edited_accepted, edited_n);
 		else
-			printf("PASS: forgery: edited TSecr: %ld of %ld genuine "
-			       "cookies with other timestamp option bits "
-			       "(flipped WS/SACK/ECN bits, timestamp added or "
-			       "stripped) accepted: expected %.3f at 2^-26\n",
-			       edited_accepted, edited_n,
-			       (double)edited_n / (1 << 26));
+			swt_linef(
+				SWT_PASS,
+				"forgery: edited TSecr: %ld of %ld genuine "
+				"cookies with other timestamp option bits "
+				"(flipped WS/SACK/ECN bits, timestamp added or "
+				"stripped) accepted: expected %.3f at 2^-26",
+				edited_accepted, edited_n,
+				(double)edited_n / (1 << 26));
 		swt_env_close(&env);
 		return errors || drops + pass + kc != (__u64)n || other ||
 		       disagree || controls_ok != controls ||
 		       accepted > MAX_ACCEPT || edited_n == 0 ||
 		       edited_accepted > MAX_ACCEPT;
 	}
+}
+
+static int forgery_rc;
+
+static void t_forgery(void)
+{
+	forgery_rc = forgery();
+}
+
+static const struct swt_case cases[] = {
+	SWT_CHECKS_WHOLE("forgery", t_forgery),
+};
+
+int main(int argc, char **argv)
+{
+	static const struct swt_suite suite = SWT_SUITE(cases, NULL);
+	int r = swt_main(&suite, argc, argv);
+
+	return r || forgery_rc;
 }

@@ -3,7 +3,7 @@
  * The bounded, deterministic fuzz pass of `make test`: the
  * built-in seeds, every file of tests/fuzz/corpus/, then N pseudo-random
  * mutations (fixed seed) of them, each run through the real XDP program
- * with BPF_PROG_TEST_RUN and checked by tests/lib/fuzzcheck.c, the same
+ * with BPF_PROG_TEST_RUN and checked by tests/lib/fc_*.c (fuzzcheck), the same
  * oracle as the libFuzzer target tests/fuzz/fuzz_xdp.c.
  *
  * Prints PASS:/FAIL: lines (tests/run.sh).  Inputs that violate a
@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "fuzzcheck.h"
+#include "swt_test.h"
 
 #define DEFAULT_ITERS 500000
 #define DEFAULT_SEED 0x5317a11f00dull
@@ -92,7 +93,7 @@ static int check(const char *what, const __u8 *b, size_t len)
 	int r = fc_check(&env, b, len, why, sizeof(why));
 
 	if (r < 0) {
-		printf("FAIL: fuzz harness: %s: %s\n", what, why);
+		swt_linef(SWT_FAIL, "fuzz harness: %s: %s", what, why);
 		return -1;
 	}
 	if (r == 0) {
@@ -217,11 +218,11 @@ static void seed_to_file(void *ctx, const char *name, const __u8 *b, size_t len)
 
 /* Counters every complete run must have reached at least once. */
 static const char *const must_reach[] = {
-	"xdp_pass_not_tcp",   "xdp_pass_fragment", "xdp_pass_ipv6_ext",
-	"xdp_pass_malformed", "xdp_pass_port",	   "xdp_pass_unkeyed",
-	"xdp_pass_socket",    "xdp_pass_cookie",   "xdp_tx_synack",
-	"xdp_drop_malformed", "xdp_drop_bad_ack",  "xdp_drop_no_socket",
-	"xdp_pass_not_host",  "xdp_pass_not_local", "xdp_pass_martian",
+	"xdp_pass_not_tcp",	"xdp_pass_fragment",  "xdp_pass_ipv6_ext",
+	"xdp_pass_malformed",	"xdp_pass_port",      "xdp_pass_unkeyed",
+	"xdp_pass_socket",	"xdp_pass_cookie",    "xdp_tx_synack",
+	"xdp_drop_malformed",	"xdp_drop_bad_ack",   "xdp_drop_no_socket",
+	"xdp_pass_not_host",	"xdp_pass_not_local", "xdp_pass_martian",
 	"xdp_pass_no_listener",
 };
 
@@ -286,7 +287,7 @@ int main(int argc, char **argv)
 	}
 
 	if (fc_env_open(&env, err, sizeof(err))) {
-		printf("FAIL: fuzz setup: %s\n", err);
+		swt_linef(SWT_FAIL, "fuzz setup: %s", err);
 		return 1;
 	}
 	if (err[0])
@@ -321,15 +322,15 @@ int main(int argc, char **argv)
 		verbose = true;
 		for (i = replay_from; i < argc; i++) {
 			if (read_file(argv[i], buf, sizeof(buf), &len)) {
-				printf("FAIL: replay %s: %s\n", argv[i],
-				       strerror(errno));
+				swt_linef(SWT_FAIL, "replay %s: %s", argv[i],
+					  strerror(errno));
 				fails++;
 				continue;
 			}
 			if (check(argv[i], buf, len))
 				fails++;
 			else
-				printf("PASS: replay %s\n", argv[i]);
+				swt_linef(SWT_PASS, "replay %s", argv[i]);
 		}
 		fc_env_close(&env);
 		return fails ? 1 : 0;
@@ -344,15 +345,18 @@ int main(int argc, char **argv)
 			hard = 1;
 	fc_histogram(&env, hist, sizeof(hist));
 	if (hard || env.violations != before_viol) {
-		printf("FAIL: fuzz seeds: %llu of %zu built-in seeds violate "
-		       "the contract\n",
-		       env.violations - before_viol, nseeds);
+		swt_linef(SWT_FAIL,
+			  "fuzz seeds: %llu of %zu built-in seeds violate "
+			  "the contract",
+			  env.violations - before_viol, nseeds);
 		fails++;
 	} else {
-		printf("PASS: fuzz seeds: %zu built-in seeds (SYNs, "
-		       "valid-cookie ACKs, VLAN/QinQ, IPv6, every verdict row) "
-		       "checked: %s\n",
-		       nseeds, hist);
+		swt_linef(SWT_PASS,
+			  "fuzz seeds: %zu built-in seeds (SYNs, "
+			  "valid-cookie ACKs, VLAN/QinQ, IPv6, every verdict "
+			  "row) "
+			  "checked: %s",
+			  nseeds, hist);
 	}
 	if (hard)
 		goto out;
@@ -374,15 +378,18 @@ int main(int argc, char **argv)
 			}
 		}
 		if (r == 0 && tried && caught == tried && !why[0])
-			printf("PASS: fuzz oracle self-test: all %lu "
-			       "corruptions (every bit of every output frame "
-			       "and metadata, lengths, verdicts, counters) of "
-			       "the %zu seeds' real outputs caught\n",
-			       tried, nseeds);
+			swt_linef(
+				SWT_PASS,
+				"fuzz oracle self-test: all %lu "
+				"corruptions (every bit of every output frame "
+				"and metadata, lengths, verdicts, counters) of "
+				"the %zu seeds' real outputs caught",
+				tried, nseeds);
 		else {
-			printf("FAIL: fuzz oracle self-test: %lu of %lu "
-			       "corruptions caught%s%s\n",
-			       caught, tried, why[0] ? ": " : "", why);
+			swt_linef(SWT_FAIL,
+				  "fuzz oracle self-test: %lu of %lu "
+				  "corruptions caught%s%s",
+				  caught, tried, why[0] ? ": " : "", why);
 			fails++;
 		}
 	}
@@ -391,8 +398,8 @@ int main(int argc, char **argv)
 	ncorpus = load_corpus(corpus);
 	before_viol = env.violations;
 	if (ncorpus < 0) {
-		printf("FAIL: fuzz corpus: cannot read %s: %s\n", corpus,
-		       strerror(errno));
+		swt_linef(SWT_FAIL, "fuzz corpus: cannot read %s: %s", corpus,
+			  strerror(errno));
 		fails++;
 		ncorpus = 0;
 	}
@@ -400,15 +407,16 @@ int main(int argc, char **argv)
 		if (check(pool[k].name, pool[k].b, pool[k].len) < 0)
 			goto out_hard;
 	if (ncorpus > 0 && env.violations == before_viol)
-		printf("PASS: fuzz corpus: %ld files of %s checked\n", ncorpus,
-		       corpus);
+		swt_linef(SWT_PASS, "fuzz corpus: %ld files of %s checked",
+			  ncorpus, corpus);
 	else if (ncorpus > 0) {
-		printf("FAIL: fuzz corpus: %llu of %ld files violate the "
-		       "contract\n",
-		       env.violations - before_viol, ncorpus);
+		swt_linef(SWT_FAIL,
+			  "fuzz corpus: %llu of %ld files violate the "
+			  "contract",
+			  env.violations - before_viol, ncorpus);
 		fails++;
 	} else if (ncorpus == 0) {
-		printf("FAIL: fuzz corpus: no file in %s\n", corpus);
+		swt_linef(SWT_FAIL, "fuzz corpus: no file in %s", corpus);
 		fails++;
 	}
 	memcpy(seed_runs, env.by_counter, sizeof(seed_runs));
@@ -453,18 +461,21 @@ int main(int argc, char **argv)
 			fc_histogram(&tmp, hist, sizeof(hist));
 		}
 		if (env.violations == before_viol)
-			printf("PASS: fuzz mutations: %ld inputs (seed %#llx, "
-			       "%llu run, %llu below 14 bytes not runnable) in "
-			       "%.1f s, 0 violations; verdicts: %s\n",
-			       iters, seed, env.runs - runs0,
-			       env.skipped_short - skipped0, now_s() - t1,
-			       hist);
+			swt_linef(SWT_PASS,
+				  "fuzz mutations: %ld inputs (seed %#llx, "
+				  "%llu run, %llu below 14 bytes not runnable) "
+				  "in "
+				  "%.1f s, 0 violations; verdicts: %s",
+				  iters, seed, env.runs - runs0,
+				  env.skipped_short - skipped0, now_s() - t1,
+				  hist);
 		else {
-			printf("FAIL: fuzz mutations: %llu of %ld inputs (seed "
-			       "%#llx) violate the contract (saved in %s); "
-			       "verdicts: %s\n",
-			       env.violations - before_viol, iters, seed,
-			       viol_dir, hist);
+			swt_linef(SWT_FAIL,
+				  "fuzz mutations: %llu of %ld inputs (seed "
+				  "%#llx) violate the contract (saved in %s); "
+				  "verdicts: %s\n",
+				  env.violations - before_viol, iters, seed,
+				  viol_dir, hist);
 			fails++;
 		}
 	}
@@ -488,15 +499,17 @@ int main(int argc, char **argv)
 				break;
 		}
 		if (missing[0]) {
-			printf("FAIL: fuzz coverage: verdict rows never "
-			       "reached:%s\n",
-			       missing);
+			swt_linef(SWT_FAIL,
+				  "fuzz coverage: verdict rows never "
+				  "reached:%s",
+				  missing);
 			fails++;
 		} else {
-			printf("PASS: fuzz coverage: all %zu reachable verdict "
-			       "rows reached (%llu inputs run in %.1f s)\n",
-			       sizeof(must_reach) / sizeof(must_reach[0]),
-			       env.runs, now_s() - t0);
+			swt_linef(SWT_PASS,
+				  "fuzz coverage: all %zu reachable verdict "
+				  "rows reached (%llu inputs run in %.1f s)",
+				  sizeof(must_reach) / sizeof(must_reach[0]),
+				  env.runs, now_s() - t0);
 		}
 	}
 out:

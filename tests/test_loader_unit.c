@@ -12,6 +12,8 @@
  * with tests/lib only).  Output: PASS:/FAIL:/SKIP: lines (tests/run.sh).
  */
 #define _GNU_SOURCE
+#include "swt_test.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -40,33 +42,6 @@ int sw_verbose; /* liblog.c's; defined by util.c in the loader */
 #include "../loader/xdp.c"
 #include "../loader/keys.c"
 
-static int failures;
-static char why[1024];
-
-/* Record a problem for the current test (first one wins). */
-static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why[0])
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-}
-
-static void report(const char *name)
-{
-	if (why[0]) {
-		printf("FAIL: %s: %s\n", name, why);
-		failures++;
-	} else {
-		printf("PASS: %s\n", name);
-	}
-	why[0] = '\0';
-}
-
 static void hex(const uint8_t *b, size_t n, char *out)
 {
 	size_t i;
@@ -92,47 +67,47 @@ static void test_ports_parse(void)
 	char err[256];
 
 	if (sw_ports_parse("22,80,443,8000-8100", &s, err, sizeof(err)))
-		bad("rejected a good list: %s", err);
+		SWT_BAD("rejected a good list: %s", err);
 	else if (sw_ports_count(&s) != 104)
-		bad("22,80,443,8000-8100 gave %u ports, want 104",
-		    sw_ports_count(&s));
+		SWT_BAD("22,80,443,8000-8100 gave %u ports, want 104",
+			sw_ports_count(&s));
 	else if (!sw_ports_has(&s, 22) || !sw_ports_has(&s, 80) ||
 		 !sw_ports_has(&s, 443) || !sw_ports_has(&s, 8000) ||
 		 !sw_ports_has(&s, 8100) || sw_ports_has(&s, 8101) ||
 		 sw_ports_has(&s, 7999) || sw_ports_has(&s, 21) ||
 		 sw_ports_has(&s, 0))
-		bad("wrong membership");
+		SWT_BAD("wrong membership");
 	/* bit layout of the ports map: word port/64, bit port%64 */
 	else if (!(s.w[0] & (1ULL << 22)))
-		bad("port 22 not at word 0 bit 22");
+		SWT_BAD("port 22 not at word 0 bit 22");
 	else if (!(s.w[1] & (1ULL << 16)))
-		bad("port 80 not at word 1 bit 16");
-	report("ports_parse_list");
+		SWT_BAD("port 80 not at word 1 bit 16");
+	swt_report("ports_parse_list");
 
 	if (sw_ports_parse(" 22 , 80 - 81 ", &s, err, sizeof(err)) ||
 	    sw_ports_count(&s) != 3)
-		bad("blanks around elements not accepted");
-	report("ports_parse_blanks");
+		SWT_BAD("blanks around elements not accepted");
+	swt_report("ports_parse_blanks");
 
 	if (sw_ports_parse("all", &s, err, sizeof(err)) ||
 	    sw_ports_count(&s) != 65536)
-		bad("all is not 65536 ports");
+		SWT_BAD("all is not 65536 ports");
 	else if (sw_ports_parse("none", &s, err, sizeof(err)) ||
 		 sw_ports_count(&s))
-		bad("none is not empty");
+		SWT_BAD("none is not empty");
 	else if (sw_ports_parse("", &s, err, sizeof(err)) || sw_ports_count(&s))
-		bad("empty list is not empty");
+		SWT_BAD("empty list is not empty");
 	else if (sw_ports_parse("0,65535", &s, err, sizeof(err)) ||
 		 !sw_ports_has(&s, 0) || !sw_ports_has(&s, 65535) ||
 		 !(s.w[1023] >> 63))
-		bad("0 and 65535 not expressible");
+		SWT_BAD("0 and 65535 not expressible");
 	else if (sw_ports_parse("0-65535", &s, err, sizeof(err)) ||
 		 sw_ports_count(&s) != 65536)
-		bad("0-65535 is not every port");
+		SWT_BAD("0-65535 is not every port");
 	else if (sw_ports_parse("5-5", &s, err, sizeof(err)) ||
 		 sw_ports_count(&s) != 1)
-		bad("5-5 is not one port");
-	report("ports_parse_edges");
+		SWT_BAD("5-5 is not one port");
+	swt_report("ports_parse_edges");
 }
 
 static void test_ports_errors(void)
@@ -161,12 +136,12 @@ static void test_ports_errors(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		err[0] = '\0';
 		if (!sw_ports_parse(cases[i].list, &s, err, sizeof(err)))
-			bad("'%s' accepted", cases[i].list);
+			SWT_BAD("'%s' accepted", cases[i].list);
 		else if (!strstr(err, cases[i].must))
-			bad("'%s': message \"%s\" lacks \"%s\"", cases[i].list,
-			    err, cases[i].must);
+			SWT_BAD("'%s': message \"%s\" lacks \"%s\"",
+				cases[i].list, err, cases[i].must);
 	}
-	report("ports_parse_errors");
+	swt_report("ports_parse_errors");
 }
 
 static void test_ports_format(void)
@@ -191,7 +166,7 @@ static void test_ports_format(void)
 		sw_ports_parse(lists[i], &s, err, sizeof(err));
 		sw_ports_format(&s, out, sizeof(out));
 		if (strcmp(out, lists[i]))
-			bad("'%s' formats as '%s'", lists[i], out);
+			SWT_BAD("'%s' formats as '%s'", lists[i], out);
 	}
 	/* random sets survive format -> parse */
 	for (i = 0; i < 50; i++) {
@@ -208,14 +183,15 @@ static void test_ports_format(void)
 		sw_ports_format(&s, big, sizeof(big));
 		if (sw_ports_parse(big, &t, err, sizeof(err)) ||
 		    memcmp(&s, &t, sizeof(s)))
-			bad("random set %zu does not survive format/parse", i);
+			SWT_BAD("random set %zu does not survive format/parse",
+				i);
 	}
 	/* truncation is marked, never overflows */
 	sw_ports_parse("1,3,5,7,9,11,13,15,17,19", &s, err, sizeof(err));
 	if (sw_ports_format(&s, out, 10) <= 10 || strlen(out) != 9 ||
 	    strcmp(out + 6, "..."))
-		bad("truncated output '%s' not marked", out);
-	report("ports_format_roundtrip");
+		SWT_BAD("truncated output '%s' not marked", out);
+	swt_report("ports_format_roundtrip");
 }
 
 /* ---- SHA-256, HMAC, HKDF -------------------------------------------- */
@@ -248,15 +224,15 @@ static void test_sha256(void)
 		sw_sha256(v[i].msg, strlen(v[i].msg), d);
 		hex(d, 32, h);
 		if (strcmp(h, v[i].digest))
-			bad("sha256(\"%s\") = %s, want %s", v[i].msg, h,
-			    v[i].digest);
+			SWT_BAD("sha256(\"%s\") = %s, want %s", v[i].msg, h,
+				v[i].digest);
 	}
 	memset(mil, 'a', sizeof(mil));
 	sw_sha256(mil, sizeof(mil), d);
 	hex(d, 32, h);
 	if (strcmp(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39cc"
 		      "c7112cd0"))
-		bad("sha256(10^6 x 'a') = %s", h);
+		SWT_BAD("sha256(10^6 x 'a') = %s", h);
 	/* any split into updates gives the same digest */
 	sw_sha256_init(&c);
 	for (off = 0, i = 1; off < sizeof(mil); off += i, i = i * 7 % 131 + 1)
@@ -264,7 +240,7 @@ static void test_sha256(void)
 				 i < sizeof(mil) - off ? i : sizeof(mil) - off);
 	sw_sha256_final(&c, d2);
 	if (memcmp(d, d2, 32))
-		bad("incremental updates differ from one-shot");
+		SWT_BAD("incremental updates differ from one-shot");
 	/* lengths around the padding boundary (55, 56, 63, 64, 65) */
 	for (i = 54; i <= 66; i++) {
 		sw_sha256_init(&c);
@@ -273,9 +249,9 @@ static void test_sha256(void)
 		sw_sha256_final(&c, d2);
 		sw_sha256(mil, i, d);
 		if (memcmp(d, d2, 32))
-			bad("length %zu: split hash differs", i);
+			SWT_BAD("length %zu: split hash differs", i);
 	}
-	report("sha256_fips_vectors");
+	swt_report("sha256_fips_vectors");
 }
 
 static void test_hmac(void)
@@ -334,16 +310,16 @@ static void test_hmac(void)
 		sw_hmac_sha256(key, kl, data, dl, mac);
 		hex(mac, 32, h);
 		if (strcmp(h, v[i].mac))
-			bad("RFC 4231 case %d: %s, want %s", rfc_case[i], h,
-			    v[i].mac);
+			SWT_BAD("RFC 4231 case %d: %s, want %s", rfc_case[i], h,
+				v[i].mac);
 	}
 	/* case 5: output truncated to 128 bits */
 	memset(key, 0x0c, 20);
 	sw_hmac_sha256(key, 20, "Test With Truncation", 20, mac);
 	hex(mac, 16, h);
 	if (strcmp(h, "a3b6167473100ee06e0c796c2955552b"))
-		bad("RFC 4231 case 5: %s", h);
-	report("hmac_sha256_rfc4231");
+		SWT_BAD("RFC 4231 case 5: %s", h);
+	swt_report("hmac_sha256_rfc4231");
 }
 
 static void test_hkdf(void)
@@ -390,21 +366,21 @@ static void test_hkdf(void)
 		sw_hkdf_extract(sl ? salt : NULL, sl, ikm, il, prk);
 		hex(prk, 32, h);
 		if (strcmp(h, v[i].prk))
-			bad("RFC 5869 A.%zu PRK %s", i + 1, h);
+			SWT_BAD("RFC 5869 A.%zu PRK %s", i + 1, h);
 		if (sw_hkdf_expand(prk, info, nl, okm, ol))
-			bad("RFC 5869 A.%zu: expand failed", i + 1);
+			SWT_BAD("RFC 5869 A.%zu: expand failed", i + 1);
 		hex(okm, ol, h);
 		if (strcmp(h, v[i].okm))
-			bad("RFC 5869 A.%zu OKM %s", i + 1, h);
+			SWT_BAD("RFC 5869 A.%zu OKM %s", i + 1, h);
 		memset(okm, 0, sizeof(okm));
 		sw_hkdf(sl ? salt : NULL, sl, ikm, il, info, nl, okm, ol);
 		hex(okm, ol, h);
 		if (strcmp(h, v[i].okm))
-			bad("RFC 5869 A.%zu one-shot OKM %s", i + 1, h);
+			SWT_BAD("RFC 5869 A.%zu one-shot OKM %s", i + 1, h);
 	}
 	if (sw_hkdf_expand(prk, "", 0, okm, 255 * 32 + 1) != -1)
-		bad("an OKM longer than 255 blocks was not refused");
-	report("hkdf_sha256_rfc5869");
+		SWT_BAD("an OKM longer than 255 blocks was not refused");
+	swt_report("hkdf_sha256_rfc5869");
 }
 
 static void test_fleet_key(void)
@@ -431,21 +407,23 @@ static void test_fleet_key(void)
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		sw_fleet_key(master, 32, v[i].n, &k);
 		if (k.k0 != v[i].k0 || k.k1 != v[i].k1)
-			bad("n=%llu: key %016llx %016llx, want %016llx %016llx",
-			    (unsigned long long)v[i].n,
-			    (unsigned long long)k.k0, (unsigned long long)k.k1,
-			    (unsigned long long)v[i].k0,
-			    (unsigned long long)v[i].k1);
+			SWT_BAD("n=%llu: key %016llx %016llx, want %016llx "
+				"%016llx",
+				(unsigned long long)v[i].n,
+				(unsigned long long)k.k0,
+				(unsigned long long)k.k1,
+				(unsigned long long)v[i].k0,
+				(unsigned long long)v[i].k1);
 	}
 	sw_fleet_key(master, 32, 5, &k);
 	sw_fleet_key(other, 32, 5, &k2);
 	if (k.k0 == k2.k0 && k.k1 == k2.k1)
-		bad("two master secrets give the same key");
+		SWT_BAD("two master secrets give the same key");
 	sw_fleet_fingerprint(master, 32, fp);
 	hex(fp, 8, h);
 	if (strcmp(h, "ab7c8f84416d98f0"))
-		bad("fingerprint %s", h);
-	report("fleet_key_hkdf");
+		SWT_BAD("fingerprint %s", h);
+	swt_report("fleet_key_hkdf");
 }
 
 /* ---- key files -------------------------------------------------------- */
@@ -459,7 +437,7 @@ static void write_file(const char *path, const char *text, mode_t mode)
 	unlink(path);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		bad("cannot write %s", path);
+		SWT_BAD("cannot write %s", path);
 	if (fd >= 0) {
 		fchmod(fd, mode);
 		close(fd);
@@ -476,29 +454,29 @@ static void test_keyfile_create(void)
 	snprintf(path, sizeof(path), "%s/new.key", tmpdir);
 	old = umask(0); /* the file must still be 0600 */
 	if (sw_keyfile_create(path, err, sizeof(err)))
-		bad("create failed: %s", err);
+		SWT_BAD("create failed: %s", err);
 	umask(old);
 	if (stat(path, &st) || (st.st_mode & 07777) != 0600)
-		bad("new key file has mode %04o, want 0600",
-		    (unsigned int)(st.st_mode & 07777));
+		SWT_BAD("new key file has mode %04o, want 0600",
+			(unsigned int)(st.st_mode & 07777));
 	if (sw_keyfile_read(path, &m, err, sizeof(err)))
-		bad("cannot read the new key file: %s", err);
+		SWT_BAD("cannot read the new key file: %s", err);
 	else if (m.len != SW_MASTER_NEW)
-		bad("new secret has %zu bytes", m.len);
+		SWT_BAD("new secret has %zu bytes", m.len);
 	if (!sw_keyfile_create(path, err, sizeof(err)) ||
 	    !strstr(err, "already exists"))
-		bad("an existing key file was overwritten (or no clear "
-		    "message: %s)",
-		    err);
+		SWT_BAD("an existing key file was overwritten (or no clear "
+			"message: %s)",
+			err);
 	if (sw_keyfile_read(path, &m2, err, sizeof(err)) ||
 	    memcmp(&m, &m2, sizeof(m)))
-		bad("the key file changed after a refused create");
+		SWT_BAD("the key file changed after a refused create");
 	snprintf(path, sizeof(path), "%s/new2.key", tmpdir);
 	sw_keyfile_create(path, err, sizeof(err));
 	if (sw_keyfile_read(path, &m2, err, sizeof(err)) ||
 	    !memcmp(m.b, m2.b, m.len))
-		bad("two new key files hold the same secret");
-	report("keyfile_create_0600");
+		SWT_BAD("two new key files hold the same secret");
+	swt_report("keyfile_create_0600");
 }
 
 static void test_keyfile_perms(void)
@@ -523,19 +501,19 @@ static void test_keyfile_perms(void)
 		rc = sw_keyfile_read(path, &m, err, sizeof(err));
 		snprintf(want, sizeof(want), "chmod 600 %s", path);
 		if (v[i].ok && rc)
-			bad("mode %04o refused: %s", (unsigned int)v[i].mode,
-			    err);
+			SWT_BAD("mode %04o refused: %s",
+				(unsigned int)v[i].mode, err);
 		else if (!v[i].ok && !rc)
-			bad("mode %04o (group/world access) accepted",
-			    (unsigned int)v[i].mode);
+			SWT_BAD("mode %04o (group/world access) accepted",
+				(unsigned int)v[i].mode);
 		else if (!v[i].ok && !strstr(err, want))
-			bad("mode %04o: message \"%s\" does not say \"%s\"",
-			    (unsigned int)v[i].mode, err, want);
+			SWT_BAD("mode %04o: message \"%s\" does not say \"%s\"",
+				(unsigned int)v[i].mode, err, want);
 		else if (v[i].ok &&
 			 (m.len != 16 || m.b[0] != 0x00 || m.b[15] != 0xff))
-			bad("secret misread");
+			SWT_BAD("secret misread");
 	}
-	report("keyfile_refuses_group_world_access");
+	swt_report("keyfile_refuses_group_world_access");
 }
 
 static void test_keyfile_content(void)
@@ -567,28 +545,29 @@ static void test_keyfile_content(void)
 		err[0] = '\0';
 		rc = sw_keyfile_read(path, &m, err, sizeof(err));
 		if (!v[i].must && rc)
-			bad("case %zu refused: %s", i, err);
+			SWT_BAD("case %zu refused: %s", i, err);
 		else if (v[i].must && !rc)
-			bad("case %zu accepted", i);
+			SWT_BAD("case %zu accepted", i);
 		else if (v[i].must && !strstr(err, v[i].must))
-			bad("case %zu: message \"%s\" lacks \"%s\"", i, err,
-			    v[i].must);
+			SWT_BAD("case %zu: message \"%s\" lacks \"%s\"", i, err,
+				v[i].must);
 	}
 	snprintf(link, sizeof(link), "%s/link.key", tmpdir);
 	write_file(path, "00112233445566778899aabbccddeeff\n", 0600);
 	if (symlink(path, link) == 0 &&
 	    (!sw_keyfile_read(link, &m, err, sizeof(err)) ||
 	     !strstr(err, "symbolic link")))
-		bad("a symbolic link was accepted");
+		SWT_BAD("a symbolic link was accepted");
 	snprintf(path, sizeof(path), "%s/missing.key", tmpdir);
 	if (!sw_keyfile_read(path, &m, err, sizeof(err)) ||
 	    !strstr(err, "--new-file"))
-		bad("missing file: message \"%s\" does not say how to make one",
-		    err);
+		SWT_BAD("missing file: message \"%s\" does not say how to make "
+			"one",
+			err);
 	if (!sw_keyfile_read(tmpdir, &m, err, sizeof(err)) ||
 	    !strstr(err, "not a regular file"))
-		bad("a directory was accepted: %s", err);
-	report("keyfile_content");
+		SWT_BAD("a directory was accepted: %s", err);
+	swt_report("keyfile_content");
 }
 
 /* ---- capability probe -------------------------------------------------- */
@@ -600,35 +579,36 @@ static void test_caps(void)
 	int i;
 
 	if (sw_sysctl_read("net.ipv4.tcp_syncookies", &v))
-		bad("cannot read net.ipv4.tcp_syncookies");
+		SWT_BAD("cannot read net.ipv4.tcp_syncookies");
 	if (sw_sysctl_read("net.ipv4.no_such_sysctl", &v) != -ENOENT)
-		bad("a missing sysctl did not give ENOENT");
+		SWT_BAD("a missing sysctl did not give ENOENT");
 	if (sw_bpffs_at("/tmp"))
-		bad("/tmp taken for a bpffs");
+		SWT_BAD("/tmp taken for a bpffs");
 	sw_caps_check(&c, "/nonexistent/bpf/dir");
 	for (i = 0; i < SW_CAP_COUNT; i++) {
 		if (!c.cap[i].name || !c.cap[i].msg[0])
-			bad("capability %d has no name or message", i);
+			SWT_BAD("capability %d has no name or message", i);
 		if (!c.cap[i].ok && !strstr(c.cap[i].msg, "fix"))
-			bad("%s: missing, but the message names no fix: %s",
-			    c.cap[i].name, c.cap[i].msg);
+			SWT_BAD("%s: missing, but the message names no fix: %s",
+				c.cap[i].name, c.cap[i].msg);
 	}
 	if (c.cap[SW_CAP_BPFFS].ok)
-		bad("/nonexistent/bpf/dir taken for a bpffs");
-	report("caps_messages");
+		SWT_BAD("/nonexistent/bpf/dir taken for a bpffs");
+	swt_report("caps_messages");
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		printf("SKIP: caps_kfunc: no /sys/kernel/btf/vmlinux on this "
-		       "kernel\n");
+		swt_report_skip("caps_kfunc",
+				"no /sys/kernel/btf/vmlinux on this "
+				"kernel");
 		return;
 	}
 	if (sw_kfunc_present("bpf_this_kfunc_does_not_exist") != 0)
-		bad("a made-up kfunc was found");
+		SWT_BAD("a made-up kfunc was found");
 	if (sw_kfunc_present("bpf_sk_release") <= 0 &&
 	    sw_kfunc_present("bpf_obj_new_impl") <= 0 &&
 	    sw_kfunc_present("tcp_v4_rcv") <= 0)
-		bad("no well-known function found in the kernel BTF");
-	report("caps_kfunc_lookup");
+		SWT_BAD("no well-known function found in the kernel BTF");
+	swt_report("caps_kfunc_lookup");
 }
 
 /* ---- libxdp's dispatcher or synwall alone (dispatch.c) --------------- */
@@ -641,12 +621,15 @@ static void test_xdp_decide(void)
 		enum sw_xdp_way want;
 	} c[] = {
 		{0, 0, true, SW_XDP_DISPATCHER},
-		{0, 0, false, SW_XDP_LIBXDP_ALONE}, /* 6.18: EPERM, libxdp alone */
-		{-EINVAL, 0, false, SW_XDP_FALLBACK}, /* 6.12: changes pkt data */
+		{0, 0, false,
+		 SW_XDP_LIBXDP_ALONE}, /* 6.18: EPERM, libxdp alone */
+		{-EINVAL, 0, false,
+		 SW_XDP_FALLBACK}, /* 6.12: changes pkt data */
 		{-EPERM, 0, false, SW_XDP_FALLBACK},
 		{-EOPNOTSUPP, 0, false, SW_XDP_FALLBACK},
 		{-ENOENT, 0, false, SW_XDP_FALLBACK}, /* no xdp-dispatcher.o */
-		{-EACCES, 0, false, SW_XDP_FALLBACK}, /* verifier, as extension */
+		{-EACCES, 0, false,
+		 SW_XDP_FALLBACK}, /* verifier, as extension */
 		{-E2BIG, 0, false, SW_XDP_FALLBACK},
 		{-EBUSY, 0, false, SW_XDP_BUSY},
 		{-EEXIST, 0, false, SW_XDP_BUSY},
@@ -662,34 +645,35 @@ static void test_xdp_decide(void)
 					   .forced_err = c[i].forced};
 
 		if (sw_xdp_decide(&t) != c[i].want)
-			bad("case %zu (err %d, forced %d, dispatcher %d): got "
-			    "%d, want %d",
-			    i, c[i].err, c[i].forced, c[i].dispatcher,
-			    sw_xdp_decide(&t), c[i].want);
+			SWT_BAD("case %zu (err %d, forced %d, dispatcher %d): "
+				"got "
+				"%d, want %d",
+				i, c[i].err, c[i].forced, c[i].dispatcher,
+				sw_xdp_decide(&t), c[i].want);
 	}
-	report("xdp_dispatcher_decision");
+	swt_report("xdp_dispatcher_decision");
 
 	if (sw_errno_parse("EINVAL") != -EINVAL ||
 	    sw_errno_parse("22") != -22 || sw_errno_parse("-1") != -1 ||
 	    sw_errno_parse("EPERM") != -EPERM || sw_errno_parse("") != 0 ||
 	    sw_errno_parse(NULL) != 0 || sw_errno_parse("yes") != 0 ||
 	    sw_errno_parse("0") != 0)
-		bad("sw_errno_parse maps names and numbers wrongly");
-	report("xdp_force_errno_parse");
+		SWT_BAD("sw_errno_parse maps names and numbers wrongly");
+	swt_report("xdp_force_errno_parse");
 }
 
 /* The one line: contains each of want[], and no newline. */
 static void why_line(const char *name, enum sw_xdp_way way, int err,
-		     const struct sw_xdp_why *why, const char *const *want)
+		     const struct sw_xdp_why *swt_why, const char *const *want)
 {
 	char out[1024];
 
-	sw_xdp_why_line(way, err, why, "eth0", "native", out, sizeof(out));
+	sw_xdp_why_line(way, err, swt_why, "eth0", "native", out, sizeof(out));
 	if (strchr(out, '\n'))
-		bad("%s: more than one line: %s", name, out);
+		SWT_BAD("%s: more than one line: %s", name, out);
 	for (; *want; want++)
 		if (!strstr(out, *want))
-			bad("%s: lacks \"%s\": %s", name, *want, out);
+			SWT_BAD("%s: lacks \"%s\": %s", name, *want, out);
 }
 
 static void test_xdp_why_line(void)
@@ -709,28 +693,29 @@ static void test_xdp_why_line(void)
 	const char *const wext[] = {"Operation not supported: Underlying "
 				    "driver does not support XDP",
 				    NULL};
-	struct sw_xdp_why why;
+	struct sw_xdp_why swt_why;
 
-	memset(&why, 0, sizeof(why));
-	why.verifier = "Extension program changes packet data, while "
-		       "original does not";
-	why_line("6.12", SW_XDP_FALLBACK, -EINVAL, &why, w612);
-	memset(&why, 0, sizeof(why));
-	why.libxdp = "Compatibility check for dispatcher program failed: "
-		     "Operation not permitted";
-	why.extack = "ignored: libxdp's account comes first";
-	why_line("6.18", SW_XDP_LIBXDP_ALONE, 0, &why, w618);
-	memset(&why, 0, sizeof(why));
-	why.force_env = "EINVAL";
-	why.libxdp = "something else";
-	why_line("forced", SW_XDP_FALLBACK, -EINVAL, &why, wforce);
-	memset(&why, 0, sizeof(why));
-	why.skip_env = "1";
-	why_line("skip_env", SW_XDP_LIBXDP_ALONE, 0, &why, wskip);
-	memset(&why, 0, sizeof(why));
-	why.extack = "Underlying driver does not support XDP in native mode";
-	why_line("extack", SW_XDP_FALLBACK, -EOPNOTSUPP, &why, wext);
-	report("xdp_dispatcher_reason_line");
+	memset(&swt_why, 0, sizeof(swt_why));
+	swt_why.verifier = "Extension program changes packet data, while "
+			   "original does not";
+	why_line("6.12", SW_XDP_FALLBACK, -EINVAL, &swt_why, w612);
+	memset(&swt_why, 0, sizeof(swt_why));
+	swt_why.libxdp = "Compatibility check for dispatcher program failed: "
+			 "Operation not permitted";
+	swt_why.extack = "ignored: libxdp's account comes first";
+	why_line("6.18", SW_XDP_LIBXDP_ALONE, 0, &swt_why, w618);
+	memset(&swt_why, 0, sizeof(swt_why));
+	swt_why.force_env = "EINVAL";
+	swt_why.libxdp = "something else";
+	why_line("forced", SW_XDP_FALLBACK, -EINVAL, &swt_why, wforce);
+	memset(&swt_why, 0, sizeof(swt_why));
+	swt_why.skip_env = "1";
+	why_line("skip_env", SW_XDP_LIBXDP_ALONE, 0, &swt_why, wskip);
+	memset(&swt_why, 0, sizeof(swt_why));
+	swt_why.extack =
+		"Underlying driver does not support XDP in native mode";
+	why_line("extack", SW_XDP_FALLBACK, -EOPNOTSUPP, &swt_why, wext);
+	swt_report("xdp_dispatcher_reason_line");
 }
 
 /* ---- the verifier log's tail (liblog.c) ------------------------------- */
@@ -761,20 +746,20 @@ static void test_verifier_tail(void)
 	int i;
 
 	if (sw_verifier_tail_parse(log, &t))
-		bad("a verifier log was not recognised");
+		SWT_BAD("a verifier log was not recognised");
 	else if (strcmp(t.prog, "synwall_xdp"))
-		bad("program name '%s', want synwall_xdp", t.prog);
+		SWT_BAD("program name '%s', want synwall_xdp", t.prog);
 	else if (t.n != SW_VLOG_LINES)
-		bad("%d lines, want %d", t.n, SW_VLOG_LINES);
+		SWT_BAD("%d lines, want %d", t.n, SW_VLOG_LINES);
 	else
 		for (i = 0; i < SW_VLOG_LINES; i++)
 			if (strcmp(t.line[i], want[i]))
-				bad("line %d: '%s', want '%s'", i, t.line[i],
-				    want[i]);
+				SWT_BAD("line %d: '%s', want '%s'", i,
+					t.line[i], want[i]);
 	if (sw_verifier_tail_parse("prog 'x': BPF program load failed: "
 				   "Permission denied\n",
 				   &t) != -1)
-		bad("an ordinary libbpf line taken for a verifier log");
+		SWT_BAD("an ordinary libbpf line taken for a verifier log");
 	if (sw_verifier_tail_parse("prog 'x': -- BEGIN PROG LOAD LOG --\n"
 				   "Extension program changes packet data, "
 				   "while original does not\n"
@@ -784,8 +769,9 @@ static void test_verifier_tail(void)
 	    t.n != 1 ||
 	    strcmp(t.line[0], "Extension program changes packet data, while "
 			      "original does not"))
-		bad("the 6.12 one-line log: %d lines, '%s'", t.n, t.line[0]);
-	report("verifier_log_tail");
+		SWT_BAD("the 6.12 one-line log: %d lines, '%s'", t.n,
+			t.line[0]);
+	swt_report("verifier_log_tail");
 }
 
 /* ---- rx VLAN stripping policy (vlan.c) -------------------------------- */
@@ -799,9 +785,12 @@ static void test_vlan_policy(void)
 		enum sw_vlan_verdict want;
 		const char *msg; /* must appear in the message */
 	} c[] = {
-		{false, true, true, 3, false, SW_VLAN_OK, NULL}, /* no ethtool */
-		{true, false, false, 2, false, SW_VLAN_OK, NULL}, /* virtio_net */
-		{true, true, false, 0, false, SW_VLAN_OK, NULL}, /* veth, a NIC */
+		{false, true, true, 3, false, SW_VLAN_OK,
+		 NULL}, /* no ethtool */
+		{true, false, false, 2, false, SW_VLAN_OK,
+		 NULL}, /* virtio_net */
+		{true, true, false, 0, false, SW_VLAN_OK,
+		 NULL}, /* veth, a NIC */
 		{true, true, true, -1, false, SW_VLAN_OK, NULL}, /* unknown */
 		{true, true, false, 1, false, SW_VLAN_REFUSE,
 		 "fix: ethtool -K eth0 rxvlan off"},
@@ -829,13 +818,13 @@ static void test_vlan_policy(void)
 		snprintf(f.upper, sizeof(f.upper), "eth0.100");
 		v = sw_vlan_decide(&f, c[i].allow, "eth0", msg, sizeof(msg));
 		if (v != c[i].want)
-			bad("case %zu: verdict %d, want %d (%s)", i, v,
-			    c[i].want, msg);
+			SWT_BAD("case %zu: verdict %d, want %d (%s)", i, v,
+				c[i].want, msg);
 		else if (c[i].msg && !strstr(msg, c[i].msg))
-			bad("case %zu: message lacks \"%s\": %s", i, c[i].msg,
-			    msg);
+			SWT_BAD("case %zu: message lacks \"%s\": %s", i,
+				c[i].msg, msg);
 	}
-	report("vlan_strip_policy");
+	swt_report("vlan_strip_policy");
 }
 
 /* ---- IPv6 built as a module (caps.c) ------------------------------------ */
@@ -851,12 +840,12 @@ static void test_ipv6_module(void)
 		{{1, 1, 0, 1}, SW_IPV6_OK, "built in"},
 		{{1, 1, 1, 1}, SW_IPV6_OK, "built in"}, /* builtin wins */
 		{{0, 0, 1, 1}, SW_IPV6_OK, "cannot tell"},
-		{{1, 0, 1, 1},
-		 SW_IPV6_REFUSE,
-		 "loadable module (ipv6.ko)"},
+		{{1, 0, 1, 1}, SW_IPV6_REFUSE, "loadable module (ipv6.ko)"},
 		{{1, 0, 1, 1}, SW_IPV6_REFUSE, "-EINVAL"},
 		{{1, 0, 1, 1}, SW_IPV6_REFUSE, "tc_err_einval"},
-		{{1, 0, 1, 1}, SW_IPV6_REFUSE, "fix: a kernel with CONFIG_IPV6=y"},
+		{{1, 0, 1, 1},
+		 SW_IPV6_REFUSE,
+		 "fix: a kernel with CONFIG_IPV6=y"},
 		{{1, 0, 1, 1}, SW_IPV6_REFUSE, "--force"},
 		{{1, 0, 1, 0}, SW_IPV6_OK, "ipv6.disable=1"},
 		{{1, 0, 0, 0}, SW_IPV6_OK, "not built in and not loaded"},
@@ -873,13 +862,13 @@ static void test_ipv6_module(void)
 		msg[0] = '\0';
 		v = sw_ipv6_decide(&c[i].f, msg, sizeof(msg));
 		if (v != c[i].want)
-			bad("case %zu: verdict %d, want %d (%s)", i, v,
-			    c[i].want, msg);
+			SWT_BAD("case %zu: verdict %d, want %d (%s)", i, v,
+				c[i].want, msg);
 		if (!strstr(msg, c[i].msg))
-			bad("case %zu: message lacks \"%s\": %s", i, c[i].msg,
-			    msg);
+			SWT_BAD("case %zu: message lacks \"%s\": %s", i,
+				c[i].msg, msg);
 	}
-	report("ipv6_module_policy");
+	swt_report("ipv6_module_policy");
 
 	/* this kernel, and the test hook the e2e check uses */
 	sw_ipv6_probe(&real);
@@ -887,19 +876,19 @@ static void test_ipv6_module(void)
 	       "active=%d\n",
 	       real.btf, real.builtin, real.module_live, real.active);
 	if (real.btf && real.builtin && real.module_live)
-		bad("IPv6 both built in and a loaded module");
+		SWT_BAD("IPv6 both built in and a loaded module");
 	setenv(SW_TEST_IPV6_MODULE, "1", 1);
 	sw_caps_check(&caps, NULL);
 	unsetenv(SW_TEST_IPV6_MODULE);
 	if (caps.cap[SW_CAP_IPV6].ok ||
 	    !strstr(caps.cap[SW_CAP_IPV6].msg, "loadable module"))
-		bad("%s=1: IPv6 not reported as a module: %s",
-		    SW_TEST_IPV6_MODULE, caps.cap[SW_CAP_IPV6].msg);
+		SWT_BAD("%s=1: IPv6 not reported as a module: %s",
+			SW_TEST_IPV6_MODULE, caps.cap[SW_CAP_IPV6].msg);
 	sw_caps_check(&caps, NULL);
 	if (real.btf && real.builtin && !caps.cap[SW_CAP_IPV6].ok)
-		bad("built-in IPv6 reported missing: %s",
-		    caps.cap[SW_CAP_IPV6].msg);
-	report("ipv6_module_probe");
+		SWT_BAD("built-in IPv6 reported missing: %s",
+			caps.cap[SW_CAP_IPV6].msg);
+	swt_report("ipv6_module_probe");
 }
 
 /* ---- the handoff kfunc's refusal (caps.c) ----------------------------- */
@@ -913,37 +902,40 @@ static void test_kfunc_refusal(void)
 
 	uname(&u);
 	sw_kfunc_missing_msg(SW_KFUNC_HANDOFF, 0, msg, sizeof(msg));
-	if (!strstr(msg, u.release) || !strstr(msg, "lacks the kfunc "
-						    SW_KFUNC_HANDOFF) ||
+	if (!strstr(msg, u.release) ||
+	    !strstr(msg, "lacks the kfunc " SW_KFUNC_HANDOFF) ||
 	    !strstr(msg, "Linux >= 6.9") ||
 	    !strstr(msg, "apt install linux-image-6.12-amd64") ||
 	    !strstr(msg, "bookworm-security") || !strstr(msg, "fix: "))
-		bad("the refusal lacks the kernel, the requirement or the way "
-		    "out: %s",
-		    msg);
-	report("kfunc_refusal_message");
+		SWT_BAD("the refusal lacks the kernel, the requirement or the "
+			"way "
+			"out: %s",
+			msg);
+	swt_report("kfunc_refusal_message");
 
 	real = sw_kfunc_present(SW_KFUNC_HANDOFF);
 	if (real <= 0) {
-		printf("SKIP: kfunc_test_hook: this kernel has no %s to hide\n",
-		       SW_KFUNC_HANDOFF);
+		swt_report_skip("kfunc_test_hook",
+				"this kernel has no %s to hide",
+				SW_KFUNC_HANDOFF);
 		return;
 	}
 	setenv(SW_TEST_HIDE_KFUNC, "bpf_other," SW_KFUNC_HANDOFF, 1);
 	if (sw_kfunc_present(SW_KFUNC_HANDOFF) != 0)
-		bad("%s in a list did not hide the kfunc", SW_TEST_HIDE_KFUNC);
+		SWT_BAD("%s in a list did not hide the kfunc",
+			SW_TEST_HIDE_KFUNC);
 	sw_caps_check(&c, NULL);
 	if (c.cap[SW_CAP_KFUNC].ok ||
 	    !strstr(c.cap[SW_CAP_KFUNC].msg, "linux-image-6.12-amd64"))
-		bad("caps: a hidden kfunc is not reported missing: %s",
-		    c.cap[SW_CAP_KFUNC].msg);
+		SWT_BAD("caps: a hidden kfunc is not reported missing: %s",
+			c.cap[SW_CAP_KFUNC].msg);
 	setenv(SW_TEST_HIDE_KFUNC, "bpf_sk_assign_tcp", 1);
 	if (sw_kfunc_present(SW_KFUNC_HANDOFF) != 1)
-		bad("a prefix of the name hid the kfunc");
+		SWT_BAD("a prefix of the name hid the kfunc");
 	unsetenv(SW_TEST_HIDE_KFUNC);
 	if (sw_kfunc_present(SW_KFUNC_HANDOFF) != 1)
-		bad("the kfunc stays hidden without the hook");
-	report("kfunc_test_hook");
+		SWT_BAD("the kfunc stays hidden without the hook");
+	swt_report("kfunc_test_hook");
 }
 
 /* ---- the clock, the lock, the rotation guard ----------------------- */
@@ -955,7 +947,7 @@ static void test_tai_offset(void)
 	long d;
 
 	if (sw_tai_offset(&off)) {
-		bad("sw_tai_offset failed");
+		SWT_BAD("sw_tai_offset failed");
 	} else {
 		clock_gettime(CLOCK_TAI, &tai);
 		clock_gettime(CLOCK_REALTIME, &utc);
@@ -963,11 +955,12 @@ static void test_tai_offset(void)
 		if (tai.tv_nsec < utc.tv_nsec)
 			d--; /* a second boundary between the reads */
 		if (d != off && d + 1 != off)
-			bad("adjtimex says TAI - UTC = %d s, the clocks differ "
-			    "by %ld s",
-			    (int)off, d);
+			SWT_BAD("adjtimex says TAI - UTC = %d s, the clocks "
+				"differ "
+				"by %ld s",
+				(int)off, d);
 	}
-	report("tai_offset_is_clock_tai_minus_realtime");
+	swt_report("tai_offset_is_clock_tai_minus_realtime");
 }
 
 static void test_rotate_wait(void)
@@ -979,27 +972,27 @@ static void test_rotate_wait(void)
 	k.generation = 1; /* a fresh install: slot 1 never made a cookie */
 	k.installed_at[0] = k.installed_at[1] = t;
 	if (sw_keys_rotate_wait(&k, t))
-		bad("fresh keys: a first rotation must not wait");
+		SWT_BAD("fresh keys: a first rotation must not wait");
 	k.generation = 2; /* rotated once, at t: slot 0 made cookies */
 	k.current = 1;
 	k.installed_at[1] = t;
 	k.installed_at[0] = t - 1000;
 	if (sw_keys_rotate_wait(&k, t) != SW_ROTATE_MIN)
-		bad("just rotated: wait %llu, want %u",
-		    (unsigned long long)sw_keys_rotate_wait(&k, t),
-		    SW_ROTATE_MIN);
+		SWT_BAD("just rotated: wait %llu, want %u",
+			(unsigned long long)sw_keys_rotate_wait(&k, t),
+			SW_ROTATE_MIN);
 	if (sw_keys_rotate_wait(&k, t + 100) != SW_ROTATE_MIN - 100)
-		bad("100 s after: wait %llu, want %u",
-		    (unsigned long long)sw_keys_rotate_wait(&k, t + 100),
-		    SW_ROTATE_MIN - 100);
+		SWT_BAD("100 s after: wait %llu, want %u",
+			(unsigned long long)sw_keys_rotate_wait(&k, t + 100),
+			SW_ROTATE_MIN - 100);
 	if (sw_keys_rotate_wait(&k, t + SW_ROTATE_MIN) ||
 	    sw_keys_rotate_wait(&k, t + 5000))
-		bad("a key one cookie lifetime old must not wait");
+		SWT_BAD("a key one cookie lifetime old must not wait");
 	if (sw_keys_rotate_wait(&k, t - 50) != SW_ROTATE_MIN)
-		bad("clock stepped back: wait %llu, want %u",
-		    (unsigned long long)sw_keys_rotate_wait(&k, t - 50),
-		    SW_ROTATE_MIN);
-	report("rotate_wait_one_cookie_lifetime");
+		SWT_BAD("clock stepped back: wait %llu, want %u",
+			(unsigned long long)sw_keys_rotate_wait(&k, t - 50),
+			SW_ROTATE_MIN);
+	swt_report("rotate_wait_one_cookie_lifetime");
 }
 
 /* sw_lock_take holds SW_LOCK_PATH: another process cannot take it. */
@@ -1009,12 +1002,12 @@ static void test_lock(void)
 	int st;
 
 	if (geteuid() != 0 || access("/run", W_OK)) {
-		printf("SKIP: host_lock_excludes: needs root (/run)\n");
+		swt_report_skip("host_lock_excludes", "needs root (/run)");
 		return;
 	}
 	if (sw_lock_take() || !sw_lock_held() || sw_lock_take()) {
-		bad("cannot take the lock (or not reentrant)");
-		report("host_lock_excludes");
+		SWT_BAD("cannot take the lock (or not reentrant)");
+		swt_report("host_lock_excludes");
 		return;
 	}
 	pid = fork();
@@ -1028,40 +1021,46 @@ static void test_lock(void)
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
 	    WEXITSTATUS(st))
-		bad("another process could take %s while we held it",
-		    SW_LOCK_PATH);
+		SWT_BAD("another process could take %s while we held it",
+			SW_LOCK_PATH);
 	sw_lock_release();
 	if (sw_lock_held())
-		bad("still held after release");
-	report("host_lock_excludes");
+		SWT_BAD("still held after release");
+	swt_report("host_lock_excludes");
 }
 
-int main(void)
+static const struct swt_case cases[] = {
+	SWT_CHECKS("ports_parse", test_ports_parse),
+	SWT_CHECKS("ports_errors", test_ports_errors),
+	SWT_CHECKS("ports_format", test_ports_format),
+	SWT_CHECKS("sha256", test_sha256),
+	SWT_CHECKS("hmac", test_hmac),
+	SWT_CHECKS("hkdf", test_hkdf),
+	SWT_CHECKS("fleet_key", test_fleet_key),
+	SWT_CHECKS("keyfile_create", test_keyfile_create),
+	SWT_CHECKS("keyfile_perms", test_keyfile_perms),
+	SWT_CHECKS("keyfile_content", test_keyfile_content),
+	SWT_CHECKS("caps", test_caps),
+	SWT_CHECKS("xdp_decide", test_xdp_decide),
+	SWT_CHECKS("xdp_why_line", test_xdp_why_line),
+	SWT_CHECKS("verifier_tail", test_verifier_tail),
+	SWT_CHECKS("vlan_policy", test_vlan_policy),
+	SWT_CHECKS("ipv6_module", test_ipv6_module),
+	SWT_CHECKS("kfunc_refusal", test_kfunc_refusal),
+	SWT_CHECKS("tai_offset", test_tai_offset),
+	SWT_CHECKS("rotate_wait", test_rotate_wait),
+	SWT_CHECKS("lock", test_lock),
+};
+
+int main(int argc, char **argv)
 {
+	static const struct swt_suite suite = SWT_SUITE(cases, NULL);
+	int r;
 	if (!mkdtemp(tmpdir)) {
 		printf("FAIL: setup: mkdtemp: %s\n", strerror(errno));
 		return 1;
 	}
-	test_ports_parse();
-	test_ports_errors();
-	test_ports_format();
-	test_sha256();
-	test_hmac();
-	test_hkdf();
-	test_fleet_key();
-	test_keyfile_create();
-	test_keyfile_perms();
-	test_keyfile_content();
-	test_caps();
-	test_xdp_decide();
-	test_xdp_why_line();
-	test_verifier_tail();
-	test_vlan_policy();
-	test_ipv6_module();
-	test_kfunc_refusal();
-	test_tai_offset();
-	test_rotate_wait();
-	test_lock();
+	r = swt_main(&suite, argc, argv);
 	{
 		char cmd[300];
 
@@ -1069,5 +1068,5 @@ int main(void)
 		if (system(cmd))
 			printf("  # could not remove %s\n", tmpdir);
 	}
-	return failures ? 1 : 0;
+	return r;
 }

@@ -19,7 +19,7 @@
  * written out by hand.
  *
  * Prints one line per case: PASS: name | FAIL: name: why | SKIP: name: why
- * Usage: test_tsval [-v] [NAME-SUBSTRING...]
+ * Usage: test_tsval [-v] [-l] [-k PATTERN]... [PATTERN]... (swt_test.h)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -34,11 +34,10 @@
 #include <bpf/bpf.h>
 
 #include "swt.h"
+#include "swt_test.h"
 /* cookie.h's "#pragma unroll" is for clang -target bpf */
 #pragma GCC diagnostic ignored "-Wunknown-pragmas"
 #include <synwall/cookie.h>
-
-enum { T_PASS, T_FAIL, T_SKIP };
 
 #define T_NOW 1700000000u /* the first second of a cookie epoch */
 #define PORT 80
@@ -49,47 +48,9 @@ enum { T_PASS, T_FAIL, T_SKIP };
 static struct swt_env env;
 static struct synwall_config cfg;
 static struct synwall_keys keys;
-static char why[2048];
-static bool verbose;
 
 static const struct synwall_key key_a = {0x0706050403020100ull,
 					 0x0f0e0d0c0b0a0908ull};
-
-#define FAIL(...)                                        \
-	do {                                             \
-		snprintf(why, sizeof(why), __VA_ARGS__); \
-		return T_FAIL;                           \
-	} while (0)
-
-#define TRY(x)                     \
-	do {                       \
-		int _r = (x);      \
-		if (_r != T_PASS)  \
-			return _r; \
-	} while (0)
-
-static int sub(int r, const char *fmt, ...)
-{
-	char buf[sizeof(why)];
-	size_t n, m;
-	va_list ap;
-
-	if (r != T_FAIL)
-		return r;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf) - 3, fmt, ap);
-	va_end(ap);
-	n = strlen(buf);
-	memcpy(buf + n, ": ", 3);
-	n += 2;
-	m = strlen(why);
-	if (m > sizeof(buf) - n - 1)
-		m = sizeof(buf) - n - 1;
-	memcpy(buf + n, why, m);
-	buf[n + m] = 0;
-	memcpy(why, buf, sizeof(why));
-	return r;
-}
 
 /* ---- state ----------------------------------------------------------- */
 
@@ -98,31 +59,22 @@ static int write_config(void)
 	int r = swt_config_write(&env, &cfg);
 
 	if (r)
-		FAIL("config write: %s", strerror(-r));
-	return T_PASS;
+		SWT_FAIL("config write: %s", strerror(-r));
+	return SWT_PASS;
 }
 
 static int setup_default(void)
 {
 	int r;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.mss4 = 1460;
-	cfg.mss6 = 1440;
-	cfg.window = 65535;
-	cfg.wscale = 7;
-	cfg.ttl = 64;
-	cfg.fixed_time = T_NOW;
+	swt_cfg_default(&cfg, T_NOW);
 	TRY(write_config());
 	if ((r = swt_ports_clear(&env)) || (r = swt_port_set(&env, PORT, true)))
-		FAIL("ports: %s", strerror(-r));
-	memset(&keys, 0, sizeof(keys));
-	keys.key[0] = key_a;
-	keys.generation = 1;
-	keys.installed_at[0] = T_NOW;
+		SWT_FAIL("ports: %s", strerror(-r));
+	swt_keys_one(&keys, &key_a, T_NOW);
 	if ((r = swt_keys_write(&env, &keys)))
-		FAIL("keys write: %s", strerror(-r));
-	return T_PASS;
+		SWT_FAIL("keys write: %s", strerror(-r));
+	return SWT_PASS;
 }
 
 /* ---- running frames --------------------------------------------------- */
@@ -142,32 +94,32 @@ static int run_xdp(const struct swt_pkt *p, __u32 verdict, size_t counter)
 	int r;
 
 	if (!len)
-		FAIL("test bug: frame does not fit");
+		SWT_FAIL("test bug: frame does not fit");
 	if ((r = swt_stats_read(&env, &before)))
-		FAIL("stats read: %s", strerror(-r));
+		SWT_FAIL("stats read: %s", strerror(-r));
 	if (swt_xdp_run(env.xdp_fd, buf, len, 0, &last))
-		FAIL("BPF_PROG_TEST_RUN: %s", strerror(-last.err));
+		SWT_FAIL("BPF_PROG_TEST_RUN: %s", strerror(-last.err));
 	if ((r = swt_stats_read(&env, &after)))
-		FAIL("stats read: %s", strerror(-r));
+		SWT_FAIL("stats read: %s", strerror(-r));
 	r = swt_stats_check_one(&before, &after, counter, moved, sizeof(moved));
-	if (verbose) {
+	if (swt_verbose) {
 		printf("# %s, meta %u\n", swt_xdp_verdict_name(last.verdict),
 		       last.meta_len);
 		swt_hexdiff(stdout, buf, len, swt_xdp_data(&last), last.len);
 	}
 	if (last.verdict != verdict)
-		FAIL("verdict %s, want %s (counters moved: %s)",
-		     swt_xdp_verdict_name(last.verdict),
-		     swt_xdp_verdict_name(verdict), moved);
+		SWT_FAIL("verdict %s, want %s (counters moved: %s)",
+			 swt_xdp_verdict_name(last.verdict),
+			 swt_xdp_verdict_name(verdict), moved);
 	if (r)
-		FAIL("counters: want %s +1 and nothing else, got %s",
-		     swt_stat_name(counter), moved);
+		SWT_FAIL("counters: want %s +1 and nothing else, got %s",
+			 swt_stat_name(counter), moved);
 	if (verdict != XDP_TX &&
 	    (last.len != len || memcmp(swt_xdp_data(&last), buf, len)))
-		FAIL("frame changed");
+		SWT_FAIL("frame changed");
 	if (verdict != XDP_PASS && last.meta_len)
-		FAIL("metadata on a %s", swt_xdp_verdict_name(verdict));
-	return T_PASS;
+		SWT_FAIL("metadata on a %s", swt_xdp_verdict_name(verdict));
+	return SWT_PASS;
 }
 
 /* A Linux SYN from port sport (MSS, SACK-permitted, TS, NOP, WS 7). */
@@ -228,21 +180,20 @@ static int synack(const struct swt_pkt *syn, const struct swt_synopts *o,
 	elen = swt_expect_synack(syn, o, &cfg, &keys, exp, sizeof(exp), &ck,
 				 &tsv);
 	if (!elen)
-		FAIL("test bug: expected SYN-ACK does not fit");
+		SWT_FAIL("test bug: expected SYN-ACK does not fit");
 	if (last.len != elen || memcmp(exp, swt_xdp_data(&last), elen)) {
 		swt_hexdiff(stdout, exp, elen, swt_xdp_data(&last), last.len);
-		FAIL("SYN-ACK differs from the expected one");
+		SWT_FAIL("SYN-ACK differs from the expected one");
 	}
 	if (o->ts && (!synack_tsval(&got, &fl) || got != tsv))
-		FAIL("SYN-ACK TSval %#x, want %#x", got, tsv);
+		SWT_FAIL("SYN-ACK TSval %#x, want %#x", got, tsv);
 	*cookie = ck;
 	*tsval = tsv;
-	return T_PASS;
+	return SWT_PASS;
 }
 
 /* The option bits our TSval must carry, by hand (cookie.h's layout). */
-static __u32 want_opt_bits(const struct swt_synopts *o, __u32 our_ws,
-			   bool ecn)
+static __u32 want_opt_bits(const struct swt_synopts *o, __u32 our_ws, bool ecn)
 {
 	return our_ws << 6 | (__u32)(o->ws >= 0 ? o->ws : 0xf) << 2 |
 	       (o->sack ? 2u : 0) | (ecn ? 1u : 0);
@@ -272,36 +223,39 @@ static int t_tsval_per_flow_same_ms(void)
 	for (v6 = 0; v6 < 2; v6++) {
 		for (i = 0; i < NFLOWS; i++) {
 			syn_linux(&p, &o, v6, (__u16)(40000 + i), false);
-			TRY(sub(synack(&p, &o, &ck, &tsv[i]), "flow %d%s", i,
-				v6 ? " (IPv6)" : ""));
+			TRY(swt_sub(synack(&p, &o, &ck, &tsv[i]), "flow %d%s",
+				    i, v6 ? " (IPv6)" : ""));
 			if ((tsv[i] & OPT_MASK) != want_opt_bits(&o, 7, false))
-				FAIL("flow %d: TSval %#x: low 10 bits %#x, want "
-				     "the options %#x",
-				     i, tsv[i], tsv[i] & OPT_MASK,
-				     want_opt_bits(&o, 7, false));
+				SWT_FAIL("flow %d: TSval %#x: low 10 bits %#x, "
+					 "want "
+					 "the options %#x",
+					 i, tsv[i], tsv[i] & OPT_MASK,
+					 want_opt_bits(&o, 7, false));
 			if ((tsv[i] & ~OPT_MASK) == (clock_ms & ~OPT_MASK))
-				FAIL("flow %d: TSval %#x is the bare clock "
-				     "(%u ms)",
-				     i, tsv[i], clock_ms);
+				SWT_FAIL("flow %d: TSval %#x is the bare clock "
+					 "(%u ms)",
+					 i, tsv[i], clock_ms);
 		}
 		for (i = 0; i < NFLOWS; i++)
 			for (j = i + 1; j < NFLOWS; j++)
 				if ((tsv[i] & ~OPT_MASK) ==
 				    (tsv[j] & ~OPT_MASK))
-					FAIL("flows %d and %d, answered in "
-					     "the same ms, got the same TSval "
-					     "%#x%s",
-					     i, j, tsv[i], v6 ? " (IPv6)" : "");
+					SWT_FAIL("flows %d and %d, answered in "
+						 "the same ms, got the same "
+						 "TSval "
+						 "%#x%s",
+						 i, j, tsv[i],
+						 v6 ? " (IPv6)" : "");
 		/* not a constant offset either: spread over the 32 bits */
 		for (i = 1; i < NFLOWS; i++)
 			if (ring_dist(tsv[i], tsv[0]) > (1u << 24))
 				break;
 		if (i == NFLOWS)
-			FAIL("all %d TSvals within 2^24 of each other: not "
-			     "per-flow secret offsets",
-			     NFLOWS);
+			SWT_FAIL("all %d TSvals within 2^24 of each other: not "
+				 "per-flow secret offsets",
+				 NFLOWS);
 	}
-	return T_PASS;
+	return SWT_PASS;
 }
 
 static int t_tsval_real_clock(void)
@@ -317,14 +271,14 @@ static int t_tsval_real_clock(void)
 	TRY(write_config());
 	keys.installed_at[0] = 1;
 	if (swt_keys_write(&env, &keys))
-		FAIL("keys write");
+		SWT_FAIL("keys write");
 	for (i = 0; i < 4; i++) {
 		__u8 fl;
 
 		syn_linux(&p, &o, false, (__u16)(41000 + i), false);
 		TRY(run_xdp(&p, XDP_TX, SWT_STAT(xdp_tx_synack)));
 		if (!synack_tsval(&tsv[i], &fl))
-			FAIL("SYN-ACK %d without a timestamp", i);
+			SWT_FAIL("SYN-ACK %d without a timestamp", i);
 	}
 	clock_gettime(CLOCK_TAI, &ts);
 	now_ms = (__u32)((__u64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
@@ -335,14 +289,16 @@ static int t_tsval_real_clock(void)
 	}
 	/* each is a 2^-16 coincidence at worst: allow one */
 	if (far < 3)
-		FAIL("%u of 4 back-to-back SYN-ACK TSvals (%#x %#x %#x %#x) are "
-		     "within a minute of CLOCK_TAI ms %#x",
-		     4 - far, tsv[0], tsv[1], tsv[2], tsv[3], now_ms);
+		SWT_FAIL("%u of 4 back-to-back SYN-ACK TSvals (%#x %#x %#x "
+			 "%#x) are "
+			 "within a minute of CLOCK_TAI ms %#x",
+			 4 - far, tsv[0], tsv[1], tsv[2], tsv[3], now_ms);
 	if (!spread)
-		FAIL("4 back-to-back SYN-ACK TSvals %#x %#x %#x %#x are one "
-		     "clock",
-		     tsv[0], tsv[1], tsv[2], tsv[3]);
-	return T_PASS;
+		SWT_FAIL(
+			"4 back-to-back SYN-ACK TSvals %#x %#x %#x %#x are one "
+			"clock",
+			tsv[0], tsv[1], tsv[2], tsv[3]);
+	return SWT_PASS;
 }
 
 static int t_tsval_one_flow_advances(void)
@@ -357,17 +313,17 @@ static int t_tsval_one_flow_advances(void)
 	 * so the client's PAWS accepts the new SYN-ACK.
 	 */
 	syn_linux(&p, &o, false, 42000, false);
-	TRY(sub(synack(&p, &o, &ck, &tsv), "SYN"));
+	TRY(swt_sub(synack(&p, &o, &ck, &tsv), "SYN"));
 	cfg.fixed_time = T_NOW + 10;
 	TRY(write_config());
-	TRY(sub(synack(&p, &o, &ck2, &tsv2), "SYN again 10 s later"));
+	TRY(swt_sub(synack(&p, &o, &ck2, &tsv2), "SYN again 10 s later"));
 	d = (tsv2 & ~OPT_MASK) - (tsv & ~OPT_MASK);
 	if (ck2 != ck)
-		FAIL("cookie changed within an epoch: %#x -> %#x", ck, ck2);
+		SWT_FAIL("cookie changed within an epoch: %#x -> %#x", ck, ck2);
 	if (d < 10000 - OPT_MASK - 1 || d > 10000 + OPT_MASK + 1)
-		FAIL("TSval %#x -> %#x in 10 s: +%u, want 10000 +- 1024", tsv,
-		     tsv2, d);
-	return T_PASS;
+		SWT_FAIL("TSval %#x -> %#x in 10 s: +%u, want 10000 +- 1024",
+			 tsv, tsv2, d);
+	return SWT_PASS;
 }
 
 /* ---- the TSecr -------------------------------------------------------- */
@@ -398,24 +354,28 @@ static int expect_meta(const struct synwall_meta *w)
 	struct synwall_meta got;
 
 	if (last.meta_len != sizeof(got))
-		FAIL("metadata: %u bytes, want %zu", last.meta_len,
-		     sizeof(got));
+		SWT_FAIL("metadata: %u bytes, want %zu", last.meta_len,
+			 sizeof(got));
 	memcpy(&got, last.buf, sizeof(got));
 	if (memcmp(&got, w, sizeof(got)))
-		FAIL("metadata {cookie %#x tsval %#x tsecr %#x mss %u snd_ws %u "
-		     "rcv_ws %u flags %#x}, want {%#x %#x %#x %u %u %u %#x}",
-		     got.cookie, got.tsval, got.tsecr, got.mss, got.snd_wscale,
-		     got.rcv_wscale, got.flags, w->cookie, w->tsval, w->tsecr,
-		     w->mss, w->snd_wscale, w->rcv_wscale, w->flags);
-	return T_PASS;
+		SWT_FAIL(
+			"metadata {cookie %#x tsval %#x tsecr %#x mss %u "
+			"snd_ws %u "
+			"rcv_ws %u flags %#x}, want {%#x %#x %#x %u %u %u %#x}",
+			got.cookie, got.tsval, got.tsecr, got.mss,
+			got.snd_wscale, got.rcv_wscale, got.flags, w->cookie,
+			w->tsval, w->tsecr, w->mss, w->snd_wscale,
+			w->rcv_wscale, w->flags);
+	return SWT_PASS;
 }
 
 static int t_tsecr_edited_dropped(void)
 {
-	static const char *const bit[10] = {
-		"ECN",	    "SACK",	"peer WS bit 0", "peer WS bit 1",
-		"peer WS bit 2", "peer WS bit 3", "our WS bit 0", "our WS bit 1",
-		"our WS bit 2",	 "our WS bit 3"};
+	static const char *const bit[10] = {"ECN",	     "SACK",
+					    "peer WS bit 0", "peer WS bit 1",
+					    "peer WS bit 2", "peer WS bit 3",
+					    "our WS bit 0",  "our WS bit 1",
+					    "our WS bit 2",  "our WS bit 3"};
 	struct swt_pkt p, ack;
 	struct swt_synopts o;
 	struct synwall_meta m;
@@ -425,15 +385,15 @@ static int t_tsecr_edited_dropped(void)
 	for (v6 = 0; v6 < 2; v6++) {
 		for (ecn = 0; ecn < 2; ecn++) {
 			syn_linux(&p, &o, v6, (__u16)(43000 + ecn), ecn);
-			TRY(sub(synack(&p, &o, &ck, &tsv), "SYN"));
+			TRY(swt_sub(synack(&p, &o, &ck, &tsv), "SYN"));
 			for (b = 0; b < 10; b++) {
 				swt_make_ack(&p, ck, true, CLIENT_TSVAL + 1,
 					     tsv ^ (1u << b), &ack);
-				TRY(sub(run_xdp(&ack, XDP_DROP,
-						SWT_STAT(xdp_drop_bad_ack)),
-					"TSecr %s flipped%s%s", bit[b],
-					ecn ? ", ECN SYN" : "",
-					v6 ? " (IPv6)" : ""));
+				TRY(swt_sub(run_xdp(&ack, XDP_DROP,
+						    SWT_STAT(xdp_drop_bad_ack)),
+					    "TSecr %s flipped%s%s", bit[b],
+					    ecn ? ", ECN SYN" : "",
+					    v6 ? " (IPv6)" : ""));
 			}
 			/* every other 10-bit value too */
 			for (b = 1; b < 1024; b++) {
@@ -441,28 +401,29 @@ static int t_tsecr_edited_dropped(void)
 					continue;
 				swt_make_ack(&p, ck, true, CLIENT_TSVAL + 1,
 					     tsv ^ (__u32)b, &ack);
-				TRY(sub(run_xdp(&ack, XDP_DROP,
-						SWT_STAT(xdp_drop_bad_ack)),
-					"TSecr option bits ^ %#x%s", b,
-					v6 ? " (IPv6)" : ""));
+				TRY(swt_sub(run_xdp(&ack, XDP_DROP,
+						    SWT_STAT(xdp_drop_bad_ack)),
+					    "TSecr option bits ^ %#x%s", b,
+					    v6 ? " (IPv6)" : ""));
 			}
 			/* the timestamp stripped from the ACK */
 			swt_make_ack(&p, ck, false, 0, 0, &ack);
-			TRY(sub(run_xdp(&ack, XDP_DROP,
-					SWT_STAT(xdp_drop_bad_ack)),
-				"timestamp stripped%s", v6 ? " (IPv6)" : ""));
+			TRY(swt_sub(run_xdp(&ack, XDP_DROP,
+					    SWT_STAT(xdp_drop_bad_ack)),
+				    "timestamp stripped%s",
+				    v6 ? " (IPv6)" : ""));
 			/* intact: accepted */
 			swt_make_ack(&p, ck, true, CLIENT_TSVAL + 1, tsv, &ack);
-			TRY(sub(run_xdp(&ack, XDP_PASS,
-					SWT_STAT(xdp_pass_cookie)),
-				"intact TSecr%s", v6 ? " (IPv6)" : ""));
+			TRY(swt_sub(run_xdp(&ack, XDP_PASS,
+					    SWT_STAT(xdp_pass_cookie)),
+				    "intact TSecr%s", v6 ? " (IPv6)" : ""));
 			want_meta(&m, ck, &o, 7, ecn, CLIENT_TSVAL + 1, tsv);
 			m.mss = sw_index_to_mss(swt_mss_index(1460, v6), v6);
-			TRY(sub(expect_meta(&m), "intact TSecr%s",
-				v6 ? " (IPv6)" : ""));
+			TRY(swt_sub(expect_meta(&m), "intact TSecr%s",
+				    v6 ? " (IPv6)" : ""));
 		}
 	}
-	return T_PASS;
+	return SWT_PASS;
 }
 
 static int t_tsecr_added_dropped(void)
@@ -476,15 +437,15 @@ static int t_tsecr_added_dropped(void)
 	p.dport = PORT;
 	swt_opt_mss(&p, 1460);
 	o = (struct swt_synopts){.mss = 1460, .ws = -1};
-	TRY(sub(synack(&p, &o, &ck, &tsv), "SYN without timestamp"));
+	TRY(swt_sub(synack(&p, &o, &ck, &tsv), "SYN without timestamp"));
 	for (b = 0; b < 0x800; b += 0x55) {
 		swt_make_ack(&p, ck, true, 5, b, &ack);
-		TRY(sub(run_xdp(&ack, XDP_DROP, SWT_STAT(xdp_drop_bad_ack)),
-			"timestamp added to the ACK (TSecr %#x)", b));
+		TRY(swt_sub(run_xdp(&ack, XDP_DROP, SWT_STAT(xdp_drop_bad_ack)),
+			    "timestamp added to the ACK (TSecr %#x)", b));
 	}
 	swt_make_ack(&p, ck, false, 0, 0, &ack);
-	return sub(run_xdp(&ack, XDP_PASS, SWT_STAT(xdp_pass_cookie)),
-		   "ACK without timestamp");
+	return swt_sub(run_xdp(&ack, XDP_PASS, SWT_STAT(xdp_pass_cookie)),
+		       "ACK without timestamp");
 }
 
 static int t_tsecr_clock_bits_unauthenticated(void)
@@ -500,11 +461,11 @@ static int t_tsecr_clock_bits_unauthenticated(void)
 	 * very client's connection sees.  Accepted, echoed as sent.
 	 */
 	syn_linux(&p, &o, false, 44000, false);
-	TRY(sub(synack(&p, &o, &ck, &tsv), "SYN"));
+	TRY(swt_sub(synack(&p, &o, &ck, &tsv), "SYN"));
 	e = tsv ^ 0x12345400u;
 	swt_make_ack(&p, ck, true, CLIENT_TSVAL + 1, e, &ack);
-	TRY(sub(run_xdp(&ack, XDP_PASS, SWT_STAT(xdp_pass_cookie)),
-		"TSecr clock bits changed"));
+	TRY(swt_sub(run_xdp(&ack, XDP_PASS, SWT_STAT(xdp_pass_cookie)),
+		    "TSecr clock bits changed"));
 	want_meta(&m, ck, &o, 7, false, CLIENT_TSVAL + 1, e);
 	return expect_meta(&m);
 }
@@ -528,43 +489,45 @@ static int t_meta_wscale_ecn_from_config(void)
 			TRY(write_config());
 			/* an ECN-setup SYN */
 			syn_linux(&p, &o, false, (__u16)(45000 + i), true);
-			TRY(sub(synack(&p, &o, &ck, &tsv),
-				"SYN, config wscale %u%s", ws[i].want_ws,
-				no_ecn ? ", ECN off" : ""));
+			TRY(swt_sub(synack(&p, &o, &ck, &tsv),
+				    "SYN, config wscale %u%s", ws[i].want_ws,
+				    no_ecn ? ", ECN off" : ""));
 			synack_tsval(&tsv, &fl);
 			if (!!(fl & SWT_TCP_ECE) == !!no_ecn)
-				FAIL("config wscale %u%s: SYN-ACK flags %#x",
-				     ws[i].want_ws, no_ecn ? ", ECN off" : "",
-				     fl);
+				SWT_FAIL(
+					"config wscale %u%s: SYN-ACK flags %#x",
+					ws[i].want_ws,
+					no_ecn ? ", ECN off" : "", fl);
 			swt_make_ack(&p, ck, true, CLIENT_TSVAL + 1, tsv, &ack);
-			TRY(sub(run_xdp(&ack, XDP_PASS,
-					SWT_STAT(xdp_pass_cookie)),
-				"ACK, config wscale %u", ws[i].want_ws));
+			TRY(swt_sub(run_xdp(&ack, XDP_PASS,
+					    SWT_STAT(xdp_pass_cookie)),
+				    "ACK, config wscale %u", ws[i].want_ws));
 			want_meta(&m, ck, &o, ws[i].want_ws, !no_ecn,
 				  CLIENT_TSVAL + 1, tsv);
-			TRY(sub(expect_meta(&m), "config wscale %u%s",
-				ws[i].want_ws, no_ecn ? ", ECN off" : ""));
+			TRY(swt_sub(expect_meta(&m), "config wscale %u%s",
+				    ws[i].want_ws, no_ecn ? ", ECN off" : ""));
 			/* ECN turned on by the ACK: dropped */
 			if (no_ecn) {
 				swt_make_ack(&p, ck, true, CLIENT_TSVAL + 1,
 					     tsv | 1, &ack);
-				TRY(sub(run_xdp(&ack, XDP_DROP,
+				TRY(swt_sub(
+					run_xdp(&ack, XDP_DROP,
 						SWT_STAT(xdp_drop_bad_ack)),
 					"--ecn off, ECN bit set in the TSecr"));
 			}
 			/* our window scale rewritten by the ACK: dropped */
-			swt_make_ack(&p, ck, true, CLIENT_TSVAL + 1,
-				     (tsv & ~0x3c0u) |
-					     (__u32)(ws[i].want_ws == 14 ? 0 :
-									   14)
-						     << 6,
-				     &ack);
-			TRY(sub(run_xdp(&ack, XDP_DROP,
-					SWT_STAT(xdp_drop_bad_ack)),
-				"our window scale rewritten in the TSecr"));
+			swt_make_ack(
+				&p, ck, true, CLIENT_TSVAL + 1,
+				(tsv & ~0x3c0u) |
+					(__u32)(ws[i].want_ws == 14 ? 0 : 14)
+						<< 6,
+				&ack);
+			TRY(swt_sub(run_xdp(&ack, XDP_DROP,
+					    SWT_STAT(xdp_drop_bad_ack)),
+				    "our window scale rewritten in the TSecr"));
 		}
 	}
-	return T_PASS;
+	return SWT_PASS;
 }
 
 static int t_meta_wscale_config_changed(void)
@@ -579,12 +542,12 @@ static int t_meta_wscale_config_changed(void)
 	 * between SYN and ACK neither breaks the handshake nor the window.
 	 */
 	syn_linux(&p, &o, false, 46000, false);
-	TRY(sub(synack(&p, &o, &ck, &tsv), "SYN under wscale 7"));
+	TRY(swt_sub(synack(&p, &o, &ck, &tsv), "SYN under wscale 7"));
 	cfg.wscale = 3;
 	TRY(write_config());
 	swt_make_ack(&p, ck, true, CLIENT_TSVAL + 1, tsv, &ack);
-	TRY(sub(run_xdp(&ack, XDP_PASS, SWT_STAT(xdp_pass_cookie)),
-		"ACK after the config moved to wscale 3"));
+	TRY(swt_sub(run_xdp(&ack, XDP_PASS, SWT_STAT(xdp_pass_cookie)),
+		    "ACK after the config moved to wscale 3"));
 	want_meta(&m, ck, &o, 7, false, CLIENT_TSVAL + 1, tsv);
 	return expect_meta(&m);
 }
@@ -604,17 +567,18 @@ static int run_tc(const struct swt_pkt *p, size_t want, const char *what)
 		    .data_size_out = sizeof(out), .repeat = 1);
 
 	if ((r = swt_stats_read(&env, &before)))
-		FAIL("stats read: %s", strerror(-r));
+		SWT_FAIL("stats read: %s", strerror(-r));
 	if (bpf_prog_test_run_opts(env.tc_fd, &o))
-		FAIL("%s: BPF_PROG_TEST_RUN (tc): %s", what, strerror(errno));
+		SWT_FAIL("%s: BPF_PROG_TEST_RUN (tc): %s", what,
+			 strerror(errno));
 	if ((r = swt_stats_read(&env, &after)))
-		FAIL("stats read: %s", strerror(-r));
+		SWT_FAIL("stats read: %s", strerror(-r));
 	if (o.retval != TC_ACT_OK)
-		FAIL("%s: TC verdict %d, want TC_ACT_OK", what, o.retval);
+		SWT_FAIL("%s: TC verdict %d, want TC_ACT_OK", what, o.retval);
 	if (swt_stats_check_one(&before, &after, want, moved, sizeof(moved)))
-		FAIL("%s: want %s +1 and nothing else, got %s", what,
-		     swt_stat_name(want), moved);
-	return T_PASS;
+		SWT_FAIL("%s: want %s +1 and nothing else, got %s", what,
+			 swt_stat_name(want), moved);
+	return SWT_PASS;
 }
 
 static int listen_fd = -1; /* the server on PORT (main) */
@@ -638,14 +602,14 @@ static int t_tc_recheck_tsecr(void)
 	 */
 	/* the flag is the data path's own state (dp_state), not config */
 	if (swt_dp_flags_write(&env, SYNWALL_DP_TC_RECHECK))
-		FAIL("dp_state write: %s", strerror(errno));
+		SWT_FAIL("dp_state write: %s", strerror(errno));
 	syn_linux(&p, &o, false, 47000, true);
-	TRY(sub(synack(&p, &o, &ck, &tsv), "SYN"));
+	TRY(swt_sub(synack(&p, &o, &ck, &tsv), "SYN"));
 	close(listen_fd);
 	listen_fd = -1;
 	swt_make_ack(&p, ck, true, CLIENT_TSVAL + 1, tsv, &ack);
 	r = run_tc(&ack, SWT_STAT(tc_no_listener), "intact TSecr");
-	if (r != T_PASS)
+	if (r != SWT_PASS)
 		goto out;
 	for (b = 0; b < 10; b++) {
 		char what[64];
@@ -654,7 +618,7 @@ static int t_tc_recheck_tsecr(void)
 		swt_make_ack(&p, ck, true, CLIENT_TSVAL + 1, tsv ^ (1u << b),
 			     &ack);
 		r = run_tc(&ack, SWT_STAT(tc_bad_cookie), what);
-		if (r != T_PASS)
+		if (r != SWT_PASS)
 			goto out;
 	}
 	swt_make_ack(&p, ck, false, 0, 0, &ack);
@@ -662,79 +626,41 @@ static int t_tc_recheck_tsecr(void)
 out:
 	swt_dp_flags_write(&env, 0);
 	listen_fd = swt_listen_any(PORT);
-	if (listen_fd < 0 && r == T_PASS)
-		FAIL("listen again on port %u: %s", PORT, strerror(-listen_fd));
+	if (listen_fd < 0 && r == SWT_PASS)
+		SWT_FAIL("listen again on port %u: %s", PORT,
+			 strerror(-listen_fd));
 	return r;
 }
 
 /* ---- main ------------------------------------------------------------- */
 
-struct tcase {
-	const char *name;
-	int (*fn)(void);
+static const struct swt_case cases[] = {
+	SWT_CASE(tsval_per_flow_same_ms),
+	SWT_CASE(tsval_real_clock),
+	SWT_CASE(tsval_one_flow_advances),
+	SWT_CASE(tsecr_edited_dropped),
+	SWT_CASE(tsecr_added_dropped),
+	SWT_CASE(tsecr_clock_bits_unauthenticated),
+	SWT_CASE(meta_wscale_ecn_from_config),
+	SWT_CASE(meta_wscale_config_changed),
+	SWT_CASE(tc_recheck_tsecr),
 };
-
-#define T(n) {#n, t_##n}
-static const struct tcase cases[] = {
-	T(tsval_per_flow_same_ms),
-	T(tsval_real_clock),
-	T(tsval_one_flow_advances),
-	T(tsecr_edited_dropped),
-	T(tsecr_added_dropped),
-	T(tsecr_clock_bits_unauthenticated),
-	T(meta_wscale_ecn_from_config),
-	T(meta_wscale_config_changed),
-	T(tc_recheck_tsecr),
-};
-#undef T
 
 int main(int argc, char **argv)
 {
-	char err[512];
-	size_t i;
-	int fails = 0, r, a, any;
+	static const struct swt_suite suite = SWT_SUITE(cases, setup_default);
+	int r;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (a = 1; a < argc; a++)
-		if (!strcmp(argv[a], "-v"))
-			verbose = true;
-	if (swt_netns_private(err, sizeof(err)))
-		fprintf(stderr, "test_tsval: %s; staying in this namespace\n",
-			err);
-	if (swt_env_open(&env, err, sizeof(err))) {
-		printf("FAIL: load: %s\n", err);
+	if (swt_suite_env(&env, "test_tsval", NULL, 0))
+		return 1;
+	/* the server; t_tc_recheck_tsecr closes it for a while */
+	listen_fd = swt_listen_any(PORT);
+	if (listen_fd < 0) {
+		printf("FAIL: setup: listen on port %u: %s\n", PORT,
+		       strerror(-listen_fd));
 		return 1;
 	}
-	/* the server: synwall answers SYNs only where something listens */
-	r = listen_fd = swt_listen_any(PORT);
-	if (r < 0) {
-		printf("FAIL: listen on port %u: %s\n", PORT, strerror(-r));
-		return 1;
-	}
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		bool sel = false;
-
-		for (a = 1, any = 0; a < argc; a++) {
-			if (argv[a][0] == '-')
-				continue;
-			any = 1;
-			sel |= strstr(cases[i].name, argv[a]) != NULL;
-		}
-		if (any && !sel)
-			continue;
-		why[0] = 0;
-		r = setup_default();
-		if (r == T_PASS)
-			r = cases[i].fn();
-		if (r == T_PASS) {
-			printf("PASS: %s\n", cases[i].name);
-		} else if (r == T_SKIP) {
-			printf("SKIP: %s: %s\n", cases[i].name, why);
-		} else {
-			printf("FAIL: %s: %s\n", cases[i].name, why);
-			fails++;
-		}
-	}
+	r = swt_main(&suite, argc, argv);
 	swt_env_close(&env);
-	return fails ? 1 : 0;
+	return r;
 }

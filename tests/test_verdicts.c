@@ -24,7 +24,7 @@
  * independently by tests/lib).
  *
  * Prints one line per case: PASS: name | FAIL: name: why | SKIP: name: why
- * Usage: test_verdicts [-v] [NAME-SUBSTRING...]
+ * Usage: test_verdicts [-v] [-l] [-k PATTERN]... [PATTERN]... (swt_test.h)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -39,11 +39,10 @@
 #include <linux/bpf.h>
 
 #include "swt.h"
+#include "swt_test.h"
 /* cookie.h's "#pragma unroll" is for clang -target bpf */
 #pragma GCC diagnostic ignored "-Wunknown-pragmas"
 #include <synwall/cookie.h>
-
-enum { T_PASS, T_FAIL, T_SKIP };
 
 #define T_NOW 1700000000u
 #define PORT_HTTP 80
@@ -53,37 +52,6 @@ enum { T_PASS, T_FAIL, T_SKIP };
 static struct swt_env env;
 static struct synwall_config cfg;
 static struct synwall_keys keys;
-static char why[2048];
-static bool verbose;
-
-#define FAIL(...)                                        \
-	do {                                             \
-		snprintf(why, sizeof(why), __VA_ARGS__); \
-		return T_FAIL;                           \
-	} while (0)
-
-#define TRY(x)                     \
-	do {                       \
-		int _r = (x);      \
-		if (_r != T_PASS)  \
-			return _r; \
-	} while (0)
-
-/* Prefix the failure reason of a sub-case. */
-static int sub(int r, const char *fmt, ...)
-{
-	char pre[512], old[sizeof(why)];
-	va_list ap;
-
-	if (r != T_FAIL)
-		return r;
-	va_start(ap, fmt);
-	vsnprintf(pre, sizeof(pre), fmt, ap);
-	va_end(ap);
-	memcpy(old, why, sizeof(old));
-	snprintf(why, sizeof(why), "%.500s: %.1500s", pre, old);
-	return r;
-}
 
 static int sh(const char *fmt, ...)
 {
@@ -94,8 +62,8 @@ static int sh(const char *fmt, ...)
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
 	if (system(cmd) != 0)
-		FAIL("command failed: %s", cmd);
-	return T_PASS;
+		SWT_FAIL("command failed: %s", cmd);
+	return SWT_PASS;
 }
 
 /* Ports 80 and 8081 protected, key A in slot 0, a frozen clock. */
@@ -115,8 +83,8 @@ static int setup_default(void)
 	    (r = swt_port_set(&env, PORT_HTTP, true)) ||
 	    (r = swt_port_set(&env, PORT_8081, true)) ||
 	    (r = swt_keys_write(&env, &keys)))
-		FAIL("map setup: %s", strerror(-r));
-	return T_PASS;
+		SWT_FAIL("map setup: %s", strerror(-r));
+	return SWT_PASS;
 }
 
 /* ---- running one frame ---------------------------------------------- */
@@ -134,32 +102,33 @@ static int run(const struct swt_pkt *p, __u32 ifindex, __u32 verdict,
 	int r;
 
 	if (!len)
-		FAIL("test bug: frame does not fit");
+		SWT_FAIL("test bug: frame does not fit");
 	if ((r = swt_stats_read(&env, &before)))
-		FAIL("stats read: %s", strerror(-r));
+		SWT_FAIL("stats read: %s", strerror(-r));
 	if (swt_xdp_run(env.xdp_fd, in, len, ifindex, &o))
-		FAIL("BPF_PROG_TEST_RUN: %s", strerror(-o.err));
+		SWT_FAIL("BPF_PROG_TEST_RUN: %s", strerror(-o.err));
 	if ((r = swt_stats_read(&env, &after)))
-		FAIL("stats read: %s", strerror(-r));
+		SWT_FAIL("stats read: %s", strerror(-r));
 	r = swt_stats_check_one(&before, &after, counter, moved, sizeof(moved));
 	if (o.verdict != verdict)
-		FAIL("verdict %s, want %s (counters moved: %s)",
-		     swt_xdp_verdict_name(o.verdict),
-		     swt_xdp_verdict_name(verdict), moved);
+		SWT_FAIL("verdict %s, want %s (counters moved: %s)",
+			 swt_xdp_verdict_name(o.verdict),
+			 swt_xdp_verdict_name(verdict), moved);
 	if (r)
-		FAIL("counters: want %s +1 and nothing else, got %s",
-		     swt_stat_name(counter), moved);
+		SWT_FAIL("counters: want %s +1 and nothing else, got %s",
+			 swt_stat_name(counter), moved);
 	if (o.meta_len)
-		FAIL("unexpected %u bytes of metadata", o.meta_len);
+		SWT_FAIL("unexpected %u bytes of metadata", o.meta_len);
 	if (o.len != elen || memcmp(swt_xdp_data(&o), exp, elen)) {
 		swt_hexdiff(stdout, exp, elen, swt_xdp_data(&o), o.len);
-		FAIL("output frame differs from the %s",
-		     out ? "expected SYN-ACK" : "input (must be untouched)");
+		SWT_FAIL("output frame differs from the %s",
+			 out ? "expected SYN-ACK" :
+			       "input (must be untouched)");
 	}
-	if (verbose)
+	if (swt_verbose)
 		printf("# %s %s ok\n", swt_xdp_verdict_name(verdict),
 		       swt_stat_name(counter));
-	return T_PASS;
+	return SWT_PASS;
 }
 
 static int expect_pass(const struct swt_pkt *p, __u32 ifindex, size_t counter)
@@ -191,7 +160,7 @@ static int expect_synack(const struct swt_pkt *syn, const struct swt_synopts *o,
 					cookie, NULL);
 
 	if (!elen)
-		FAIL("test bug: SYN-ACK does not fit");
+		SWT_FAIL("test bug: SYN-ACK does not fit");
 	return run(syn, ifindex, XDP_TX, SWT_STAT(xdp_tx_synack), exp, elen);
 }
 
@@ -212,9 +181,10 @@ static int both_pass(const struct swt_pkt *syn, size_t counter)
 {
 	struct swt_pkt ack;
 
-	TRY(sub(expect_pass(syn, 0, counter), "SYN"));
+	TRY(swt_sub(expect_pass(syn, 0, counter), "SYN"));
 	cookie_ack(syn, &ack);
-	return sub(expect_pass(&ack, 0, counter), "ACK with a valid cookie");
+	return swt_sub(expect_pass(&ack, 0, counter),
+		       "ACK with a valid cookie");
 }
 
 static void set_addr(struct swt_pkt *p, bool dst, const char *a)
@@ -245,12 +215,12 @@ static int t_not_host_mac(void)
 		for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 			syn_linux(&p, &o, v6);
 			memcpy(p.dmac, m[i].mac, 6);
-			TRY(sub(both_pass(&p, SWT_STAT(xdp_pass_not_host)),
-				"%s%s", m[i].name, v6 ? " (IPv6)" : ""));
+			TRY(swt_sub(both_pass(&p, SWT_STAT(xdp_pass_not_host)),
+				    "%s%s", m[i].name, v6 ? " (IPv6)" : ""));
 		}
 	/* the control: our own MAC is answered */
 	syn_linux(&p, &o, false);
-	return sub(expect_synack(&p, &o, 0, NULL), "our MAC");
+	return swt_sub(expect_synack(&p, &o, 0, NULL), "our MAC");
 }
 
 static int t_not_local_v4(void)
@@ -272,10 +242,10 @@ static int t_not_local_v4(void)
 	for (i = 0; i < sizeof(dst) / sizeof(dst[0]); i++) {
 		syn_linux(&p, &o, false);
 		set_addr(&p, true, dst[i]);
-		TRY(sub(both_pass(&p, SWT_STAT(xdp_pass_not_local)), "to %s",
-			dst[i]));
+		TRY(swt_sub(both_pass(&p, SWT_STAT(xdp_pass_not_local)),
+			    "to %s", dst[i]));
 	}
-	return T_PASS;
+	return SWT_PASS;
 }
 
 static int t_not_local_v6(void)
@@ -297,10 +267,10 @@ static int t_not_local_v6(void)
 	for (i = 0; i < sizeof(dst) / sizeof(dst[0]); i++) {
 		syn_linux(&p, &o, true);
 		set_addr(&p, true, dst[i]);
-		TRY(sub(both_pass(&p, SWT_STAT(xdp_pass_not_local)), "to %s",
-			dst[i]));
+		TRY(swt_sub(both_pass(&p, SWT_STAT(xdp_pass_not_local)),
+			    "to %s", dst[i]));
 	}
-	return T_PASS;
+	return SWT_PASS;
 }
 
 static int t_martian_source(void)
@@ -329,10 +299,10 @@ static int t_martian_source(void)
 	for (i = 0; i < sizeof(src) / sizeof(src[0]); i++) {
 		syn_linux(&p, &o, src[i].v6);
 		set_addr(&p, false, src[i].src);
-		TRY(sub(both_pass(&p, SWT_STAT(xdp_pass_martian)), "from %s",
-			src[i].src));
+		TRY(swt_sub(both_pass(&p, SWT_STAT(xdp_pass_martian)),
+			    "from %s", src[i].src));
 	}
-	return T_PASS;
+	return SWT_PASS;
 }
 
 /* Both server addresses of each family are ours (the cookie binds each). */
@@ -347,9 +317,9 @@ static int t_local_addresses(void)
 	for (i = 0; i < 4; i++) {
 		syn_linux(&p, &o, i >= 2);
 		set_addr(&p, true, dst[i]);
-		TRY(sub(expect_synack(&p, &o, 0, NULL), "to %s", dst[i]));
+		TRY(swt_sub(expect_synack(&p, &o, 0, NULL), "to %s", dst[i]));
 	}
-	return T_PASS;
+	return SWT_PASS;
 }
 
 /* ---- point 1: the kernel's live state ------------------------------- */
@@ -364,23 +334,23 @@ static int added_removed(bool v6, const char *a, const char *dev,
 	/* nothing binds the new address: a wildcard listener takes it */
 	fd = swt_listen_any(PORT_8081);
 	if (fd < 0)
-		FAIL("listen: %s", strerror(-fd));
+		SWT_FAIL("listen: %s", strerror(-fd));
 	syn_linux(&p, &o, v6);
 	p.dport = PORT_8081;
 	set_addr(&p, true, a);
-	r = sub(expect_pass(&p, 0, SWT_STAT(xdp_pass_not_local)),
-		"%s before it is added", a);
-	if (r == T_PASS)
+	r = swt_sub(expect_pass(&p, 0, SWT_STAT(xdp_pass_not_local)),
+		    "%s before it is added", a);
+	if (r == SWT_PASS)
 		r = sh("ip addr add %s/%s dev %s%s", a, plen, dev,
 		       v6 ? " nodad" : "");
-	if (r == T_PASS)
-		r = sub(expect_synack(&p, &o, 0, NULL),
-			"%s added to %s while loaded", a, dev);
-	if (r == T_PASS)
+	if (r == SWT_PASS)
+		r = swt_sub(expect_synack(&p, &o, 0, NULL),
+			    "%s added to %s while loaded", a, dev);
+	if (r == SWT_PASS)
 		r = sh("ip addr del %s/%s dev %s", a, plen, dev);
-	if (r == T_PASS)
-		r = sub(expect_pass(&p, 0, SWT_STAT(xdp_pass_not_local)),
-			"%s removed again", a);
+	if (r == SWT_PASS)
+		r = swt_sub(expect_pass(&p, 0, SWT_STAT(xdp_pass_not_local)),
+			    "%s removed again", a);
 	close(fd);
 	return r;
 }
@@ -406,15 +376,15 @@ static int t_mac_change(void)
 
 	TRY(sh("ip link set %s address 02:00:00:00:00:42", SWT_TEST_DEV));
 	syn_linux(&p, &o, false);
-	r = sub(expect_pass(&p, 0, SWT_STAT(xdp_pass_not_host)),
-		"the old MAC after a change");
-	if (r == T_PASS) {
+	r = swt_sub(expect_pass(&p, 0, SWT_STAT(xdp_pass_not_host)),
+		    "the old MAC after a change");
+	if (r == SWT_PASS) {
 		p.dmac[5] = 0x42;
-		r = sub(expect_synack(&p, &o, 0, NULL), "the new MAC");
+		r = swt_sub(expect_synack(&p, &o, 0, NULL), "the new MAC");
 	}
 	if (sh("ip link set %s address %s", SWT_TEST_DEV, SWT_TEST_MAC) !=
-	    T_PASS)
-		return T_FAIL;
+	    SWT_PASS)
+		return SWT_FAIL;
 	return r;
 }
 
@@ -441,10 +411,11 @@ static int t_tentative_v6(void)
 		pclose(f);
 	sh("ip addr del 2001:db8::a/64 dev %s", SWT_TEST_DEV);
 	if (!tentative) {
-		snprintf(why, sizeof(why), "DAD finished before the check");
-		return T_SKIP;
+		snprintf(swt_why, sizeof(swt_why),
+			 "DAD finished before the check");
+		return SWT_SKIP;
 	}
-	return sub(r, "a tentative address");
+	return swt_sub(r, "a tentative address");
 }
 
 /* ---- point 2: no listener ------------------------------------------- */
@@ -458,106 +429,33 @@ static int t_no_listener(void)
 	for (v6 = 0; v6 < 2; v6++) {
 		syn_linux(&p, &o, v6);
 		p.dport = PORT_8081;
-		TRY(sub(expect_pass(&p, 0, SWT_STAT(xdp_pass_no_listener)),
-			"SYN to 8081, nothing listening%s",
-			v6 ? " (IPv6)" : ""));
+		TRY(swt_sub(expect_pass(&p, 0, SWT_STAT(xdp_pass_no_listener)),
+			    "SYN to 8081, nothing listening%s",
+			    v6 ? " (IPv6)" : ""));
 		/* SYN|FIN too: the kernel answers it with RST */
 		p.flags |= SWT_TCP_FIN;
-		TRY(sub(expect_pass(&p, 0, SWT_STAT(xdp_pass_no_listener)),
-			"SYN|FIN to 8081, nothing listening%s",
-			v6 ? " (IPv6)" : ""));
+		TRY(swt_sub(expect_pass(&p, 0, SWT_STAT(xdp_pass_no_listener)),
+			    "SYN|FIN to 8081, nothing listening%s",
+			    v6 ? " (IPv6)" : ""));
 		p.flags &= ~SWT_TCP_FIN;
 		fd = swt_listen_any(PORT_8081);
 		if (fd < 0)
-			FAIL("listen: %s", strerror(-fd));
-		if (sub(expect_synack(&p, &o, 0, NULL),
-			"SYN to 8081, listening%s",
-			v6 ? " (IPv6)" : "") != T_PASS) {
+			SWT_FAIL("listen: %s", strerror(-fd));
+		if (swt_sub(expect_synack(&p, &o, 0, NULL),
+			    "SYN to 8081, listening%s",
+			    v6 ? " (IPv6)" : "") != SWT_PASS) {
 			close(fd);
-			return T_FAIL;
+			return SWT_FAIL;
 		}
 		close(fd);
-		TRY(sub(expect_pass(&p, 0, SWT_STAT(xdp_pass_no_listener)),
-			"SYN to 8081 after the listener closed%s",
-			v6 ? " (IPv6)" : ""));
+		TRY(swt_sub(expect_pass(&p, 0, SWT_STAT(xdp_pass_no_listener)),
+			    "SYN to 8081 after the listener closed%s",
+			    v6 ? " (IPv6)" : ""));
 	}
-	return T_PASS;
+	return SWT_PASS;
 }
 
 /* ---- point 3: established flows, whatever their options ------------- */
-
-struct conn {
-	int lfd, cfd, afd;
-	__u16 lport, cport;
-};
-
-static void conn_close(struct conn *c)
-{
-	if (c->afd >= 0)
-		close(c->afd);
-	if (c->cfd >= 0)
-		close(c->cfd);
-	if (c->lfd >= 0)
-		close(c->lfd);
-}
-
-/* A connection over loopback: listener lport, client cport. */
-static int conn_open(bool v6, struct conn *c)
-{
-	struct sockaddr_storage ss = {0};
-	struct sockaddr_in *s4 = (void *)&ss;
-	struct sockaddr_in6 *s6 = (void *)&ss;
-	socklen_t sl = v6 ? sizeof(*s6) : sizeof(*s4);
-	int fam = v6 ? AF_INET6 : AF_INET;
-
-	c->lfd = c->cfd = c->afd = -1;
-	if (v6) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_addr = in6addr_loopback;
-	} else {
-		s4->sin_family = AF_INET;
-		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	}
-	c->lfd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c->lfd < 0 || bind(c->lfd, (void *)&ss, sl) || listen(c->lfd, 8) ||
-	    getsockname(c->lfd, (void *)&ss, &sl))
-		goto err;
-	c->lport = ntohs(v6 ? s6->sin6_port : s4->sin_port);
-	c->cfd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c->cfd < 0 || connect(c->cfd, (void *)&ss, sl))
-		goto err;
-	c->afd = accept(c->lfd, NULL, NULL);
-	sl = sizeof(ss);
-	if (c->afd < 0 || getsockname(c->cfd, (void *)&ss, &sl))
-		goto err;
-	c->cport = ntohs(v6 ? s6->sin6_port : s4->sin_port);
-	return 0;
-err:
-	snprintf(why, sizeof(why), "loopback TCP: %s", strerror(errno));
-	conn_close(c);
-	return -1;
-}
-
-/* A segment on lo (zero MACs, loopback addresses). */
-static void lo_pkt(struct swt_pkt *p, bool v6, __u16 sport, __u16 dport)
-{
-	swt_pkt_init(p, v6);
-	memset(p->dmac, 0, 6);
-	memset(p->smac, 0, 6);
-	memset(p->saddr, 0, 16);
-	memset(p->daddr, 0, 16);
-	if (v6) {
-		p->saddr[15] = p->daddr[15] = 1;
-	} else {
-		p->saddr[0] = p->daddr[0] = 127;
-		p->saddr[3] = p->daddr[3] = 1;
-	}
-	p->sport = sport;
-	p->dport = dport;
-	p->seq = 0x01000000;
-	p->ack = 0x02000000;
-	p->flags = SWT_TCP_ACK;
-}
 
 static int odd_options(bool v6)
 {
@@ -586,146 +484,94 @@ static int odd_options(bool v6)
 		{"RST", SWT_TCP_RST, 0},
 		{"SYN", SWT_TCP_SYN, 0},
 	};
-	struct conn c;
+	struct swt_conn c;
 	struct swt_pkt p;
 	size_t i, j;
-	int r = T_PASS;
+	int r = SWT_PASS;
 
-	if (conn_open(v6, &c))
-		return v6 ? T_SKIP : T_FAIL;
+	if ((r = swt_conn_open(v6, true, &c))) {
+		snprintf(swt_why, sizeof(swt_why), "loopback TCP: %s",
+			 strerror(-r));
+		return v6 ? SWT_SKIP : SWT_FAIL;
+	}
 	if (swt_port_set(&env, c.lport, true))
-		FAIL("ports write");
-	for (i = 0; i < sizeof(opt) / sizeof(opt[0]) && r == T_PASS; i++) {
-		for (j = 0; j < sizeof(seg) / sizeof(seg[0]) && r == T_PASS;
+		SWT_FAIL("ports write");
+	for (i = 0; i < sizeof(opt) / sizeof(opt[0]) && r == SWT_PASS; i++) {
+		for (j = 0; j < sizeof(seg) / sizeof(seg[0]) && r == SWT_PASS;
 		     j++) {
-			lo_pkt(&p, v6, c.cport, c.lport);
+			swt_pkt_loopback(&p, v6, c.cport, c.lport);
 			p.flags = seg[j].flags;
 			p.paylen = seg[j].paylen;
 			swt_opt_raw(&p, opt[i].b, opt[i].n);
-			r = sub(expect_pass(&p, 1, SWT_STAT(xdp_pass_socket)),
+			r = swt_sub(
+				expect_pass(&p, 1, SWT_STAT(xdp_pass_socket)),
 				"%s with %s, established%s", seg[j].name,
 				opt[i].name, v6 ? " (IPv6)" : "");
 		}
 		/* no socket for this 4-tuple: the options are judged */
-		if (r == T_PASS) {
-			lo_pkt(&p, v6, c.cport ^ 0x4000, c.lport);
+		if (r == SWT_PASS) {
+			swt_pkt_loopback(&p, v6, c.cport ^ 0x4000, c.lport);
 			swt_opt_raw(&p, opt[i].b, opt[i].n);
-			r = sub(expect_drop(&p, 1,
-					    SWT_STAT(xdp_drop_malformed)),
-				"ACK with %s, no socket%s", opt[i].name,
-				v6 ? " (IPv6)" : "");
+			r = swt_sub(expect_drop(&p, 1,
+						SWT_STAT(xdp_drop_malformed)),
+				    "ACK with %s, no socket%s", opt[i].name,
+				    v6 ? " (IPv6)" : "");
 		}
 		/* a SYN to the listener: judged as well */
-		if (r == T_PASS) {
-			lo_pkt(&p, v6, c.cport ^ 0x4000, c.lport);
+		if (r == SWT_PASS) {
+			swt_pkt_loopback(&p, v6, c.cport ^ 0x4000, c.lport);
 			p.flags = SWT_TCP_SYN;
 			p.ack = 0;
 			swt_opt_raw(&p, opt[i].b, opt[i].n);
-			r = sub(expect_drop(&p, 1,
-					    SWT_STAT(xdp_drop_malformed)),
-				"SYN with %s to the listener%s", opt[i].name,
-				v6 ? " (IPv6)" : "");
+			r = swt_sub(expect_drop(&p, 1,
+						SWT_STAT(xdp_drop_malformed)),
+				    "SYN with %s to the listener%s",
+				    opt[i].name, v6 ? " (IPv6)" : "");
 		}
 	}
-	conn_close(&c);
+	swt_conn_close(&c);
 	return r;
 }
 
-static int t_established_odd_options_v4(void)
+static int t_established_odd_options(long v6)
 {
-	return odd_options(false);
-}
+	int r = odd_options(v6);
 
-static int t_established_odd_options_v6(void)
-{
-	int r = odd_options(true);
-
-	if (r == T_SKIP)
-		snprintf(why, sizeof(why), "no IPv6 loopback (::1)");
+	if (r == SWT_SKIP)
+		return swt_skipf("no IPv6 loopback (::1)");
 	return r;
 }
 
 /* ---- main ------------------------------------------------------------ */
 
-#define T(n)              \
-	{                 \
-#n, t_##n \
-	}
-static const struct {
-	const char *name;
-	int (*fn)(void);
-} cases[] = {
-	T(not_host_mac),
-	T(not_local_v4),
-	T(not_local_v6),
-	T(martian_source),
-	T(local_addresses),
-	T(address_added_removed),
-	T(address_on_lo),
-	T(mac_change),
-	T(tentative_v6),
-	T(no_listener),
-	T(established_odd_options_v4),
-	T(established_odd_options_v6),
+static const struct swt_case cases[] = {
+	SWT_CASE(not_host_mac),
+	SWT_CASE(not_local_v4),
+	SWT_CASE(not_local_v6),
+	SWT_CASE(martian_source),
+	SWT_CASE(local_addresses),
+	SWT_CASE(address_added_removed),
+	SWT_CASE(address_on_lo),
+	SWT_CASE(mac_change),
+	SWT_CASE(tentative_v6),
+	SWT_CASE(no_listener),
+	SWT_CASE_ARG("established_odd_options_v4", t_established_odd_options,
+		     0),
+	SWT_CASE_ARG("established_odd_options_v6", t_established_odd_options,
+		     1),
 };
-#undef T
 
-static bool selected(const char *name, int argc, char **argv)
-{
-	bool any = false;
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		if (argv[i][0] == '-')
-			continue;
-		any = true;
-		if (strstr(name, argv[i]))
-			return true;
-	}
-	return !any;
-}
+static const __u16 ports[] = {PORT_HTTP};
 
 int main(int argc, char **argv)
 {
-	char err[512];
-	size_t i;
-	int fails = 0, r, fd;
+	static const struct swt_suite suite = SWT_SUITE(cases, setup_default);
+	int r;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (i = 1; i < (size_t)argc; i++)
-		if (!strcmp(argv[i], "-v"))
-			verbose = true;
-	if (swt_netns_private(err, sizeof(err))) {
-		printf("FAIL: netns: %s\n", err);
-		return 1;
-	}
-	if (swt_env_open(&env, err, sizeof(err))) {
-		printf("FAIL: load: %s\n", err);
-		return 1;
-	}
 	/* the server listens on 80 (every address), never on 8081 */
-	fd = swt_listen_any(PORT_HTTP);
-	if (fd < 0) {
-		printf("FAIL: listen on port 80: %s\n", strerror(-fd));
+	if (swt_suite_env(&env, "test_verdicts", ports, 1))
 		return 1;
-	}
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (!selected(cases[i].name, argc, argv))
-			continue;
-		why[0] = 0;
-		r = setup_default();
-		if (r == T_PASS)
-			r = cases[i].fn();
-		if (r == T_PASS)
-			printf("PASS: %s\n", cases[i].name);
-		else if (r == T_SKIP)
-			printf("SKIP: %s: %s\n", cases[i].name, why);
-		else {
-			printf("FAIL: %s: %s\n", cases[i].name, why);
-			fails++;
-		}
-	}
-	close(fd);
+	r = swt_main(&suite, argc, argv);
 	swt_env_close(&env);
-	return fails ? 1 : 0;
+	return r;
 }

@@ -33,5 +33,5 @@ if [ ! -x "$OUT/fuzz_xdp" ] || [ -n "$(find "${src[@]}" tests/lib/*.h include/sy
 	mv "$OUT/fuzz_xdp.tmp" "$OUT/fuzz_xdp"
 fi
 # the seed writer is the bounded pass (a plain test program)
-[ -x build/tests/test_fuzz_pass ] && [ build/tests/test_fuzz_pass -nt tests/lib/fuzzcheck.c ] ||
+[ -x build/tests/test_fuzz_pass ] && [ build/tests/test_fuzz_pass -nt tests/lib/fc_judge.c ] ||
 	make build/tests/test_fuzz_pass

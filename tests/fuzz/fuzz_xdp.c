@@ -2,7 +2,7 @@
 /*
  * libFuzzer target: every input (a state byte, then an Ethernet frame; see
  * tests/lib/fuzzcheck.h) goes through the real synwall XDP program with
- * BPF_PROG_TEST_RUN and is judged by tests/lib/fuzzcheck.c, the oracle
+ * BPF_PROG_TEST_RUN and is judged by tests/lib/fc_*.c (fuzzcheck), the oracle
  * the bounded pass tests/test_fuzz_pass.c shares.  A violated property
  * aborts, so libFuzzer keeps the input as a crash artifact; replay it with
  * build/tests/test_fuzz_pass --replay FILE.
@@ -11,7 +11,7 @@
  * run by tests/fuzz/run.sh (`make fuzz`).  Needs root (BPF, a private
  * network namespace).
  *
- * Coverage feedback comes from the model in fuzzcheck.c, whose branches
+ * Coverage feedback comes from the model in fc_model.c, whose branches
  * follow the verdict table, so libFuzzer steers towards inputs that take
  * new paths through the contract; half of the mutations are fuzzcheck's
  * structure-aware ones (lengths kept consistent, cookies re-signed for

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* The synwall object under test: load, run, and its maps. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -28,8 +29,8 @@
  */
 static const char *const swt_kfuncs[] = {
 	"bpf_sk_assign_tcp_reqsk", /* 6.9 */
-	"bpf_cast_to_kern_ctx",    /* 6.2 */
-	"bpf_rdonly_cast",         /* 6.2 */
+	"bpf_cast_to_kern_ctx",	   /* 6.2 */
+	"bpf_rdonly_cast",	   /* 6.2 */
 };
 
 /* Is name one of the comma-separated words of list? */
@@ -62,8 +63,7 @@ void swt_skip_without_kfuncs(void)
 			continue;
 		printf("SKIP: %s: this kernel (%s) lacks the kfunc %s, so "
 		       "the synwall object cannot load (Linux >= 6.9)\n",
-		       program_invocation_short_name, u.release,
-		       swt_kfuncs[i]);
+		       program_invocation_short_name, u.release, swt_kfuncs[i]);
 		btf__free(vmlinux);
 		exit(0);
 	}
@@ -122,8 +122,8 @@ int swt_dp_flags_write(const struct swt_env *e, __u32 flags)
 	struct synwall_dp_state dp = {.flags = flags};
 	__u32 k = 0;
 
-	return bpf_map_update_elem(e->dp_state_fd, &k, &dp, BPF_ANY) ? -errno
-								       : 0;
+	return bpf_map_update_elem(e->dp_state_fd, &k, &dp, BPF_ANY) ? -errno :
+								       0;
 }
 
 int swt_config_write(const struct swt_env *e, const struct synwall_config *c)
@@ -228,8 +228,8 @@ int swt_stats_zero(const struct swt_env *e)
 	return ret;
 }
 
-#define F(x, help) { #x, offsetof(struct synwall_stats, x) },
-const struct swt_stat_field swt_stat_fields[] = { SYNWALL_COUNTERS(F) };
+#define F(x, help) {#x, offsetof(struct synwall_stats, x)},
+const struct swt_stat_field swt_stat_fields[] = {SYNWALL_COUNTERS(F)};
 #undef F
 const size_t swt_nstat_fields =
 	sizeof(swt_stat_fields) / sizeof(swt_stat_fields[0]);
@@ -375,16 +375,16 @@ int swt_netns_private(char *err, size_t errlen)
 		   "02:00:00:00:00:01 &&"
 		   " ip link set " SWT_TEST_DEV " addrgenmode none &&"
 		   " ip link set " SWT_TEST_DEV "p addrgenmode none &&"
-		   " ip link set " SWT_TEST_DEV "p up && ip link set " SWT_TEST_DEV
-		   " up &&"
+		   " ip link set " SWT_TEST_DEV
+		   "p up && ip link set " SWT_TEST_DEV " up &&"
 		   " ip addr add " SWT_TEST_IP4 "/24 dev " SWT_TEST_DEV " &&"
 		   " ip addr add " SWT_TEST_IP6 "/64 dev " SWT_TEST_DEV
 		   " nodad &&"
 		   " ip addr add " SWT_TEST_IP4B "/24 dev " SWT_TEST_DEV " &&"
 		   " ip addr add " SWT_TEST_IP6B "/64 dev " SWT_TEST_DEV
 		   " nodad") != 0) {
-		snprintf(err, errlen, "test device " SWT_TEST_DEV
-				      ": ip link/addr failed");
+		snprintf(err, errlen,
+			 "test device " SWT_TEST_DEV ": ip link/addr failed");
 		return -1;
 	}
 	swt_test_ifindex = if_nametoindex(SWT_TEST_DEV);
@@ -415,4 +415,103 @@ int swt_listen_any(__u16 port)
 		return e;
 	}
 	return fd;
+}
+
+int swt_suite_env(struct swt_env *e, const char *suite, const __u16 *ports,
+		  size_t nports)
+{
+	char err[512];
+	size_t i;
+	int fd;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (swt_netns_private(err, sizeof(err)))
+		fprintf(stderr, "%s: %s; staying in this namespace\n", suite,
+			err);
+	if (swt_env_open(e, err, sizeof(err))) {
+		printf("FAIL: setup: load: %s\n", err);
+		return 1;
+	}
+	/* the server: synwall answers SYNs only where something listens */
+	for (i = 0; i < nports; i++) {
+		fd = swt_listen_any(ports[i]);
+		if (fd < 0) {
+			printf("FAIL: setup: listen on port %u: %s\n", ports[i],
+			       strerror(-fd));
+			swt_env_close(e);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void swt_conn_close(struct swt_conn *c)
+{
+	if (c->afd >= 0)
+		close(c->afd);
+	if (c->cfd >= 0)
+		close(c->cfd);
+	if (c->lfd >= 0)
+		close(c->lfd);
+	c->lfd = c->cfd = c->afd = -1;
+}
+
+int swt_conn_open(bool v6, bool connect_it, struct swt_conn *c)
+{
+	struct sockaddr_storage ss = {};
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	socklen_t sl = v6 ? sizeof(*s6) : sizeof(*s4);
+	int fam = v6 ? AF_INET6 : AF_INET, err;
+
+	c->lfd = c->cfd = c->afd = -1;
+	if (v6) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = in6addr_loopback;
+	} else {
+		s4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	}
+	c->lfd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->lfd < 0 || bind(c->lfd, (struct sockaddr *)&ss, sl) ||
+	    listen(c->lfd, 8) ||
+	    getsockname(c->lfd, (struct sockaddr *)&ss, &sl))
+		goto err;
+	c->lport = ntohs(v6 ? s6->sin6_port : s4->sin_port);
+	if (!connect_it)
+		return 0;
+	c->cfd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->cfd < 0 || connect(c->cfd, (struct sockaddr *)&ss, sl))
+		goto err;
+	c->afd = accept(c->lfd, NULL, NULL);
+	sl = sizeof(ss);
+	if (c->afd < 0 || getsockname(c->cfd, (struct sockaddr *)&ss, &sl))
+		goto err;
+	c->cport = ntohs(v6 ? s6->sin6_port : s4->sin_port);
+	return 0;
+err:
+	err = -errno;
+	swt_conn_close(c);
+	return err;
+}
+
+void swt_pkt_loopback(struct swt_pkt *p, bool v6, __u16 sport, __u16 dport)
+{
+	swt_pkt_init(p, v6);
+	/* lo's MAC address is all zeros */
+	memset(p->dmac, 0, 6);
+	memset(p->smac, 0, 6);
+	memset(p->saddr, 0, 16);
+	memset(p->daddr, 0, 16);
+	if (v6) {
+		p->saddr[15] = p->daddr[15] = 1;
+	} else {
+		p->saddr[0] = p->daddr[0] = 127;
+		p->saddr[3] = p->daddr[3] = 1;
+	}
+	p->sport = sport;
+	p->dport = dport;
+	p->seq = 0x01000000;
+	p->ack = 0x02000000; /* not a cookie */
+	p->flags = SWT_TCP_ACK;
 }

@@ -12,6 +12,26 @@
 #pragma GCC diagnostic ignored "-Wunknown-pragmas"
 #include <synwall/cookie.h>
 
+void swt_cfg_default(struct synwall_config *c, __u32 now)
+{
+	memset(c, 0, sizeof(*c));
+	c->mss4 = 1460;
+	c->mss6 = 1440;
+	c->window = 65535;
+	c->wscale = 7;
+	c->ttl = 64;
+	c->fixed_time = now;
+}
+
+void swt_keys_one(struct synwall_keys *k, const struct synwall_key *key,
+		  __u32 now)
+{
+	memset(k, 0, sizeof(*k));
+	k->key[0] = *key;
+	k->generation = 1;
+	k->installed_at[0] = now;
+}
+
 void swt_cfg_resolve(const struct synwall_config *c, struct swt_cfg *r)
 {
 	r->mss4 = c->mss4 ? c->mss4 : SYNWALL_MSS4_DEFAULT;

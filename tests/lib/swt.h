@@ -170,6 +170,15 @@ struct swt_cfg {
 
 void swt_cfg_resolve(const struct synwall_config *c, struct swt_cfg *r);
 
+/*
+ * The tests' usual state: config with every value explicit (MSS
+ * 1460/1440, window 65535, wscale 7, TTL 64) and the clock frozen at now;
+ * one key in slot 0, installed at now, generation 1.
+ */
+void swt_cfg_default(struct synwall_config *c, __u32 now);
+void swt_keys_one(struct synwall_keys *k, const struct synwall_key *key,
+		  __u32 now);
+
 /* Index of the largest table entry <= mss (0 if none), by linear scan. */
 __u32 swt_mss_index(__u32 mss, bool v6);
 
@@ -303,5 +312,29 @@ __u32 swt_ifindex(__u32 ifindex);
  * -errno.
  */
 int swt_listen_any(__u16 port);
+
+/*
+ * The start of a suite: a private namespace (swt_netns_private; without
+ * one, a note on stderr and the tests run where they are), the skeleton
+ * loaded, and a listener on each of ports (nports of them).  0, or 1
+ * after a "FAIL: setup: ..." line.
+ */
+int swt_suite_env(struct swt_env *e, const char *suite, const __u16 *ports,
+		  size_t nports);
+
+/* A TCP connection over loopback (lo): listener lport, client cport. */
+struct swt_conn {
+	int lfd, cfd, afd; /* -1: none */
+	__u16 lport, cport;
+};
+
+/*
+ * A listener on ::1 or 127.0.0.1 (an ephemeral port) and, if connect_it,
+ * one accepted connection to it.  0, or -errno with every fd closed.
+ */
+int swt_conn_open(bool v6, bool connect_it, struct swt_conn *c);
+void swt_conn_close(struct swt_conn *c);
+/* An ACK on lo: zero MACs, loopback addresses, no cookie in ack_seq. */
+void swt_pkt_loopback(struct swt_pkt *p, bool v6, __u16 sport, __u16 dport);
 
 #endif /* SWT_H */
