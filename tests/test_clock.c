@@ -36,7 +36,7 @@
 #pragma GCC diagnostic ignored "-Wunknown-pragmas"
 #include <synwall/cookie.h>
 
-#include "../loader/kdf.c"
+#include "../loader/lib/kdf.h"
 
 #define ROTATE 3600 /* fleet key interval of both hosts */
 #define TAI_LEAP 37 /* TAI - UTC since 2017 */

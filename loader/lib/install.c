@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * `synwall attach IFACE ...`
+ * Installing synwall on an interface: what `synwall attach` does after
+ * parsing its command line
  *
  * Order of a fresh attach, chosen so that the interface is never half
  * protected and a failure leaves nothing behind:
@@ -22,7 +23,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,14 +35,22 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
-#include "caps.h"
-#include "common.h"
+#include "cfg.h"
 #include "dispatch.h"
+#include "install.h"
 #include "kdf.h"
 #include "keyfile.h"
+#include "keys.h"
 #include "liblog.h"
+#include "log.h"
+#include "maps.h"
+#include "netns.h"
+#include "rotate.h"
 #include "synwall.skel.h"
+#include "tc.h"
+#include "util.h"
 #include "vlan.h"
+#include "xdp.h"
 
 #define LIBXDP_LOCK_DIR "/sys/fs/bpf/xdp"
 
@@ -58,108 +66,6 @@
 #define SW_TEST_DISPATCHER_FAIL "SYNWALL_TEST_DISPATCHER_FAIL"
 #define SW_TEST_VERIFIER_FAIL "SYNWALL_TEST_VERIFIER_FAIL"
 
-static const char *const pin_names[] = {SW_PIN_NAMES};
-
-enum { OPT_ALLOW_VLAN = 2000 }; /* attach's own option (common.h: shared) */
-
-struct attach_args {
-	const char *ifname;
-	int ifindex;
-	int mode;
-	const char *key_file;
-	struct sw_master master;
-	unsigned long rotate;
-	bool force;
-	bool allow_vlan_offload;
-	struct sw_cfg_req cfg;
-	char dir[PATH_MAX];
-	bool explicit_dir;
-};
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: synwall attach IFACE [--ports LIST] [--mss4 N] [--mss6 "
-		"N] [--wscale N]\n"
-		"                     [--ttl N] [--window N] [--ecn on|off] "
-		"[--mode native|skb]\n"
-		"                     [--key-file FILE] [--rotate SECONDS] "
-		"[--allow-short-rotate]\n"
-		"                     [--cookies flood|always] [--flood-on N] "
-		"[--flood-off N]\n"
-		"                     [--flood-hold SECS] "
-		"[--pin-dir DIR] [--allow-vlan-offload] [--force]\n"
-		"\n"
-		"Load synwall, attach its XDP program and its TC ingress "
-		"program to IFACE,\n"
-		"pin its maps under /sys/fs/bpf/synwall/IFACE/ and configure "
-		"them.\n"
-		"\n"
-		"  --ports LIST        ports to protect: 22,80,443,8000-8100 "
-		"(also all, none);\n"
-		"                      default none: synwall then passes every "
-		"packet\n"
-		"  --mss4/--mss6/--wscale/--ttl/--window/--ecn   see synwall "
-		"config --help\n"
-		"                      (defaults 1460, 1440, 7, 64, 65535, "
-		"on)\n"
-		"  --cookies flood|always   flood (default): cookies only "
-		"while a SYN flood is\n"
-		"                      detected, else the kernel's own "
-		"handshake; always: every\n"
-		"                      SYN (--flood-on/--flood-off/--flood-hold: "
-		"see synwall\n"
-		"                      config --help; defaults 2000, 1000 SYN/s "
-		"per CPU, 10 s)\n"
-		"  --mode native|skb   XDP in the driver (default) or generic "
-		"(any driver, slower);\n"
-		"                      through libxdp's dispatcher where it "
-		"works, else synwall\n"
-		"                      alone (one line says why; then no other "
-		"XDP program\n"
-		"                      can share IFACE)\n"
-		"  --key-file FILE     fleet mode: keys derived from FILE's "
-		"secret and the wall\n"
-		"                      clock, the same on every host holding "
-		"FILE (default:\n"
-		"                      random keys)\n"
-		"  --rotate SECONDS    stay in the foreground rotating keys "
-		"every SECONDS (>= %d)\n"
-		"                      until SIGTERM, which leaves synwall "
-		"attached\n"
-		"  --allow-short-rotate  accept --rotate below %d s (tests "
-		"only: cookies in\n"
-		"                      flight can then fail)\n"
-		"  --pin-dir DIR       pin the maps in DIR instead of "
-		"/sys/fs/bpf/synwall/IFACE\n"
-		"  --allow-vlan-offload  attach although IFACE strips VLAN tags "
-		"in hardware\n"
-		"                      (rx-vlan-offload) and carries VLAN "
-		"devices: their\n"
-		"                      clients' handshakes then fail (fix "
-		"instead: ethtool -K\n"
-		"                      IFACE rxvlan off)\n"
-		"  --force             go on when a sysctl, privilege, bpffs or "
-		"IPv6-module\n"
-		"                      check fails\n"
-		"\n"
-		"Refused before anything is loaded: a kernel without the "
-		"handoff kfunc\n"
-		"bpf_sk_assign_tcp_reqsk (Linux < 6.9, e.g. Debian 12's 6.1; "
-		"--force does not\n"
-		"help: the object cannot load there) or without BTF.  A failed "
-		"load or attach\n"
-		"prints the kernel's reason (the verifier's last lines, the "
-		"netlink message)\n"
-		"and leaves nothing attached or pinned.\n"
-		"\n"
-		"Attaching again where synwall is attached updates the "
-		"configuration in place\n"
-		"(what the command line omits returns to its default; keys are "
-		"kept).\n",
-		SW_ROTATE_MIN, SW_ROTATE_MIN);
-}
-
 /* ---- undo ----------------------------------------------------------- */
 
 struct undo {
@@ -169,18 +75,6 @@ struct undo {
 	int mode;
 };
 
-static void unpin_all(const char *dir)
-{
-	char path[PATH_MAX + 32];
-	size_t i;
-
-	for (i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, pin_names[i]);
-		if (unlink(path) && errno != ENOENT)
-			sw_warn("cannot remove %s: %s", path, strerror(errno));
-	}
-}
-
 /* libxdp creates its lock directory on first use: remove it again if it
  * was not there before and is empty (it only ever holds libxdp's pins). */
 static void tidy_xdp_lock_dir(bool existed)
@@ -189,7 +83,7 @@ static void tidy_xdp_lock_dir(bool existed)
 		rmdir(LIBXDP_LOCK_DIR);
 }
 
-static void undo_attach(const struct attach_args *a, const struct undo *u)
+static void undo_attach(const struct sw_attach *a, const struct undo *u)
 {
 	int err;
 
@@ -209,7 +103,7 @@ static void undo_attach(const struct attach_args *a, const struct undo *u)
 				"%s (ip link set dev %s xdp off)",
 				a->ifname, strerror(-err), a->ifname);
 	}
-	unpin_all(a->dir);
+	sw_pins_remove(a->dir, false);
 	if (u->made_dir)
 		rmdir(a->dir);
 	if (u->made_root)
@@ -219,7 +113,7 @@ static void undo_attach(const struct attach_args *a, const struct undo *u)
 
 /* ---- configuration of the maps (fresh attach and update) ------------ */
 
-static int configure(struct sw_maps *m, struct attach_args *a,
+static int configure(struct sw_maps *m, struct sw_attach *a,
 		     struct sw_state *st, bool fresh)
 {
 	if (sw_cfg_apply(m, &a->cfg, true))
@@ -265,7 +159,7 @@ static const char *kernel_reason(int err, char *buf, size_t len)
 }
 
 /* The XDP attach failed: what, the kernel's reason, the fix. */
-static int xdp_attach_error(const struct attach_args *a, int err)
+static int xdp_attach_error(const struct sw_attach *a, int err)
 {
 	const char *mode = sw_xdp_mode_name(a->mode);
 	struct sw_xdp_info xi;
@@ -286,7 +180,8 @@ static int xdp_attach_error(const struct attach_args *a, int err)
 			       a->ifname);
 		else if (xi.prog_id)
 			sw_err("%s already runs a synwall XDP program (id %u) "
-			       "that synwall attach did not record (loaded with "
+			       "that synwall attach did not record (loaded "
+			       "with "
 			       "ip link?): remove it first (ip link set dev %s "
 			       "xdp off)",
 			       a->ifname, xi.prog_id, a->ifname);
@@ -353,7 +248,7 @@ static void load_error(int err)
 	sw_lib_log_clear();
 }
 
-static int print_attached(const struct attach_args *a, const char *dir)
+static int print_attached(const struct sw_attach *a, const char *dir)
 {
 	struct sw_maps m;
 	struct sw_state st;
@@ -371,7 +266,7 @@ static int print_attached(const struct attach_args *a, const char *dir)
 
 /* Step 1, VLAN part: refuse a device that strips the tags XDP_TX needs
  * (vlan.h has the policy).  Returns 0 to go on. */
-static int check_vlan(const struct attach_args *a)
+static int check_vlan(const struct sw_attach *a)
 {
 	struct sw_vlan_facts f;
 	char msg[512];
@@ -396,7 +291,7 @@ static int check_vlan(const struct attach_args *a)
 }
 
 /* The skeleton, opened with the pin dir (and the test hook applied). */
-static struct synwall *open_skel(const struct attach_args *a)
+static struct synwall *open_skel(const struct sw_attach *a)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = a->dir);
 	struct synwall *skel;
@@ -427,7 +322,7 @@ static struct synwall *open_skel(const struct attach_args *a)
  * On success *skelp is the loaded skeleton and u records the attach; on
  * failure the message is printed and nothing of this step is left.
  */
-static int attach_xdp(struct attach_args *a, struct undo *u,
+static int attach_xdp(struct sw_attach *a, struct undo *u,
 		      struct synwall **skelp, bool *dispatcher)
 {
 	const char *mode = sw_xdp_mode_name(a->mode);
@@ -456,8 +351,8 @@ static int attach_xdp(struct attach_args *a, struct undo *u,
 	if (!t.err) {
 		u->xdp_attached = true;
 		u->xdp_id = xdp_program__id(xp);
-		t.dispatcher = sw_xdp_query(a->ifindex, &xi) == 0 &&
-			       xi.dispatcher;
+		t.dispatcher =
+			sw_xdp_query(a->ifindex, &xi) == 0 && xi.dispatcher;
 	}
 	why.force_env = getenv(SW_TEST_DISPATCHER_FAIL);
 	t.forced_err = sw_errno_parse(why.force_env);
@@ -505,7 +400,7 @@ static int attach_xdp(struct attach_args *a, struct undo *u,
 	synwall__destroy(skel);
 	skel = NULL;
 	sw_xdp_scrub(a->ifindex);
-	unpin_all(a->dir);
+	sw_pins_remove(a->dir, false);
 
 	/* Alone: load, then attach, so that a failure is either the
 	 * verifier's or the netlink request's, each with its reason. */
@@ -546,7 +441,7 @@ undo:
 
 /* After a failed attach: is anything of ours still there?  The final
  * message must be true. */
-static bool leftovers(const struct attach_args *a, char *what, size_t len)
+static bool leftovers(const struct sw_attach *a, char *what, size_t len)
 {
 	char path[PATH_MAX + 32];
 	struct sw_xdp_info xi;
@@ -558,9 +453,8 @@ static bool leftovers(const struct attach_args *a, char *what, size_t len)
 	if (sw_xdp_query(a->ifindex, &xi) == 0 && xi.prog_id)
 		n += (size_t)snprintf(what + n, len - n, " XDP program id %u;",
 				      xi.prog_id);
-	for (i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]) && n < len;
-	     i++) {
-		snprintf(path, sizeof(path), "%s/%s", a->dir, pin_names[i]);
+	for (i = 0; i < SW_NPINS && n < len; i++) {
+		snprintf(path, sizeof(path), "%s/%s", a->dir, sw_pins[i].name);
 		if (access(path, F_OK) == 0)
 			n += (size_t)snprintf(what + n, len - n, " %s;", path);
 	}
@@ -578,7 +472,7 @@ static bool leftovers(const struct attach_args *a, char *what, size_t len)
 	return what[0] != '\0';
 }
 
-static int fresh_attach_locked(struct attach_args *a)
+static int fresh_attach_locked(struct sw_attach *a)
 {
 	struct undo u = {.mode = a->mode};
 	struct synwall *skel = NULL;
@@ -699,7 +593,7 @@ fail:
 	return -1;
 }
 
-static int fresh_attach(struct attach_args *a)
+int sw_attach_fresh(struct sw_attach *a)
 {
 	sigset_t block, old;
 	int rc;
@@ -717,7 +611,7 @@ static int fresh_attach(struct attach_args *a)
 }
 
 /* synwall is attached already: rewrite the configuration. */
-static int update_attach(struct attach_args *a, struct sw_state *st)
+int sw_attach_update(struct sw_attach *a, struct sw_state *st)
 {
 	struct sw_maps m;
 	__u32 tc_id = 0;
@@ -778,7 +672,7 @@ out:
 
 /* What is in the pin dir: 0 nothing (go ahead fresh), 1 attached here
  * (update), -1 refuse (message printed). */
-static int inspect_pin_dir(struct attach_args *a, struct sw_state *st)
+int sw_attach_inspect(struct sw_attach *a, struct sw_state *st)
 {
 	char path[PATH_MAX + 32];
 	__u64 dev, ino;
@@ -796,9 +690,9 @@ static int inspect_pin_dir(struct attach_args *a, struct sw_state *st)
 	if (fd >= 0)
 		close(fd);
 	if (rc) {
-		for (i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]); i++) {
+		for (i = 0; i < SW_NPINS; i++) {
 			snprintf(path, sizeof(path), "%s/%s", a->dir,
-				 pin_names[i]);
+				 sw_pins[i].name);
 			any |= access(path, F_OK) == 0;
 		}
 		if (!any)
@@ -842,163 +736,6 @@ static int inspect_pin_dir(struct attach_args *a, struct sw_state *st)
 	sw_warn("%s: removing stale pins of an earlier attach whose programs "
 		"are gone",
 		a->dir);
-	unpin_all(a->dir);
+	sw_pins_remove(a->dir, false);
 	return 0;
-}
-
-int cmd_attach(int argc, char **argv)
-{
-	static const struct option lo[] = {
-		CFG_LONGOPTS,
-		{"mode", required_argument, NULL, SW_OPT_MODE},
-		{"key-file", required_argument, NULL, SW_OPT_KEY_FILE},
-		{"rotate", required_argument, NULL, SW_OPT_ROTATE},
-		{"allow-short-rotate", no_argument, NULL, SW_OPT_SHORT_ROTATE},
-		{"pin-dir", required_argument, NULL, SW_OPT_PIN_DIR},
-		{"force", no_argument, NULL, SW_OPT_FORCE},
-		{"allow-vlan-offload", no_argument, NULL, OPT_ALLOW_VLAN},
-		{"help", no_argument, NULL, 'h'},
-		{"verbose", no_argument, NULL, 'v'},
-		{0},
-	};
-	struct attach_args a;
-	struct sw_caps caps;
-	struct sw_state st;
-	const char *rot_arg = NULL;
-	bool short_ok = false;
-	char err[512];
-	int opt, i, rc, nhard = 0;
-
-	memset(&a, 0, sizeof(a));
-	a.mode = XDP_MODE_NATIVE;
-	while ((opt = getopt_long(argc, argv, "hv", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'v':
-			sw_verbose++;
-			break;
-		case SW_OPT_MODE:
-			if (!strcmp(optarg, "native") || !strcmp(optarg, "drv"))
-				a.mode = XDP_MODE_NATIVE;
-			else if (!strcmp(optarg, "skb") ||
-				 !strcmp(optarg, "generic"))
-				a.mode = XDP_MODE_SKB;
-			else {
-				sw_err("--mode '%s': expected native or skb",
-				       optarg);
-				return SW_EXIT_USAGE;
-			}
-			break;
-		case SW_OPT_KEY_FILE:
-			a.key_file = optarg;
-			break;
-		case SW_OPT_ROTATE:
-			rot_arg = optarg;
-			break;
-		case SW_OPT_SHORT_ROTATE:
-			short_ok = true;
-			break;
-		case SW_OPT_FORCE:
-			a.force = true;
-			break;
-		case OPT_ALLOW_VLAN:
-			a.allow_vlan_offload = true;
-			break;
-		case SW_OPT_PIN_DIR:
-			snprintf(a.dir, sizeof(a.dir), "%s", optarg);
-			a.explicit_dir = true;
-			break;
-		case '?':
-			usage(stderr);
-			return SW_EXIT_USAGE;
-		default:
-			if (sw_cfg_option(opt, optarg, &a.cfg))
-				return SW_EXIT_USAGE;
-		}
-	}
-	if (!sw_one_operand("attach", argc - optind)) {
-		usage(stderr);
-		return SW_EXIT_USAGE;
-	}
-	if (rot_arg &&
-	    (sw_parse_ulong("--rotate", rot_arg, 1, 1UL << 30, &a.rotate) ||
-	     sw_rotate_check(a.rotate, short_ok)))
-		return SW_EXIT_USAGE;
-	a.ifname = argv[optind];
-	a.ifindex = sw_iface_index(a.ifname);
-	if (!a.ifindex)
-		return SW_EXIT_FAIL;
-	if (a.key_file &&
-	    sw_keyfile_read(a.key_file, &a.master, err, sizeof(err))) {
-		sw_err("%s", err);
-		return SW_EXIT_FAIL;
-	}
-	if (!a.explicit_dir)
-		sw_pin_dir_default(a.ifname, a.dir, sizeof(a.dir));
-
-	/*
-	 * Before anything is loaded.  Without kernel BTF or the handoff
-	 * kfunc the object cannot load at all (its TC program calls the
-	 * kfunc), so --force does not skip those two.
-	 */
-	sw_caps_check(&caps, a.dir);
-	for (i = 0; i < SW_CAP_COUNT; i++) {
-		bool hard = i == SW_CAP_BTF || i == SW_CAP_KFUNC;
-
-		if (caps.cap[i].ok)
-			continue;
-		if (a.force && !hard) {
-			sw_warn("%s (--force: going on)", caps.cap[i].msg);
-			continue;
-		}
-		sw_err("%s", caps.cap[i].msg);
-		nhard++;
-	}
-	if (nhard) {
-		sw_err("attach refused before loading anything: %d kernel "
-		       "capabilit%s missing (see above%s)",
-		       nhard, nhard == 1 ? "y is" : "ies are",
-		       a.force ? "; --force cannot skip these" :
-				 "; --force skips only the sysctl, privilege, "
-				 "bpffs and IPv6-module checks");
-		rc = SW_EXIT_FAIL;
-		goto out;
-	}
-
-	rc = inspect_pin_dir(&a, &st);
-	if (rc < 0) {
-		rc = SW_EXIT_FAIL;
-		goto out;
-	}
-	if (rc == 1)
-		rc = update_attach(&a, &st) ? SW_EXIT_FAIL : 0;
-	else
-		rc = fresh_attach(&a) ? SW_EXIT_FAIL : 0;
-	if (rc || !a.rotate)
-		goto out;
-
-	{
-		struct sw_rotate_opts ro = {
-			.interval = (__u32)a.rotate,
-			.key_file = a.key_file,
-			.ifname = a.ifname,
-			.ifindex = a.ifindex,
-		};
-		struct sw_maps m;
-
-		sw_wipe(&a.master, sizeof(a.master));
-		if (sw_maps_open(a.ifname, a.ifindex, a.dir, &m)) {
-			rc = SW_EXIT_FAIL;
-			goto out;
-		}
-		/* attached: let other synwall commands (detach) run */
-		sw_lock_release();
-		rc = sw_rotate_loop(&m, &ro);
-		sw_maps_close(&m);
-	}
-out:
-	sw_wipe(&a.master, sizeof(a.master));
-	return rc;
 }
