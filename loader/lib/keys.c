@@ -27,13 +27,7 @@
 
 int sw_keys_read(int fd, struct synwall_keys *k)
 {
-	__u32 z = 0;
-
-	if (bpf_map_lookup_elem(fd, &z, k)) {
-		sw_err("cannot read the keys map: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
+	return sw_map_read_one(fd, SYNWALL_MAP_KEYS, k);
 }
 
 static int keys_write(int fd, const struct synwall_keys *k)

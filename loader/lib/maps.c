@@ -328,15 +328,20 @@ int sw_state_create(const char *dir, const struct sw_state *st)
 
 /* ---- config and ports ------------------------------------------------ */
 
-int sw_config_read(int fd, struct synwall_config *c)
+int sw_map_read_one(int fd, const char *name, void *val)
 {
 	__u32 k = 0;
 
-	if (bpf_map_lookup_elem(fd, &k, c)) {
-		sw_err("cannot read the config map: %s", strerror(errno));
+	if (bpf_map_lookup_elem(fd, &k, val)) {
+		sw_err("cannot read the %s map: %s", name, strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+int sw_config_read(int fd, struct synwall_config *c)
+{
+	return sw_map_read_one(fd, SYNWALL_MAP_CONFIG, c);
 }
 
 int sw_config_write(int fd, const struct synwall_config *c)

@@ -89,6 +89,8 @@ int sw_state_read(int fd, struct sw_state *st);
 int sw_state_write(int fd, const struct sw_state *st);
 int sw_state_create(const char *dir, const struct sw_state *st); /* fd */
 
+/* The value of a one-entry map; prints "cannot read the NAME map". */
+int sw_map_read_one(int fd, const char *name, void *val);
 int sw_config_read(int fd, struct synwall_config *c);
 /* Writes c with tai_offset set to the host's current TAI offset. */
 int sw_config_write(int fd, const struct synwall_config *c);
