@@ -8,7 +8,8 @@
  * handoff kfunc's refusal), the dispatcher-or-alone decision and its one
  * line, the verifier log's tail, and the rx VLAN stripping policy.
  *
- * They link build/libsynwall.a, the loader's library.  Output: PASS:/FAIL:/SKIP: lines (tests/run.sh).
+ * They link build/libsynwall.a, the loader's library.
+ * Output: PASS:/FAIL:/SKIP: lines (tests/run.sh).
  */
 #define _GNU_SOURCE
 #include <errno.h>
