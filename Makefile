@@ -14,13 +14,22 @@ MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Iinclude -Ibpf
 CFLAGS     ?= -g -O2
-CFLAGS     += -Wall -Wextra -Wno-unused-parameter -Iinclude -I$(BUILD) -Iloader
+CFLAGS     += -Wall -Wextra -Wno-unused-parameter -Iinclude -I$(BUILD)
 LDLIBS_BPF := -lbpf -lelf -lz
 LDLIBS_XDP := -lxdp $(LDLIBS_BPF)
+LDLIBS_CRYPTO := -lcrypto
 
 BPF_SRCS   := $(wildcard bpf/*.h) $(wildcard include/synwall/*.h)
-LOADER_SRC := $(wildcard loader/*.c)
-LOADER_HDR := $(wildcard loader/*.h)
+# the loader: verbs (loader/cmd) on a library of modules (loader/lib),
+# an archive that the unit tests link too
+LIB_SRC    := $(wildcard loader/lib/*.c)
+LIB_HDR    := $(wildcard loader/lib/*.h)
+LIB_OBJS   := $(patsubst loader/lib/%.c,$(BUILD)/loader/lib/%.o,$(LIB_SRC))
+LIB_A      := $(BUILD)/libsynwall.a
+CMD_SRC    := loader/main.c $(wildcard loader/cmd/*.c)
+CMD_OBJS   := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(CMD_SRC))
+LOADER_CFLAGS := -Iloader/lib -Iloader/cmd
+LOADER_LIBS := $(LIB_A) $(LDLIBS_XDP) $(LDLIBS_CRYPTO)
 TEST_LIB   := $(wildcard tests/lib/*.c)
 TEST_HDR   := $(wildcard tests/lib/*.h)
 TEST_OBJS  := $(patsubst tests/lib/%.c,$(BUILD)/tests/lib/%.o,$(TEST_LIB))
@@ -38,7 +47,7 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 .PHONY: all deps vmlinux test vmtest bench demo fuzz soak install clean format
 
 all: $(BUILD)/synwall.bpf.o $(BUILD)/synwall.skel.h \
-     $(if $(LOADER_SRC),$(BUILD)/synwall) $(TEST_PROGS) $(BENCH_PROGS) \
+     $(BUILD)/synwall $(TEST_PROGS) $(BENCH_PROGS) \
      $(E2E_PROGS)
 
 deps: $(DEPS_STAMP)
@@ -64,8 +73,22 @@ $(BUILD)/synwall.skel.h: $(BUILD)/synwall.bpf.o
 	$(BPFTOOL) gen skeleton $< name synwall > $@.tmp
 	@mv $@.tmp $@
 
-$(BUILD)/synwall: $(LOADER_SRC) $(LOADER_HDR) $(BUILD)/synwall.skel.h include/synwall/*.h
-	$(CC) $(CFLAGS) $(LOADER_SRC) -o $@ $(LDLIBS_XDP)
+$(BUILD)/loader/%.o: loader/%.c $(LIB_HDR) $(wildcard loader/cmd/*.h) \
+		    $(BUILD)/synwall.skel.h include/synwall/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LOADER_CFLAGS) -c $< -o $@
+
+$(LIB_A): $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/synwall: $(CMD_OBJS) $(LIB_A)
+	$(CC) $(CFLAGS) $(CMD_OBJS) -o $@ $(LOADER_LIBS)
+
+# the unit tests of the loader's modules link the archive
+$(BUILD)/tests/test_loader_unit $(BUILD)/tests/test_clock: $(LIB_A)
+$(BUILD)/tests/test_loader_unit $(BUILD)/tests/test_clock: \
+	TEST_LINK = $(LOADER_CFLAGS) $(LOADER_LIBS)
 
 # tests/lib: compiled once into an archive that every test and bench
 # program links
@@ -87,7 +110,7 @@ $(foreach d,$(TEST_DIRS),$(eval $(call TEST_DIR_RULE,$(d))))
 
 $(BUILD)/tests/%: tests/%.c $(TEST_ARCHIVE) $(TEST_HDR) $(BUILD)/synwall.skel.h include/synwall/*.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/lib $< $(TEST_ARCHIVE) -o $@ $(LDLIBS_XDP)
+	$(CC) $(CFLAGS) -Itests/lib $< $(TEST_ARCHIVE) -o $@ $(TEST_LINK) $(LDLIBS_XDP)
 
 $(BUILD)/bench/%: bench/%.c $(TEST_ARCHIVE) $(TEST_HDR) $(BUILD)/synwall.skel.h include/synwall/*.h
 	@mkdir -p $(dir $@)
@@ -148,5 +171,6 @@ clean:
 	rm -rf $(BUILD)
 
 format:
-	clang-format -i bpf/*.c bpf/*.h include/synwall/*.h loader/*.c loader/*.h \
+	clang-format -i bpf/*.c bpf/*.h include/synwall/*.h loader/*.c \
+		loader/cmd/*.c loader/cmd/*.h loader/lib/*.c loader/lib/*.h \
 		tests/*.c tests/lib/*.[ch] tests/xdp/*.[ch] bench/*.c 2>/dev/null || true

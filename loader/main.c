@@ -1,29 +1,31 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* synwall: the loader's command line.  `synwall --help` lists the verbs;
  * `synwall VERB --help` explains one; docs/synwall.8 is the manual. */
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "common.h"
+#include "cli.h"
+#include "liblog.h"
+#include "log.h"
+#include "netns.h"
+#include "verbs.h"
 
-struct verb {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *summary;
+static const struct sw_verb *const verbs[] = {
+	&sw_verb_attach, &sw_verb_detach, &sw_verb_status, &sw_verb_config,
+	&sw_verb_keys,	 &sw_verb_stats,  &sw_verb_run,
 };
 
-static const struct verb verbs[] = {
-	{"attach", cmd_attach,
-	 "load and attach synwall to an interface, configure it"},
-	{"detach", cmd_detach, "remove synwall from an interface"},
-	{"status", cmd_status, "what is attached where; kernel capabilities"},
-	{"config", cmd_config, "change ports, MSS, window scale, TTL live"},
-	{"keys", cmd_keys, "rotate keys, fleet key files, key ages"},
-	{"stats", cmd_stats, "counters, rates (--watch), JSON, Prometheus"},
-	{"run", cmd_run,
-	 "rotate the keys of an attached synwall in the foreground"},
-};
+#define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+static const struct sw_verb *find_verb(const char *name)
+{
+	size_t v;
+
+	for (v = 0; v < NVERBS; v++)
+		if (!strcmp(name, verbs[v]->name))
+			return verbs[v];
+	return NULL;
+}
 
 static void usage(FILE *f)
 {
@@ -37,8 +39,8 @@ static void usage(FILE *f)
 		   "queue.\n"
 		   "\n"
 		   "verbs:\n");
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
+	for (i = 0; i < NVERBS; i++)
+		fprintf(f, "  %-8s %s\n", verbs[i]->name, verbs[i]->summary);
 	fprintf(f, "\n"
 		   "options:\n"
 		   "  --netns NAME   work in network namespace NAME "
@@ -59,9 +61,9 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	const struct sw_verb *verb;
 	const char *netns = NULL;
 	int i = 1;
-	size_t v;
 
 	while (i < argc && argv[i][0] == '-') {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -92,38 +94,16 @@ int main(int argc, char **argv)
 	sw_lib_log_init();
 	if (netns && sw_enter_netns(netns))
 		return SW_EXIT_FAIL;
-	for (v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
-		if (!strcmp(argv[i], verbs[v].name)) {
-			const char *n = verbs[v].name;
-			bool help = i + 1 < argc &&
-				    (!strcmp(argv[i + 1], "--help") ||
-				     !strcmp(argv[i + 1], "-h"));
-			int rc;
-
-			if (!help &&
-			    (!strcmp(n, "attach") || !strcmp(n, "detach") ||
-			     !strcmp(n, "config") || !strcmp(n, "keys") ||
-			     !strcmp(n, "run")) &&
-			    sw_lock_take())
-				return SW_EXIT_FAIL;
-			/* getopt_long in the verb sees "VERB ARGS..." */
-			rc = verbs[v].fn(argc - i, argv + i);
-			sw_lock_release();
-			return rc;
-		}
-	}
+	/* getopt_long in the verb sees "VERB ARGS..." */
+	verb = find_verb(argv[i]);
+	if (verb)
+		return sw_verb_exec(verb, argc - i, argv + i);
 	if (!strcmp(argv[i], "help")) {
-		if (i + 1 < argc) {
-			for (v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
-				if (!strcmp(argv[i + 1], verbs[v].name)) {
-					char *hv[] = {argv[i + 1], "--help",
-						      NULL};
-
-					return verbs[v].fn(2, hv);
-				}
-			}
-		}
-		usage(stdout);
+		verb = i + 1 < argc ? find_verb(argv[i + 1]) : NULL;
+		if (verb)
+			sw_verb_usage(verb, stdout);
+		else
+			usage(stdout);
 		return 0;
 	}
 	sw_err("unknown verb '%s' (synwall --help lists them)", argv[i]);

@@ -19,6 +19,8 @@ check make            has make
 check pkg-config      has pkg-config
 check libbpf-dev      hdr bpf/libbpf.h
 check libxdp-dev      hdr xdp/libxdp.h
+# the loader's key derivation (HKDF-SHA256): OpenSSL 3's libcrypto
+check libssl-dev      hdr openssl/kdf.h
 check libelf-dev      hdr libelf.h
 check zlib1g-dev      hdr zlib.h
 check bpftool         has bpftool

@@ -13,7 +13,7 @@
  *   - with the real clock (fixed_time 0), the cookie's time is CLOCK_TAI
  *     minus tai_offset.
  *
- * The fleet keys of each host are derived (loader/kdf.c, HKDF-SHA256) from
+ * The fleet keys of each host are derived (loader/lib/kdf.c, HKDF-SHA256) from
  * one master secret and that host's own UTC, as `synwall attach --key-file
  * F --rotate 3600` does, so the key schedule and the cookie epoch share
  * the time base.  A host's clock is injected with config.fixed_time (a
@@ -37,7 +37,7 @@
 #pragma GCC diagnostic ignored "-Wunknown-pragmas"
 #include <synwall/cookie.h>
 
-#include "../loader/kdf.c"
+#include "../loader/lib/kdf.h"
 
 #define ROTATE 3600 /* fleet key interval of both hosts */
 #define TAI_LEAP 37 /* TAI - UTC since 2017 */

@@ -8,8 +8,8 @@
  * handoff kfunc's refusal), the dispatcher-or-alone decision and its one
  * line, the verifier log's tail, and the rx VLAN stripping policy.
  *
- * The loader's files are compiled in directly (the Makefile links tests
- * with tests/lib only).  Output: PASS:/FAIL:/SKIP: lines (tests/run.sh).
+ * They link build/libsynwall.a, the loader's library.
+ * Output: PASS:/FAIL:/SKIP: lines (tests/run.sh).
  */
 #define _GNU_SOURCE
 #include "swt_test.h"
@@ -24,23 +24,24 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "../loader/caps.c"
-#include "../loader/dispatch.c"
-#include "../loader/kdf.c"
-#include "../loader/keyfile.c"
-#include "../loader/liblog.c"
-#include "../loader/ports.c"
-#include "../loader/vlan.c"
-
-int sw_verbose; /* liblog.c's; defined by util.c in the loader */
-/* for the clock offset, the lock and the rotation guard */
 #include <sys/file.h>
 #include <sys/wait.h>
 #include <time.h>
-#include "../loader/util.c"
-#include "../loader/maps.c"
-#include "../loader/xdp.c"
-#include "../loader/keys.c"
+
+/* the loader's modules, from the archive both it and the tests link */
+#include "../loader/lib/caps.h"
+#include "../loader/lib/dispatch.h"
+#include "../loader/lib/kdf.h"
+#include "../loader/lib/keyfile.h"
+#include "../loader/lib/keys.h"
+#include "../loader/lib/liblog.h"
+#include "../loader/lib/lock.h"
+#include "../loader/lib/log.h"
+#include "../loader/lib/maps.h"
+#include "../loader/lib/ports.h"
+#include "../loader/lib/rotate.h"
+#include "../loader/lib/util.h"
+#include "../loader/lib/vlan.h"
 
 static void hex(const uint8_t *b, size_t n, char *out)
 {

@@ -305,7 +305,7 @@ stat_deltas() {
 
 # Does this kernel have the handoff kfunc (Linux >= 6.9)?  (grep reads all
 # of bpftool's output: with -q and pipefail, bpftool's SIGPIPE would fail)
-# The loader's test hook SYNWALL_TEST_HIDE_KFUNC (loader/caps.h) hides it
+# The loader's test hook SYNWALL_TEST_HIDE_KFUNC (loader/lib/caps.h) hides it
 # here too, so every suite's path for a 6.1 kernel runs on any kernel:
 #   SYNWALL_TEST_HIDE_KFUNC=bpf_sk_assign_tcp_reqsk tests/run.sh test_loader
 has_handoff_kfunc() {

@@ -421,7 +421,7 @@ else
 		skip "vlan_offload_refused: this kernel cannot create 802.1Q devices (CONFIG_VLAN_8021Q; the policy is unit-tested in test_loader_unit)"
 	fi
 fi
-# IPv6 built as a module: the kfunc refuses IPv6 there (loader/caps.h);
+# IPv6 built as a module: the kfunc refuses IPv6 there (loader/lib/caps.h);
 # SYNWALL_TEST_IPV6_MODULE=1 makes the loader see a live ipv6.ko
 snap=$(snapshot)
 expect_error "ipv6_module_refused" \

@@ -12,7 +12,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "common.h"
+#include "log.h"
+#include "tc.h"
 
 int sw_tc_query(int ifindex, __u32 *prog_id)
 {

@@ -83,10 +83,12 @@ int sw_errno_parse(const char *s)
 		const char *name;
 		int err;
 	} names[] = {
-		{"EPERM", EPERM},   {"EINVAL", EINVAL},	    {"EOPNOTSUPP", EOPNOTSUPP},
-		{"ENOENT", ENOENT}, {"EACCES", EACCES},	    {"E2BIG", E2BIG},
-		{"EBUSY", EBUSY},   {"EEXIST", EEXIST},	    {"ENOMEM", ENOMEM},
-		{"ENOTSUP", ENOTSUP}, {"ENOSPC", ENOSPC},
+		{"EPERM", EPERM},	    {"EINVAL", EINVAL},
+		{"EOPNOTSUPP", EOPNOTSUPP}, {"ENOENT", ENOENT},
+		{"EACCES", EACCES},	    {"E2BIG", E2BIG},
+		{"EBUSY", EBUSY},	    {"EEXIST", EEXIST},
+		{"ENOMEM", ENOMEM},	    {"ENOTSUP", ENOTSUP},
+		{"ENOSPC", ENOSPC},
 	};
 	char *end;
 	long v;

@@ -7,7 +7,6 @@
  * ordinary kernel sockets and keep working.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,36 +16,19 @@
 
 #include <bpf/bpf.h>
 
-#include "common.h"
+#include "log.h"
+#include "maps.h"
+#include "netns.h"
+#include "rotate.h"
+#include "tc.h"
+#include "verbs.h"
+#include "xdp.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: synwall detach IFACE [--pin-dir DIR]\n"
-		   "\n"
-		   "Remove synwall from IFACE: its XDP program, its TC ingress "
-		   "filter (and the\n"
-		   "clsact qdisc if attach created it and no other filter uses "
-		   "it), its pins.\n"
-		   "Established connections keep working.  A synwall loaded "
-		   "with ip link/tc\n"
-		   "is removed with ip link/tc (see synwall(8)).\n");
-}
-
-static const char *const pins[] = {SW_PIN_NAMES};
-
+/* Every pin, then the directory (and the root if it is left empty). */
 static int unpin(const char *dir, bool explicit_dir)
 {
-	char path[PATH_MAX + 32];
-	size_t i;
-	int rc = 0;
+	int rc = sw_pins_remove(dir, true);
 
-	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, pins[i]);
-		if (unlink(path) && errno != ENOENT) {
-			sw_err("cannot remove %s: %s", path, strerror(errno));
-			rc = -1;
-		}
-	}
 	if (rmdir(dir) && errno != ENOENT && !explicit_dir) {
 		sw_err("cannot remove %s: %s (something else is pinned there)",
 		       dir, strerror(errno));
@@ -66,45 +48,23 @@ static void stop_daemon(__u32 pid)
 		sw_info("stopped the key rotation loop (pid %u)", pid);
 }
 
-int cmd_detach(int argc, char **argv)
+struct detach_cfg {
+	const char *pin_dir;
+};
+
+static int run_detach(void *cfg, int nargs, char **args)
 {
-	static const struct option lo[] = {
-		{"pin-dir", required_argument, NULL, SW_OPT_PIN_DIR},
-		{"help", no_argument, NULL, 'h'},
-		{"verbose", no_argument, NULL, 'v'},
-		{0},
-	};
-	const char *ifname, *pin_dir = NULL;
+	const char *ifname = args[0],
+		   *pin_dir = ((struct detach_cfg *)cfg)->pin_dir;
 	char dir[PATH_MAX], path[PATH_MAX + 32];
 	struct sw_state st;
 	struct sw_xdp_info xi;
 	struct stat sb;
 	__u64 dev, ino;
 	__u32 tc_id = 0;
-	int opt, ifindex, fd, err, rc = 0;
+	int ifindex, fd, err, rc = 0;
 	bool here, alive;
 
-	while ((opt = getopt_long(argc, argv, "hv", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'v':
-			sw_verbose++;
-			break;
-		case SW_OPT_PIN_DIR:
-			pin_dir = optarg;
-			break;
-		default:
-			usage(stderr);
-			return SW_EXIT_USAGE;
-		}
-	}
-	if (!sw_one_operand("detach", argc - optind)) {
-		usage(stderr);
-		return SW_EXIT_USAGE;
-	}
-	ifname = argv[optind];
 	if (pin_dir)
 		snprintf(dir, sizeof(dir), "%s", pin_dir);
 	else
@@ -217,3 +177,29 @@ int cmd_detach(int argc, char **argv)
 		stop_daemon(st.daemon_pid);
 	return rc;
 }
+
+static const struct sw_opt detach_opts[] = {
+	SW_OPT_PIN_DIR(struct detach_cfg, pin_dir,
+		       "the pin dir attach --pin-dir used (default\n"
+		       "/sys/fs/bpf/synwall/IFACE)"),
+	SW_OPT_END,
+};
+
+const struct sw_verb sw_verb_detach = {
+	.name = "detach",
+	.summary = "remove synwall from an interface",
+	.synopsis = "IFACE [--pin-dir DIR]",
+	.doc = "Remove synwall from IFACE: its XDP program, its TC ingress "
+	       "filter (and the\n"
+	       "clsact qdisc if attach created it and no other filter uses "
+	       "it), its pins.\n"
+	       "Established connections keep working.  A synwall loaded "
+	       "with ip link/tc\n"
+	       "is removed with ip link/tc (see synwall(8)).",
+	.opts = detach_opts,
+	.cfg_size = sizeof(struct detach_cfg),
+	.min_args = 1,
+	.max_args = 1,
+	.locks = true,
+	.run = run_detach,
+};

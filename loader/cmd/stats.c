@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -20,7 +19,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "common.h"
+#include "cfg.h"
+#include "log.h"
+#include "maps.h"
+#include "util.h"
+#include "verbs.h"
 
 struct counter {
 	const char *name;
@@ -28,8 +31,8 @@ struct counter {
 	const char *help;
 };
 
-#define C(f, h) { #f, offsetof(struct synwall_stats, f), h },
-static const struct counter counters[] = { SYNWALL_COUNTERS(C) };
+#define C(f, h) {#f, offsetof(struct synwall_stats, f), h},
+static const struct counter counters[] = {SYNWALL_COUNTERS(C)};
 #undef C
 #define NCOUNTERS (sizeof(counters) / sizeof(counters[0]))
 _Static_assert(sizeof(struct synwall_stats) == NCOUNTERS * sizeof(__u64),
@@ -182,20 +185,23 @@ static void print_prom(FILE *f, const char *ifname,
 	}
 	if (!have_mode)
 		return;
-	fprintf(f, "# HELP synwall_cookie_mode 1 while SYNs are answered with "
-		   "cookies (mode: the --cookies setting)\n"
-		   "# TYPE synwall_cookie_mode gauge\n"
-		   "synwall_cookie_mode{iface=\"%s\",mode=\"%s\"} %d\n",
+	fprintf(f,
+		"# HELP synwall_cookie_mode 1 while SYNs are answered with "
+		"cookies (mode: the --cookies setting)\n"
+		"# TYPE synwall_cookie_mode gauge\n"
+		"synwall_cookie_mode{iface=\"%s\",mode=\"%s\"} %d\n",
 		ifname, mode_name(), mode.always || mode.flooding);
-	fprintf(f, "# HELP synwall_cookie_switches_total switches from "
-		   "pass-through to cookies\n"
-		   "# TYPE synwall_cookie_switches_total counter\n"
-		   "synwall_cookie_switches_total{iface=\"%s\"} %llu\n",
+	fprintf(f,
+		"# HELP synwall_cookie_switches_total switches from "
+		"pass-through to cookies\n"
+		"# TYPE synwall_cookie_switches_total counter\n"
+		"synwall_cookie_switches_total{iface=\"%s\"} %llu\n",
 		ifname, (unsigned long long)mode.switches);
-	fprintf(f, "# HELP synwall_cookie_seconds_total time spent answering "
-		   "SYNs with cookies in flood mode\n"
-		   "# TYPE synwall_cookie_seconds_total counter\n"
-		   "synwall_cookie_seconds_total{iface=\"%s\"} %.3f\n",
+	fprintf(f,
+		"# HELP synwall_cookie_seconds_total time spent answering "
+		"SYNs with cookies in flood mode\n"
+		"# TYPE synwall_cookie_seconds_total counter\n"
+		"synwall_cookie_seconds_total{iface=\"%s\"} %.3f\n",
 		ifname, mode.cookie_s);
 }
 
@@ -204,37 +210,6 @@ static void on_sig(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: synwall stats IFACE [--watch [SECS]] [--count N] "
-		"[--json | --prometheus]\n"
-		"                    [--all] [--output FILE] [--pin-dir DIR]\n"
-		"\n"
-		"Print synwall's counters on IFACE, summed over CPUs.\n"
-		"\n"
-		"  --watch [SECS]   print again every SECS seconds (default 1) "
-		"with rates per\n"
-		"                   second, until Ctrl-C (or --count N times)\n"
-		"  --count N        with --watch: stop after N updates\n"
-		"  --json           one JSON object (per update with --watch)\n"
-		"  --prometheus     Prometheus text format, e.g. for "
-		"node_exporter's textfile\n"
-		"                   collector: synwall stats eth0 --prometheus "
-		"--output\n"
-		"                   "
-		"/var/lib/node_exporter/textfile_collector/synwall_eth0.prom\n"
-		"  --output FILE    write to FILE atomically (temporary file + "
-		"rename)\n"
-		"  --all            list counters that are zero too (text "
-		"format)\n"
-		"  --pin-dir DIR    maps pinned in DIR (see synwall config "
-		"--help)\n"
-		"\n"
-		"The same counters, by name: bpftool map dump pinned "
-		"/sys/fs/bpf/synwall/IFACE/stats\n");
 }
 
 static int emit(const char *out, const char *ifname, int fmt,
@@ -274,103 +249,81 @@ static int emit(const char *out, const char *ifname, int fmt,
 	return 0;
 }
 
-int cmd_stats(int argc, char **argv)
+enum { FMT_TEXT = 't', FMT_JSON = 'j', FMT_PROM = 'p' };
+
+struct stats_cfg {
+	bool watch, all;
+	const char *watch_arg, *out, *pin_dir;
+	unsigned long count;
+	int fmt;
+};
+
+static const struct stats_cfg stats_defaults = {.fmt = FMT_TEXT};
+
+/* --watch[=SECS]: SECS is checked once the operands are known. */
+static int opt_watch(void *member, int which, const char *arg)
 {
-	static const struct option lo[] = {
-		{"watch", optional_argument, NULL, SW_OPT_WATCH},
-		{"count", required_argument, NULL, SW_OPT_COUNT},
-		{"json", no_argument, NULL, SW_OPT_JSON},
-		{"prometheus", no_argument, NULL, SW_OPT_PROM},
-		{"output", required_argument, NULL, SW_OPT_OUTPUT},
-		{"all", no_argument, NULL, 'a'},
-		{"pin-dir", required_argument, NULL, SW_OPT_PIN_DIR},
-		{"help", no_argument, NULL, 'h'},
-		{"verbose", no_argument, NULL, 'v'},
-		{0},
-	};
-	const char *pin_dir = NULL, *out = NULL, *ifname, *watch_arg = NULL;
+	struct stats_cfg *c = member;
+
+	c->watch = true;
+	c->watch_arg = arg;
+	return 0;
+}
+
+static int opt_count(void *member, int which, const char *arg)
+{
+	return sw_parse_ulong("--count", arg, 1, 1UL << 31, member);
+}
+
+static int opt_fmt(void *member, int which, const char *arg)
+{
+	*(int *)member = which;
+	return 0;
+}
+
+static int run_stats(void *cfg, int nargs, char **args)
+{
+	struct stats_cfg *c = cfg;
+	const char *ifname, *out = c->out;
 	struct synwall_stats cur, prev;
-	bool watch = false, all = false;
-	unsigned long count = 0, n;
 	double interval = 1.0, t0, t1;
-	int opt, fmt = 't', ifindex, rc = 0, npos;
+	int fmt = c->fmt, rc = 0;
+	bool all = c->all;
+	unsigned long n;
 	struct sw_maps m;
 	struct sigaction sa = {.sa_handler = on_sig};
 
-	while ((opt = getopt_long(argc, argv, "hva", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'v':
-			sw_verbose++;
-			break;
-		case 'a':
-			all = true;
-			break;
-		case SW_OPT_WATCH:
-			watch = true;
-			watch_arg = optarg;
-			break;
-		case SW_OPT_COUNT:
-			if (sw_parse_ulong("--count", optarg, 1, 1UL << 31,
-					   &count))
-				return SW_EXIT_USAGE;
-			break;
-		case SW_OPT_JSON:
-			fmt = 'j';
-			break;
-		case SW_OPT_PROM:
-			fmt = 'p';
-			break;
-		case SW_OPT_OUTPUT:
-			out = optarg;
-			break;
-		case SW_OPT_PIN_DIR:
-			pin_dir = optarg;
-			break;
-		default:
-			usage(stderr);
-			return SW_EXIT_USAGE;
-		}
-	}
-	npos = argc - optind;
 	/* "--watch 2": getopt leaves the 2 as a second operand. */
-	if (watch && !watch_arg && npos == 2) {
-		watch_arg = argv[optind + 1];
-		npos = 1;
+	if (c->watch && !c->watch_arg && nargs == 2) {
+		c->watch_arg = args[1];
+		nargs = 1;
 	}
-	if (!sw_one_operand("stats", npos)) {
-		usage(stderr);
+	if (!sw_verb_one_iface(&sw_verb_stats, nargs))
 		return SW_EXIT_USAGE;
-	}
-	if (watch_arg) {
+	if (c->watch_arg) {
 		char *end;
 
-		interval = strtod(watch_arg, &end);
+		interval = strtod(c->watch_arg, &end);
 		if (*end || !(interval >= 0.1 && interval <= 3600)) {
 			sw_err("--watch '%s': expected seconds between 0.1 and "
 			       "3600",
-			       watch_arg);
+			       c->watch_arg);
 			return SW_EXIT_USAGE;
 		}
 	}
-	if (count && !watch) {
+	if (c->count && !c->watch) {
 		sw_err("--count goes with --watch");
 		return SW_EXIT_USAGE;
 	}
-	ifname = argv[optind];
-	ifindex = sw_iface_index(ifname);
-	if (!ifindex)
-		return SW_EXIT_FAIL;
-	if (sw_maps_open(ifname, ifindex, pin_dir, &m))
+	ifname = args[0];
+	if (sw_maps_open_iface(ifname, c->pin_dir, &m, NULL))
 		return SW_EXIT_FAIL;
 	have_mode = sw_mode_read(&m, &mode) == 0;
 	if (read_stats(m.stats, &cur)) {
 		rc = SW_EXIT_FAIL;
 		goto out;
 	}
-	if (!watch) {
+	if (!c->watch) {
 		rc = emit(out, ifname, fmt, &cur, NULL, 0, all, false) ?
 			     SW_EXIT_FAIL :
 			     0;
@@ -380,7 +333,7 @@ int cmd_stats(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	t0 = now_mono();
-	for (n = 0; !stop && (!count || n < count); n++) {
+	for (n = 0; !stop && (!c->count || n < c->count); n++) {
 		struct timespec ts = {
 			(time_t)interval,
 			(long)((interval - (double)(time_t)interval) * 1e9)};
@@ -406,3 +359,51 @@ out:
 	sw_maps_close(&m);
 	return rc;
 }
+
+static const struct sw_opt stats_opts[] = {
+	/* the parser sets two members: it is handed the whole struct */
+	{.name = "watch",
+	 .kind = SW_OPT_K_FN,
+	 .off = 0,
+	 .optional_arg = true,
+	 .fn = opt_watch,
+	 .meta = "SECS",
+	 .help = "print again every SECS seconds (default 1) with rates "
+		 "per\nsecond, until Ctrl-C (or --count N times)"},
+	SW_OPT_FN("count", struct stats_cfg, count, opt_count, 0, "N",
+		  "with --watch: stop after N updates"),
+	SW_OPT_FN("json", struct stats_cfg, fmt, opt_fmt, FMT_JSON, NULL,
+		  "one JSON object (per update with --watch)"),
+	SW_OPT_FN("prometheus", struct stats_cfg, fmt, opt_fmt, FMT_PROM, NULL,
+		  "Prometheus text format, e.g. for node_exporter's "
+		  "textfile\ncollector: synwall stats eth0 --prometheus "
+		  "--output\n/var/lib/node_exporter/textfile_collector/"
+		  "synwall_eth0.prom"),
+	SW_OPT_STR("output", struct stats_cfg, out, "FILE",
+		   "write to FILE atomically (temporary file + rename)"),
+	{.name = "all",
+	 .short_name = 'a',
+	 .kind = SW_OPT_K_FLAG,
+	 .off = offsetof(struct stats_cfg, all),
+	 .help = "list counters that are zero too (text format)"},
+	SW_OPT_PIN_DIR(struct stats_cfg, pin_dir, SW_PIN_DIR_HELP),
+	SW_OPT_END,
+};
+
+const struct sw_verb sw_verb_stats = {
+	.name = "stats",
+	.summary = "counters, rates (--watch), JSON, Prometheus",
+	.synopsis =
+		"IFACE [--watch [SECS]] [--count N] [--json | "
+		"--prometheus]\n"
+		"                    [--all] [--output FILE] [--pin-dir DIR]",
+	.doc = "Print synwall's counters on IFACE, summed over CPUs.",
+	.notes = "The same counters, by name: bpftool map dump pinned "
+		 "/sys/fs/bpf/synwall/IFACE/stats",
+	.opts = stats_opts,
+	.cfg_size = sizeof(struct stats_cfg),
+	.defaults = &stats_defaults,
+	.min_args = 1,
+	.max_args = 2, /* "--watch 2" */
+	.run = run_stats,
+};

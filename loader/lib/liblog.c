@@ -17,7 +17,7 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
-#include "common.h"
+#include "log.h"
 #include "liblog.h"
 
 #define LIB_LOG_LINES 24
@@ -128,8 +128,7 @@ static void keep_line(const char *who, const char *line)
 	l = strlen(who);
 	memcpy(lib_log[lib_log_n], who, l);
 	memcpy(lib_log[lib_log_n] + l, ": ", 2);
-	copy_line(lib_log[lib_log_n] + l + 2, sizeof(lib_log[0]) - l - 2,
-		  line);
+	copy_line(lib_log[lib_log_n] + l + 2, sizeof(lib_log[0]) - l - 2, line);
 	lib_log_n++;
 }
 

@@ -2,7 +2,6 @@
 /* `synwall status [IFACE]`: what is attached where, and with what. */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,21 +11,15 @@
 #include <bpf/bpf.h>
 
 #include "caps.h"
-#include "common.h"
-
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: synwall status [IFACE] [--pin-dir DIR]\n"
-		   "\n"
-		   "Without IFACE: every synwall attachment (pin directories "
-		   "under\n"
-		   "/sys/fs/bpf/synwall, and synwall programs loaded with ip "
-		   "link in this\n"
-		   "network namespace), then the kernel capabilities.  With "
-		   "IFACE: that one\n"
-		   "in detail; the exit status is 1 if synwall is not attached "
-		   "to it.\n");
-}
+#include "cfg.h"
+#include "keys.h"
+#include "log.h"
+#include "maps.h"
+#include "netns.h"
+#include "tc.h"
+#include "util.h"
+#include "verbs.h"
+#include "xdp.h"
 
 static void show_programs(const char *ifname, int ifindex,
 			  const struct sw_state *st)
@@ -172,40 +165,18 @@ static int show_all(void)
 	return 0;
 }
 
-int cmd_status(int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{"pin-dir", required_argument, NULL, SW_OPT_PIN_DIR},
-		{"help", no_argument, NULL, 'h'},
-		{"verbose", no_argument, NULL, 'v'},
-		{0},
-	};
-	const char *pin_dir = NULL;
-	struct sw_caps caps;
-	int opt, rc;
+struct status_cfg {
+	const char *pin_dir;
+};
 
-	while ((opt = getopt_long(argc, argv, "hv", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'v':
-			sw_verbose++;
-			break;
-		case SW_OPT_PIN_DIR:
-			pin_dir = optarg;
-			break;
-		default:
-			usage(stderr);
-			return SW_EXIT_USAGE;
-		}
-	}
-	if (argc - optind > 1) {
-		sw_err("status: at most one interface");
-		return SW_EXIT_USAGE;
-	}
-	if (argc - optind == 1)
-		rc = show_iface(argv[optind], pin_dir);
+static int run_status(void *cfg, int nargs, char **args)
+{
+	const char *pin_dir = ((struct status_cfg *)cfg)->pin_dir;
+	struct sw_caps caps;
+	int rc;
+
+	if (nargs == 1)
+		rc = show_iface(args[0], pin_dir);
 	else
 		rc = show_all();
 	sw_caps_check(&caps, pin_dir);
@@ -215,3 +186,27 @@ int cmd_status(int argc, char **argv)
 	sw_caps_print(&caps, stdout);
 	return rc;
 }
+
+static const struct sw_opt status_opts[] = {
+	SW_OPT_PIN_DIR(struct status_cfg, pin_dir, SW_PIN_DIR_HELP),
+	SW_OPT_END,
+};
+
+const struct sw_verb sw_verb_status = {
+	.name = "status",
+	.summary = "what is attached where; kernel capabilities",
+	.synopsis = "[IFACE] [--pin-dir DIR]",
+	.doc = "Without IFACE: every synwall attachment (pin directories "
+	       "under\n"
+	       "/sys/fs/bpf/synwall, and synwall programs loaded with ip "
+	       "link in this\n"
+	       "network namespace), then the kernel capabilities.  With "
+	       "IFACE: that one\n"
+	       "in detail; the exit status is 1 if synwall is not attached "
+	       "to it.",
+	.opts = status_opts,
+	.cfg_size = sizeof(struct status_cfg),
+	.min_args = 0,
+	.max_args = 1,
+	.run = run_status,
+};

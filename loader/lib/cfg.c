@@ -1,28 +1,25 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* `synwall config IFACE ...`: live changes of ports, MSS, wscale, TTL. */
+/* Configuration requests: parse, apply to the maps, print (cfg.h). */
 #include <errno.h>
-#include <getopt.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
+#include "cfg.h"
+#include "log.h"
+#include "util.h"
 
-#define MSS4_MIN 536
-#define MSS4_MAX 65495 /* 65535 - 20 (IPv4) - 20 (TCP) */
-#define MSS6_MIN 1220
-#define MSS6_MAX 65475 /* 65535 - 40 (IPv6, payload_len) - 20 (TCP) */
-
-int sw_cfg_option(int opt, const char *arg, struct sw_cfg_req *r)
+int sw_cfg_option(void *req, int opt, const char *arg)
 {
+	struct sw_cfg_req *r = req;
 	unsigned long v;
 	char err[256];
 
 	switch (opt) {
-	case SW_OPT_PORTS:
-	case SW_OPT_ADD_PORTS:
-	case SW_OPT_DEL_PORTS:
+	case SW_CFG_PORTS:
+	case SW_CFG_ADD_PORTS:
+	case SW_CFG_DEL_PORTS:
 		if (r->set_ports) {
 			sw_err("give one of --ports, --add-ports, --del-ports, "
 			       "once");
@@ -30,49 +27,49 @@ int sw_cfg_option(int opt, const char *arg, struct sw_cfg_req *r)
 		}
 		if (sw_ports_parse(arg, &r->ports, err, sizeof(err))) {
 			sw_err("%s: %s",
-			       opt == SW_OPT_PORTS     ? "--ports" :
-			       opt == SW_OPT_ADD_PORTS ? "--add-ports" :
+			       opt == SW_CFG_PORTS     ? "--ports" :
+			       opt == SW_CFG_ADD_PORTS ? "--add-ports" :
 							 "--del-ports",
 			       err);
 			return -1;
 		}
 		snprintf(r->ports_text, sizeof(r->ports_text), "%s", arg);
 		r->set_ports = true;
-		r->add_del = opt == SW_OPT_PORTS     ? 0 :
-			     opt == SW_OPT_ADD_PORTS ? 1 :
+		r->add_del = opt == SW_CFG_PORTS     ? 0 :
+			     opt == SW_CFG_ADD_PORTS ? 1 :
 						       -1;
 		return 0;
-	case SW_OPT_MSS4:
-		if (sw_parse_ulong("--mss4", arg, MSS4_MIN, MSS4_MAX, &v))
+	case SW_CFG_MSS4:
+		if (sw_parse_ulong("--mss4", arg, SW_MSS4_MIN, SW_MSS4_MAX, &v))
 			return -1;
 		r->mss4 = (__u16)v;
 		r->set_mss4 = true;
 		return 0;
-	case SW_OPT_MSS6:
-		if (sw_parse_ulong("--mss6", arg, MSS6_MIN, MSS6_MAX, &v))
+	case SW_CFG_MSS6:
+		if (sw_parse_ulong("--mss6", arg, SW_MSS6_MIN, SW_MSS6_MAX, &v))
 			return -1;
 		r->mss6 = (__u16)v;
 		r->set_mss6 = true;
 		return 0;
-	case SW_OPT_WSCALE:
+	case SW_CFG_WSCALE:
 		if (sw_parse_ulong("--wscale", arg, 0, SYNWALL_WSCALE_MAX, &v))
 			return -1;
 		r->wscale = (__u8)v;
 		r->set_wscale = true;
 		return 0;
-	case SW_OPT_TTL:
+	case SW_CFG_TTL:
 		if (sw_parse_ulong("--ttl", arg, 1, 255, &v))
 			return -1;
 		r->ttl = (__u8)v;
 		r->set_ttl = true;
 		return 0;
-	case SW_OPT_WINDOW:
+	case SW_CFG_WINDOW:
 		if (sw_parse_ulong("--window", arg, 1, 65535, &v))
 			return -1;
 		r->window = (__u16)v;
 		r->set_window = true;
 		return 0;
-	case SW_OPT_ECN:
+	case SW_CFG_ECN:
 		if (!strcmp(arg, "on") || !strcmp(arg, "1") ||
 		    !strcmp(arg, "yes"))
 			r->ecn = true;
@@ -85,7 +82,7 @@ int sw_cfg_option(int opt, const char *arg, struct sw_cfg_req *r)
 		}
 		r->set_ecn = true;
 		return 0;
-	case SW_OPT_COOKIES:
+	case SW_CFG_COOKIES:
 		if (!strcmp(arg, "flood"))
 			r->cookies = SYNWALL_COOKIES_FLOOD;
 		else if (!strcmp(arg, "always"))
@@ -96,19 +93,19 @@ int sw_cfg_option(int opt, const char *arg, struct sw_cfg_req *r)
 		}
 		r->set_cookies = true;
 		return 0;
-	case SW_OPT_FLOOD_ON:
+	case SW_CFG_FLOOD_ON:
 		if (sw_parse_ulong("--flood-on", arg, 10, 100000000, &v))
 			return -1;
 		r->flood_on = (__u32)v;
 		r->set_flood_on = true;
 		return 0;
-	case SW_OPT_FLOOD_OFF:
+	case SW_CFG_FLOOD_OFF:
 		if (sw_parse_ulong("--flood-off", arg, 10, 100000000, &v))
 			return -1;
 		r->flood_off = (__u32)v;
 		r->set_flood_off = true;
 		return 0;
-	case SW_OPT_FLOOD_HOLD: {
+	case SW_CFG_FLOOD_HOLD: {
 		char *end;
 		double sec;
 
@@ -129,7 +126,7 @@ int sw_cfg_option(int opt, const char *arg, struct sw_cfg_req *r)
 	return -1;
 }
 
-static bool cfg_any(const struct sw_cfg_req *r)
+bool sw_cfg_any(const struct sw_cfg_req *r)
 {
 	return r->set_ports || r->set_mss4 || r->set_mss6 || r->set_wscale ||
 	       r->set_ttl || r->set_window || r->set_ecn || r->set_cookies ||
@@ -301,141 +298,4 @@ int sw_mode_read(const struct sw_maps *m, struct sw_mode_info *i)
 	if (dp.flooding && now > dp.flood_since)
 		i->cookie_s += (double)(now - dp.flood_since) / 1e9;
 	return 0;
-}
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: synwall config IFACE [--ports LIST | --add-ports LIST "
-		"| --del-ports LIST]\n"
-		"                     [--mss4 N] [--mss6 N] [--wscale N] "
-		"[--ttl N] [--window N]\n"
-		"                     [--ecn on|off] [--cookies flood|always] "
-		"[--flood-on N]\n"
-		"                     [--flood-off N] [--flood-hold SECS] "
-		"[--pin-dir DIR]\n"
-		"\n"
-		"Change what synwall does on IFACE, live: the next packet sees "
-		"the change.\n"
-		"Without options, print the current configuration.\n"
-		"\n"
-		"  --ports LIST       protect exactly these ports: "
-		"22,80,443,8000-8100 (also all, none)\n"
-		"  --add-ports LIST   protect these ports too\n"
-		"  --del-ports LIST   stop protecting these ports\n"
-		"  --mss4 N           MSS advertised on IPv4, %d-%d (default "
-		"%d)\n"
-		"  --mss6 N           MSS advertised on IPv6, %d-%d (default "
-		"%d)\n"
-		"  --wscale N         window scale advertised, 0-14 (default "
-		"%d)\n"
-		"  --ttl N            TTL / hop limit of SYN-ACKs, 1-255 "
-		"(default %d)\n"
-		"  --window N         SYN-ACK window, 1-65535 (default %d)\n"
-		"  --ecn on|off       negotiate ECN when the client asks "
-		"(default on)\n"
-		"  --cookies flood|always\n"
-		"                     flood (default): SYNs go to the kernel's "
-		"own handshake\n"
-		"                     until a flood is detected, then synwall "
-		"answers them with\n"
-		"                     cookies until the flood has stayed away "
-		"for the hold time;\n"
-		"                     always: every SYN to a listener gets a "
-		"cookie\n"
-		"  --flood-on N       SYN/s on one CPU that switch to cookies "
-		"(default 2000)\n"
-		"  --flood-off N      SYN/s per CPU below which the hold time "
-		"runs (default\n"
-		"                     half of --flood-on: the hysteresis)\n"
-		"  --flood-hold SECS  seconds without a CPU at --flood-off "
-		"before SYNs go back\n"
-		"                     to the kernel (default 10)\n"
-		"  --pin-dir DIR      maps pinned in DIR (e.g. "
-		"/sys/fs/bpf/tc/globals after\n"
-		"                     `ip link ... xdp obj synwall.bpf.o`); "
-		"default\n"
-		"                     /sys/fs/bpf/synwall/IFACE, else the maps "
-		"of the synwall\n"
-		"                     XDP program attached to IFACE\n"
-		"\n"
-		"If no cookie key was ever installed (a program loaded by ip "
-		"link), config\n"
-		"installs a random one: without a key synwall protects "
-		"nothing.\n"
-		"Every write also records the kernel's TAI offset (adjtimex): "
-		"the data path's\n"
-		"clock is CLOCK_TAI minus it, UTC, the clock of the fleet keys "
-		"(\"clock:\" line).\n",
-		MSS4_MIN, MSS4_MAX, SYNWALL_MSS4_DEFAULT, MSS6_MIN, MSS6_MAX,
-		SYNWALL_MSS6_DEFAULT, SYNWALL_WSCALE_DEFAULT,
-		SYNWALL_TTL_DEFAULT, SYNWALL_WINDOW_DEFAULT);
-}
-
-int cmd_config(int argc, char **argv)
-{
-	static const struct option lo[] = {
-		CFG_LONGOPTS,
-		{"pin-dir", required_argument, NULL, SW_OPT_PIN_DIR},
-		{"help", no_argument, NULL, 'h'},
-		{"verbose", no_argument, NULL, 'v'},
-		{0},
-	};
-	struct sw_cfg_req req;
-	const char *pin_dir = NULL, *ifname;
-	struct sw_maps m;
-	int opt, ifindex, rc;
-
-	memset(&req, 0, sizeof(req));
-	while ((opt = getopt_long(argc, argv, "hv", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'v':
-			sw_verbose++;
-			break;
-		case SW_OPT_PIN_DIR:
-			pin_dir = optarg;
-			break;
-		case '?':
-			usage(stderr);
-			return SW_EXIT_USAGE;
-		default:
-			if (sw_cfg_option(opt, optarg, &req))
-				return SW_EXIT_USAGE;
-		}
-	}
-	if (!sw_one_operand("config", argc - optind)) {
-		usage(stderr);
-		return SW_EXIT_USAGE;
-	}
-	ifname = argv[optind];
-	ifindex = sw_iface_index(ifname);
-	if (!ifindex)
-		return SW_EXIT_FAIL;
-	if (sw_maps_open(ifname, ifindex, pin_dir, &m))
-		return SW_EXIT_FAIL;
-	rc = 0;
-	if (cfg_any(&req)) {
-		if (sw_cfg_apply(&m, &req, false)) {
-			rc = SW_EXIT_FAIL;
-			goto out;
-		}
-		rc = sw_keys_ensure(m.keys);
-		if (rc < 0) {
-			rc = SW_EXIT_FAIL;
-			goto out;
-		}
-		if (rc == 1)
-			sw_info("%s: no cookie key was installed: installed a "
-				"random one (synwall keys %s --show-age)",
-				ifname, ifname);
-		rc = 0;
-		sw_info("%s: configuration updated", ifname);
-	}
-	sw_cfg_print(&m, "  ");
-out:
-	sw_maps_close(&m);
-	return rc;
 }

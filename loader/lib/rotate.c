@@ -21,7 +21,6 @@
  * path's TAI offset (chrony or ntpd may set it after synwall started).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,11 +30,15 @@
 
 #include <bpf/bpf.h>
 
-#include "common.h"
 #include "kdf.h"
 #include "keyfile.h"
-
-#define SW_CLOCK_REFRESH 60 /* s */
+#include "keys.h"
+#include "lock.h"
+#include "log.h"
+#include "maps.h"
+#include "rotate.h"
+#include "util.h"
+#include "xdp.h"
 
 static volatile sig_atomic_t stop_sig;
 
@@ -277,127 +280,50 @@ out_detached:
 	return rc;
 }
 
-static void usage(FILE *f)
+static bool sw_cmdline_is_loop(__u32 pid)
 {
-	fprintf(f,
-		"usage: synwall run IFACE [--rotate SECONDS] [--key-file FILE] "
-		"[--allow-short-rotate]\n"
-		"                  [--pin-dir DIR]\n"
-		"\n"
-		"Rotate the cookie keys of an attached synwall in the "
-		"foreground (for a\n"
-		"service manager), like `synwall attach IFACE --rotate "
-		"SECONDS` but without\n"
-		"attaching.  Works on maps loaded by ip link/tc too "
-		"(--pin-dir).\n"
-		"\n"
-		"  --rotate SECONDS    interval, >= %d (default: the one "
-		"attach recorded)\n"
-		"  --key-file FILE     fleet mode: keys derived from FILE and "
-		"the wall clock\n"
-		"  --allow-short-rotate  accept an interval below %d s (tests "
-		"only)\n"
-		"\n"
-		"SIGTERM or SIGINT stop the loop and leave synwall attached.  "
-		"Each rotation\n"
-		"takes the host-wide lock (%s), like synwall keys and config; "
-		"at least\n"
-		"every %d s the loop also refreshes the data path's TAI offset "
-		"(one clock).\n",
-		SW_ROTATE_MIN, SW_ROTATE_MIN, SW_LOCK_PATH, SW_CLOCK_REFRESH);
+	char path[64], buf[4096];
+	size_t n, i = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	while (i < n) {
+		const char *arg = buf + i;
+
+		if (!strcmp(arg, "run") || !strcmp(arg, "--rotate") ||
+		    !strncmp(arg, "--rotate=", 9))
+			return true;
+		i += strlen(arg) + 1;
+	}
+	return false;
 }
 
-int cmd_run(int argc, char **argv)
+bool sw_daemon_alive(__u32 pid)
 {
-	static const struct option lo[] = {
-		{"rotate", required_argument, NULL, SW_OPT_ROTATE},
-		{"key-file", required_argument, NULL, SW_OPT_KEY_FILE},
-		{"allow-short-rotate", no_argument, NULL, SW_OPT_SHORT_ROTATE},
-		{"pin-dir", required_argument, NULL, SW_OPT_PIN_DIR},
-		{"help", no_argument, NULL, 'h'},
-		{"verbose", no_argument, NULL, 'v'},
-		{0},
-	};
-	struct sw_rotate_opts ro = {0};
-	const char *pin_dir = NULL, *rot_arg = NULL;
-	bool short_ok = false;
-	unsigned long secs = 0;
-	struct sw_state st;
-	struct sw_maps m;
-	int opt, rc;
+	char path[64], comm[32] = "";
+	FILE *f;
 
-	while ((opt = getopt_long(argc, argv, "hv", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'v':
-			sw_verbose++;
-			break;
-		case SW_OPT_ROTATE:
-			rot_arg = optarg;
-			break;
-		case SW_OPT_KEY_FILE:
-			ro.key_file = optarg;
-			break;
-		case SW_OPT_SHORT_ROTATE:
-			short_ok = true;
-			break;
-		case SW_OPT_PIN_DIR:
-			pin_dir = optarg;
-			break;
-		default:
-			usage(stderr);
-			return SW_EXIT_USAGE;
-		}
-	}
-	if (!sw_one_operand("run", argc - optind)) {
-		usage(stderr);
-		return SW_EXIT_USAGE;
-	}
-	if (rot_arg &&
-	    (sw_parse_ulong("--rotate", rot_arg, 1, 1UL << 30, &secs) ||
-	     sw_rotate_check(secs, short_ok)))
-		return SW_EXIT_USAGE;
-	ro.ifname = argv[optind];
-	ro.ifindex = sw_iface_index(ro.ifname);
-	if (!ro.ifindex)
-		return SW_EXIT_FAIL;
-	if (sw_maps_open(ro.ifname, ro.ifindex, pin_dir, &m))
-		return SW_EXIT_FAIL;
-	if (sw_state_read(m.state, &st) == 0 &&
-	    sw_daemon_alive(st.daemon_pid) &&
-	    st.daemon_pid != (__u32)getpid()) {
-		sw_err("a key rotation loop already runs for %s (pid %u): one "
-		       "is enough",
-		       ro.ifname, st.daemon_pid);
-		sw_maps_close(&m);
-		return SW_EXIT_FAIL;
-	}
-	if (!secs && sw_state_read(m.state, &st) == 0)
-		secs = st.rotate_seconds;
-	if (!secs) {
-		sw_err("run: no rotation interval: give --rotate SECONDS (>= "
-		       "%d)",
-		       SW_ROTATE_MIN);
-		sw_maps_close(&m);
-		return SW_EXIT_USAGE;
-	}
-	ro.interval = (__u32)secs;
-	if (!ro.key_file && sw_state_read(m.state, &st) == 0 &&
-	    (st.flags & SW_ST_FLEET)) {
-		sw_err("%s uses fleet keys: give the key file, --key-file FILE "
-		       "(or leave fleet mode first: synwall keys %s --rotate "
-		       "--force)",
-		       ro.ifname, ro.ifname);
-		sw_maps_close(&m);
-		return SW_EXIT_USAGE;
-	}
-	if (!ro.key_file && sw_keys_ensure(m.keys) < 0) {
-		sw_maps_close(&m);
-		return SW_EXIT_FAIL;
-	}
-	rc = sw_rotate_loop(&m, &ro);
-	sw_maps_close(&m);
-	return rc;
+	if (!pid)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	if (strncmp(comm, "synwall", 7))
+		return false;
+	/*
+	 * The pid may have been reused by another synwall command after the
+	 * loop died (SIGKILL leaves the state behind): only a process whose
+	 * command line is a rotation loop ("run" or "--rotate") counts.
+	 */
+	return sw_cmdline_is_loop(pid);
 }

@@ -91,7 +91,7 @@ void sw_ipv6_probe(struct sw_ipv6_facts *f);
 #define SW_TEST_IPV6_MODULE "SYNWALL_TEST_IPV6_MODULE"
 
 /* Building blocks, usable alone. */
-int sw_kfunc_present(const char *name);		 /* 1, 0, or -errno (no BTF) */
+int sw_kfunc_present(const char *name); /* 1, 0, or -errno (no BTF) */
 /* The refusal for a missing kfunc (rc: sw_kfunc_present's): the kernel,
  * the requirement and the way out. */
 void sw_kfunc_missing_msg(const char *name, int rc, char *out, size_t len);

@@ -19,9 +19,8 @@
 #define FEAT_CTAG_RX "rx-vlan-hw-parse"
 #define FEAT_STAG_RX "rx-vlan-stag-hw-parse"
 
-enum sw_vlan_verdict sw_vlan_decide(const struct sw_vlan_facts *f,
-				    bool allow, const char *ifname, char *msg,
-				    size_t len)
+enum sw_vlan_verdict sw_vlan_decide(const struct sw_vlan_facts *f, bool allow,
+				    const char *ifname, char *msg, size_t len)
 {
 	const char *what, *fix;
 
@@ -39,12 +38,14 @@ enum sw_vlan_verdict sw_vlan_decide(const struct sw_vlan_facts *f,
 		fix = "rx-vlan-stag-hw-parse off";
 	}
 	if (allow) {
-		snprintf(msg, len,
-			 "%s strips VLAN tags before XDP (%s) and carries %s%s: "
-			 "SYN-ACKs to clients on a VLAN leave untagged and their "
-			 "handshakes fail (--allow-vlan-offload: going on)",
-			 ifname, what, f->upper,
-			 f->uppers > 1 ? " and other VLANs" : "");
+		snprintf(
+			msg, len,
+			"%s strips VLAN tags before XDP (%s) and carries %s%s: "
+			"SYN-ACKs to clients on a VLAN leave untagged and "
+			"their "
+			"handshakes fail (--allow-vlan-offload: going on)",
+			ifname, what, f->upper,
+			f->uppers > 1 ? " and other VLANs" : "");
 		return SW_VLAN_OVERRIDDEN;
 	}
 	snprintf(msg, len,
@@ -52,8 +53,8 @@ enum sw_vlan_verdict sw_vlan_decide(const struct sw_vlan_facts *f,
 		 "synwall's XDP_TX SYN-ACKs would leave untagged, on the wrong "
 		 "VLAN; fix: ethtool -K %s %s (or --allow-vlan-offload if no "
 		 "protected port is reached over a VLAN)",
-		 ifname, what, f->upper, f->uppers > 1 ? " and other VLANs" : "",
-		 ifname, fix);
+		 ifname, what, f->upper,
+		 f->uppers > 1 ? " and other VLANs" : "", ifname, fix);
 	return SW_VLAN_REFUSE;
 }
 
@@ -116,8 +117,8 @@ static int probe_features(const char *ifname, struct sw_vlan_facts *f)
 	if (err)
 		goto out;
 	for (i = 0; i < n; i++) {
-		const char *name = (const char *)names->data +
-				   (size_t)i * ETH_GSTRING_LEN;
+		const char *name =
+			(const char *)names->data + (size_t)i * ETH_GSTRING_LEN;
 		bool on = feat->features[i / 32].active & (1u << (i % 32));
 
 		if (!strncmp(name, FEAT_CTAG_RX, ETH_GSTRING_LEN))

@@ -75,8 +75,9 @@ enum sw_ipv6_verdict sw_ipv6_decide(const struct sw_ipv6_facts *f, char *msg,
 				    size_t len)
 {
 	if (!f->btf) {
-		snprintf(msg, len,
-			 "cannot tell whether IPv6 is built in (no kernel BTF)");
+		snprintf(
+			msg, len,
+			"cannot tell whether IPv6 is built in (no kernel BTF)");
 		return SW_IPV6_OK;
 	}
 	if (f->builtin) {
@@ -84,16 +85,17 @@ enum sw_ipv6_verdict sw_ipv6_decide(const struct sw_ipv6_facts *f, char *msg,
 		return SW_IPV6_OK;
 	}
 	if (f->module_live && f->active) {
-		snprintf(msg, len,
-			 "IPv6 is a loadable module (ipv6.ko) on this kernel: "
-			 "the handoff kfunc %s handles IPv6 only where IPv6 is "
-			 "built in and refuses it here (-EINVAL), so every IPv6 "
-			 "client of a protected port would get synwall's "
-			 "SYN-ACK, then a RST (counted tc_err_einval); fix: a "
-			 "kernel with CONFIG_IPV6=y (Debian's, Ubuntu's, "
-			 "Fedora's, RHEL's), or --force to attach anyway for "
-			 "IPv4 (and keep IPv6 clients off the protected ports)",
-			 SW_KFUNC_HANDOFF);
+		snprintf(
+			msg, len,
+			"IPv6 is a loadable module (ipv6.ko) on this kernel: "
+			"the handoff kfunc %s handles IPv6 only where IPv6 is "
+			"built in and refuses it here (-EINVAL), so every IPv6 "
+			"client of a protected port would get synwall's "
+			"SYN-ACK, then a RST (counted tc_err_einval); fix: a "
+			"kernel with CONFIG_IPV6=y (Debian's, Ubuntu's, "
+			"Fedora's, RHEL's), or --force to attach anyway for "
+			"IPv4 (and keep IPv6 clients off the protected ports)",
+			SW_KFUNC_HANDOFF);
 		return SW_IPV6_REFUSE;
 	}
 	if (f->module_live)

@@ -8,13 +8,17 @@
  *     prints it as "Kernel error message: ...");
  *   - libxdp's and libbpf's other warning and info lines.
  * With -v they are printed as they come as well.
- *
- * sw_lib_log_init/flush/clear are declared in common.h.
  */
 #ifndef SYNWALL_LOADER_LIBLOG_H
 #define SYNWALL_LOADER_LIBLOG_H
 
 #include <stdio.h>
+
+/* libbpf/libxdp messages: shown with -v, else kept and shown only when an
+ * operation fails (sw_lib_log_flush). */
+void sw_lib_log_init(void);
+void sw_lib_log_flush(void);
+void sw_lib_log_clear(void);
 
 #define SW_VLOG_LINES 5 /* verifier lines shown with a load failure */
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* Finding synwall's maps; the state record; config and ports I/O. */
+/* Pins and maps: the pin list, finding the maps, the state record,
+ * config and ports I/O (maps.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,11 @@
 #include <bpf/libbpf.h>
 
 #include "caps.h"
-#include "common.h"
+#include "log.h"
+#include "maps.h"
+#include "netns.h"
+#include "util.h"
+#include "xdp.h"
 
 void sw_pin_dir_default(const char *ifname, char *out, size_t len)
 {
@@ -37,42 +42,51 @@ void sw_maps_close(struct sw_maps *m)
 	}
 }
 
-struct want {
-	const char *name;
-	__u32 type, value_size, max_entries;
-};
+#define PIN_MAP(n, t, T, entries, fd)                                  \
+	{                                                              \
+		n, t, sizeof(T), entries, offsetof(struct sw_maps, fd) \
+	}
 
-#define NWANTS 5
-
-static const struct want wants[NWANTS] = {
-	{SYNWALL_MAP_CONFIG, BPF_MAP_TYPE_ARRAY, sizeof(struct synwall_config),
-	 1},
-	{SYNWALL_MAP_PORTS, BPF_MAP_TYPE_ARRAY, sizeof(__u64),
-	 SYNWALL_PORT_WORDS},
-	{SYNWALL_MAP_KEYS, BPF_MAP_TYPE_ARRAY, sizeof(struct synwall_keys), 1},
-	{SYNWALL_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY,
-	 sizeof(struct synwall_stats), 1},
-	{SYNWALL_MAP_DP_STATE, BPF_MAP_TYPE_ARRAY,
-	 sizeof(struct synwall_dp_state), 1},
+const struct sw_pin sw_pins[SW_NPINS] = {
+	PIN_MAP(SYNWALL_MAP_CONFIG, BPF_MAP_TYPE_ARRAY, struct synwall_config,
+		1, config),
+	PIN_MAP(SYNWALL_MAP_PORTS, BPF_MAP_TYPE_ARRAY, __u64,
+		SYNWALL_PORT_WORDS, ports),
+	PIN_MAP(SYNWALL_MAP_KEYS, BPF_MAP_TYPE_ARRAY, struct synwall_keys, 1,
+		keys),
+	PIN_MAP(SYNWALL_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY,
+		struct synwall_stats, 1, stats),
+	PIN_MAP(SYNWALL_MAP_DP_STATE, BPF_MAP_TYPE_ARRAY,
+		struct synwall_dp_state, 1, dp),
+	PIN_MAP(SW_STATE_PIN, BPF_MAP_TYPE_ARRAY, struct sw_state, 1, state),
 };
 
 static int *slot(struct sw_maps *m, int i)
 {
-	switch (i) {
-	case 0:
-		return &m->config;
-	case 1:
-		return &m->ports;
-	case 2:
-		return &m->keys;
-	case 3:
-		return &m->stats;
-	default:
-		return &m->dp;
-	}
+	return (int *)((char *)m + sw_pins[i].fd_off);
 }
 
-static int check_map(int fd, const struct want *w, const char *where)
+int sw_pins_remove(const char *dir, bool fatal)
+{
+	char path[PATH_MAX + 32];
+	int i, rc = 0;
+
+	for (i = 0; i < SW_NPINS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, sw_pins[i].name);
+		if (unlink(path) && errno != ENOENT) {
+			if (fatal)
+				sw_err("cannot remove %s: %s", path,
+				       strerror(errno));
+			else
+				sw_warn("cannot remove %s: %s", path,
+					strerror(errno));
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+static int check_map(int fd, const struct sw_pin *w, const char *where)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -100,8 +114,8 @@ static int open_from_dir(const char *dir, struct sw_maps *m)
 	char path[PATH_MAX + 32];
 	int i, fd;
 
-	for (i = 0; i < NWANTS; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, wants[i].name);
+	for (i = 0; i < SW_NMAPS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, sw_pins[i].name);
 		fd = bpf_obj_get(path);
 		if (fd < 0) {
 			int e = errno;
@@ -119,7 +133,7 @@ static int open_from_dir(const char *dir, struct sw_maps *m)
 			return -1;
 		}
 		*slot(m, i) = fd;
-		if (check_map(fd, &wants[i], path))
+		if (check_map(fd, &sw_pins[i], path))
 			return -1;
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, SW_STATE_PIN);
@@ -179,12 +193,13 @@ static int open_from_prog(const char *ifname, int ifindex, struct sw_maps *m)
 			close(fd);
 			continue;
 		}
-		for (j = 0; j < NWANTS; j++) {
-			if (strcmp(mi.name, wants[j].name) || *slot(m, j) >= 0)
+		for (j = 0; j < SW_NMAPS; j++) {
+			if (strcmp(mi.name, sw_pins[j].name) ||
+			    *slot(m, j) >= 0)
 				continue;
 			*slot(m, j) = fd;
 			found++;
-			if (check_map(fd, &wants[j], wants[j].name))
+			if (check_map(fd, &sw_pins[j], sw_pins[j].name))
 				return -1;
 			fd = -1;
 			break;
@@ -192,7 +207,7 @@ static int open_from_prog(const char *ifname, int ifindex, struct sw_maps *m)
 		if (fd >= 0)
 			close(fd);
 	}
-	if (found != NWANTS) {
+	if (found != SW_NMAPS) {
 		sw_err("the XDP program on %s (id %u) does not use synwall's "
 		       "maps (config, ports, keys, stats, dp_state): it is not "
 		       "synwall's, or from another version",
@@ -252,6 +267,18 @@ fail:
 	return -1;
 }
 
+int sw_maps_open_iface(const char *ifname, const char *pin_dir,
+		       struct sw_maps *m, int *ifindex)
+{
+	int idx = sw_iface_index(ifname);
+
+	if (!idx)
+		return -1;
+	if (ifindex)
+		*ifindex = idx;
+	return sw_maps_open(ifname, idx, pin_dir, m);
+}
+
 /* ---- the state record ------------------------------------------------ */
 
 int sw_state_read(int fd, struct sw_state *st)
@@ -301,15 +328,20 @@ int sw_state_create(const char *dir, const struct sw_state *st)
 
 /* ---- config and ports ------------------------------------------------ */
 
-int sw_config_read(int fd, struct synwall_config *c)
+int sw_map_read_one(int fd, const char *name, void *val)
 {
 	__u32 k = 0;
 
-	if (bpf_map_lookup_elem(fd, &k, c)) {
-		sw_err("cannot read the config map: %s", strerror(errno));
+	if (bpf_map_lookup_elem(fd, &k, val)) {
+		sw_err("cannot read the %s map: %s", name, strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+int sw_config_read(int fd, struct synwall_config *c)
+{
+	return sw_map_read_one(fd, SYNWALL_MAP_CONFIG, c);
 }
 
 int sw_config_write(int fd, const struct synwall_config *c)

@@ -10,7 +10,8 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
-#include "common.h"
+#include "log.h"
+#include "xdp.h"
 
 const char *sw_xdp_mode_name(int mode)
 {

@@ -39,9 +39,8 @@ enum sw_vlan_verdict {
 
 /* The decision, pure: facts, --allow-vlan-offload, and the message (for
  * REFUSE and OVERRIDDEN) naming IFACE, the VLAN device and the fix. */
-enum sw_vlan_verdict sw_vlan_decide(const struct sw_vlan_facts *f,
-				    bool allow, const char *ifname, char *msg,
-				    size_t len);
+enum sw_vlan_verdict sw_vlan_decide(const struct sw_vlan_facts *f, bool allow,
+				    const char *ifname, char *msg, size_t len);
 
 /* Read IFACE's features (ethtool ioctl) and count its VLAN devices
  * (rtnetlink dump, this network namespace).  0, or -errno if neither
