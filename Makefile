@@ -41,7 +41,7 @@ TEST_PROGS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c)) 
 	      $(patsubst %,$(BUILD)/tests/test_%,$(TEST_DIRS))
 BENCH_PROGS:= $(patsubst bench/%.c,$(BUILD)/bench/%,$(filter-out %.bpf.c,$(wildcard bench/*.c)))
 E2E_PROGS  := $(BUILD)/e2e/xdp_pass.bpf.o $(BUILD)/e2e/tcpprobe $(BUILD)/e2e/swcookie \
-	      $(BUILD)/bench/swb_count.bpf.o
+	      $(BUILD)/bench/swb_count.bpf.o $(BUILD)/bench/swb_floor.bpf.o
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 .PHONY: all deps vmlinux test vmtest bench demo fuzz soak install clean format
@@ -130,8 +130,9 @@ $(BUILD)/e2e/swcookie: tests/e2e/swcookie.c include/synwall/cookie.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $< -o $@
 
-# bench: an XDP program counting SYN-ACKs/RSTs on the generator's veth
-$(BUILD)/bench/swb_count.bpf.o: bench/swb_count.bpf.c | $(DEPS_STAMP)
+# bench: an XDP program counting SYN-ACKs/RSTs on the generator's veth,
+# and the flood benchmark's floor (swap and XDP_TX)
+$(BUILD)/bench/swb_%.bpf.o: bench/swb_%.bpf.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CLANG) -O2 -g -target bpf -I/usr/include/$(MULTIARCH) -c $< -o $@
 

@@ -14,7 +14,11 @@
 #            xdp-synproxy  the kernel selftest XDP SYN proxy (bench/peer.sh)
 #                          in front of the same nftables SYNPROXY, as its
 #                          selftest deploys it
-#            (default: all four, in this order)
+#            xdp-floor     the method's floor: bench/swb_floor.bpf.c sends
+#                          every TCP frame back with addresses and ports
+#                          swapped (XDP_TX); SYN and ACK floods only (it
+#                          would bounce the legit client's SYNs too)
+#            (default: all five, in this order)
 #   --syns N     SYNs in the SYN flood (default 5000000: the memory piece
 #                wants >= 5 million)
 #   --acks N     forged ACKs in the ACK flood (default 2000000)
@@ -43,7 +47,7 @@
 # Output: one line per measurement, "swb: system=S piece=P key=value ...",
 # on stdout (run.sh turns them into its table):
 #   piece=syn|ack  sent (asked of trafgen), txd (left swbc0), rxd (reached
-#                  swbs0), synack, rst (came back), secs, gen_s (trafgen's
+#                  swbs0), synack, rst, other (came back), secs, gen_s (trafgen's
 #                  CPU), busy_s (all CPUs, /proc/stat), cpu_ns (= (busy_s -
 #                  gen_s) / txd), napi_ns (receiver NAPI thread's CPU / txd),
 #                  slab_kb_before/after, bpf_kb_before/after, ct (conntrack
@@ -79,11 +83,11 @@ while [ $# -gt 0 ]; do
 	--pieces) PIECES=$2; shift 2 ;;
 	--out) OUT=$2; shift 2 ;;
 	-h | --help) sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	synwall | syncookies | nft-synproxy | xdp-synproxy) SYSTEMS+=("$1"); shift ;;
+	synwall | syncookies | nft-synproxy | xdp-synproxy | xdp-floor) SYSTEMS+=("$1"); shift ;;
 	*) echo "flood: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
-[ ${#SYSTEMS[@]} -gt 0 ] || SYSTEMS=(synwall syncookies nft-synproxy xdp-synproxy)
+[ ${#SYSTEMS[@]} -gt 0 ] || SYSTEMS=(synwall syncookies nft-synproxy xdp-synproxy xdp-floor)
 
 mount -t bpf bpf /sys/fs/bpf
 
@@ -147,6 +151,10 @@ build() {
 	if [ ! "$B/swb_count.bpf.o" -nt "$ROOT/bench/swb_count.bpf.c" ]; then
 		clang -O2 -g -target bpf ${ma:+-I/usr/include/$ma} \
 			-c "$ROOT/bench/swb_count.bpf.c" -o "$B/swb_count.bpf.o"
+	fi
+	if [ ! "$B/swb_floor.bpf.o" -nt "$ROOT/bench/swb_floor.bpf.c" ]; then
+		clang -O2 -g -target bpf ${ma:+-I/usr/include/$ma} \
+			-c "$ROOT/bench/swb_floor.bpf.c" -o "$B/swb_floor.bpf.o"
 	fi
 	if [ ! "$B/tcpprobe" -nt "$ROOT/tests/e2e/tcpprobe.c" ]; then
 		gcc -O2 -Wall -pthread "$ROOT/tests/e2e/tcpprobe.c" -o "$B/tcpprobe"
@@ -305,6 +313,9 @@ sys_up() {
 		nss ip link set dev $SIF xdpdrv obj "$PEER_OBJ" sec xdp
 		peer_config
 		;;
+	xdp-floor)
+		nss ip link set dev $SIF xdpdrv obj "$B/swb_floor.bpf.o" sec xdp
+		;;
 	esac
 	pin_napi # attaching XDP may have made new NAPI instances
 }
@@ -395,13 +406,13 @@ flood() {
 	echo "$sys $piece $n $c0 $c1 $v0 $v1 $b0 $b1 $p0 $p1 $t0 $t1 $gen $HZ $s0 $s1 $m0 $m1 $(ct_count)" |
 		awk '{
 		sys = $1; piece = $2; n = $3
-		synack = $8 - $4; rst = $9 - $5
+		synack = $8 - $4; rst = $9 - $5; other = $10 - $6
 		txd = $14 - $12; rxd = $15 - $13
 		busy = ($17 - $16) / $23; napi = ($19 - $18) / $23
 		secs = $21 - $20; gen = $22
 		d = txd > 0 ? txd : 1
-		printf "swb: system=%s piece=%s sent=%d txd=%d rxd=%d synack=%d rst=%d secs=%.2f gen_s=%.2f busy_s=%.2f cpu_ns=%.0f napi_ns=%.0f slab_kb_before=%s slab_kb_after=%s bpf_kb_before=%s bpf_kb_after=%s ct=%s\n",
-			sys, piece, n, txd, rxd, synack, rst, secs, gen, busy,
+		printf "swb: system=%s piece=%s sent=%d txd=%d rxd=%d synack=%d rst=%d other=%d secs=%.2f gen_s=%.2f busy_s=%.2f cpu_ns=%.0f napi_ns=%.0f slab_kb_before=%s slab_kb_after=%s bpf_kb_before=%s bpf_kb_after=%s ct=%s\n",
+			sys, piece, n, txd, rxd, synack, rst, other, secs, gen, busy,
 			(busy - gen) * 1e9 / d, napi * 1e9 / d, $24, $25, $26, $27, $28 }' >"$TMP/line"
 	emit "$(cat "$TMP/line")"
 }
@@ -443,19 +454,23 @@ run_system() {
 	log "$sys: lab up"
 	lab_up
 	sys_up "$sys"
-	nsc "$B/legit" $S4 $PORT 20 --timeout-ms 3000 --deadline-s 10 >/dev/null # warm up
-	if [[ ,$PIECES, == *,legit,* ]]; then
+	# the floor bounces every TCP frame: no legit client can connect
+	local with_legit=$PIECES
+	[ "$sys" != xdp-floor ] || with_legit=${PIECES//legit/}
+	[ "$sys" = xdp-floor ] ||
+		nsc "$B/legit" $S4 $PORT 20 --timeout-ms 3000 --deadline-s 10 >/dev/null # warm up
+	if [[ ,$with_legit, == *,legit,* ]]; then
 		legit "$sys" none
 	fi
 	if [[ ,$PIECES, == *,syn,* ]]; then
 		log "$sys: SYN flood, $SYNS packets"
 		flood syn syn4 "$SYNS" "$sys"
-		if [[ ,$PIECES, == *,legit,* ]]; then legit "$sys" syn; fi
+		if [[ ,$with_legit, == *,legit,* ]]; then legit "$sys" syn; fi
 	fi
 	if [[ ,$PIECES, == *,ack,* ]]; then
 		log "$sys: ACK flood, $ACKS packets"
 		flood ack ack4 "$ACKS" "$sys"
-		if [[ ,$PIECES, == *,legit,* ]]; then legit "$sys" ack; fi
+		if [[ ,$with_legit, == *,legit,* ]]; then legit "$sys" ack; fi
 	fi
 	if [ "$sys" = synwall ]; then
 		emit "swb: system=$sys piece=stats $(nss "$BUILD/synwall" stats $SIF 2>/dev/null | awk 'NF == 2 { printf "%s=%s ", $1, $2 }')"

@@ -19,7 +19,7 @@
 #   LIVE_CALLS  bench_xdp: live-frames calls of 64 frames [4000]
 #   SYNS ACKS   flood.sh: SYN flood [5000000], ACK flood [2000000]
 #   LEGIT       flood.sh: legit connects per phase [1000]
-#   SYSTEMS     flood.sh: systems [synwall syncookies nft-synproxy xdp-synproxy]
+#   SYSTEMS     flood.sh: systems [synwall syncookies nft-synproxy xdp-synproxy xdp-floor]
 #   SWITCH_PPS SWITCH_RUNS  switch.sh: flood rate [100000], runs [3]
 # Results: build/bench/results/ (perpacket.csv, perpacket-flood.csv, flood.txt,
 # switch.txt, table.txt).

@@ -11,7 +11,10 @@ then show "-".  See bench/README.md for what every row means.
 import csv
 import sys
 
-SYSTEMS = ["synwall", "syncookies", "nft-synproxy", "xdp-synproxy"]
+SYSTEMS = ["synwall", "syncookies", "nft-synproxy", "xdp-synproxy",
+           "xdp-floor"]
+# the method's floor (bench/swb_floor.bpf.c): swaps and XDP_TX, nothing else
+FLOOR = "xdp-floor"
 W_LABEL = 40
 W_COL = 15
 
@@ -96,7 +99,7 @@ def main():
                 pe = "%s (%s/%s)" % (fmt_ns(num(r["peer_median_ns"])),
                                      fmt_ns(num(r["peer_min_ns"])),
                                      fmt_ns(num(r["peer_live_ns"])))
-            print(row("   " + r["class"], [sw, "-", "-", pe], r["ratio"]))
+            print(row("   " + r["class"], [sw, "-", "-", pe, "-"], r["ratio"]))
     else:
         print("1. per packet: not run")
 
@@ -115,18 +118,24 @@ def main():
               "other core" % ("2" if piece == "syn" else "3", title,
                               "{:,}".format(int(sent)) if sent.isdigit() else sent))
         cells_rate, cells_ans, cells_cpu, cells_ratio, cells_napi = [], [], [], [], []
-        cells_back = []
+        cells_back, cells_net = [], []
         base = num(rs[0].get("cpu_ns")) if rs[0] else None
-        for r in rs:
+        fr = get(FLOOR, piece)
+        floor = num(fr.get("cpu_ns")) if fr else None
+        for s_, r in zip(SYSTEMS, rs):
             if not r:
                 for c in (cells_rate, cells_ans, cells_cpu, cells_ratio,
-                          cells_napi, cells_back):
+                          cells_napi, cells_back, cells_net):
                     c.append("-")
                 continue
             txd = max(num(r["txd"]) or 0, 1)
             secs = num(r["secs"]) or 0
             cells_rate.append("%.0f" % (txd / secs / 1000) if secs else "-")
-            if piece == "syn":
+            if s_ == FLOOR:
+                # the floor answers nothing: it bounces the frame itself
+                cells_back.append("(%s)" % r.get("other", "-"))
+                cells_ans.append("-")
+            elif piece == "syn":
                 cells_back.append(r["synack"])
                 cells_ans.append("%.1f%%" % (100.0 * num(r["synack"]) / txd))
             else:
@@ -136,6 +145,12 @@ def main():
             cells_cpu.append(fmt_ns(cpu))
             cells_napi.append(fmt_ns(num(r["napi_ns"])))
             cells_ratio.append("%.2f" % (cpu / base) if cpu and base else "-")
+            # what each system costs above the floor, over what synwall
+            # costs above it
+            if s_ != FLOOR and cpu and base and floor and base > floor:
+                cells_net.append("%.2f" % ((cpu - floor) / (base - floor)))
+            else:
+                cells_net.append("-")
         print(row("   offered rate, k%s/s" % unit, cells_rate))
         if piece == "syn":
             print(row("   SYN-ACKs back", cells_back))
@@ -145,6 +160,7 @@ def main():
             print(row("   dropped silently (1 - RSTs/ACKs)", cells_ans))
         print(row("   CPU ns/%s (all CPUs - generator)" % unit, cells_cpu))
         print(row("   ratio to synwall", cells_ratio))
+        print(row("   ratio to synwall, net of floor", cells_net))
         print(row("   receiver NAPI thread ns/%s" % unit, cells_napi))
 
     # 4. legit clients
