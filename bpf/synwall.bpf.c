@@ -24,6 +24,7 @@
 #include "parse.h"
 #include "handshake.h"
 #include "host.h"
+#include "csum.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -31,26 +32,6 @@ SW_DEFINE_OPTS_PARSER(sw_xdp_tcp_opts, struct xdp_md, bpf_xdp_load_bytes)
 
 #define NSEC_PER_SEC 1000000000ULL
 #define NSEC_PER_MSEC 1000000ULL
-
-/* One's-complement sum of n 32-bit words, unfolded. */
-static __always_inline __u64 sw_csum_words(const __u32 *w, int n, __u64 sum)
-{
-	int i;
-
-#pragma unroll
-	for (i = 0; i < n; i++)
-		sum += w[i];
-	return sum;
-}
-
-static __always_inline __u16 sw_csum_fold(__u64 sum)
-{
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
-}
 
 #define SW_TCP_HDR_WORDS 10 /* 20 bytes + at most 20 bytes of options */
 
