@@ -32,6 +32,7 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 .PHONY: all deps vmlinux test vmtest bench demo fuzz soak install clean format
 
 all: $(BUILD)/synwall.bpf.o $(BUILD)/synwall.skel.h \
+     $(BUILD)/synwall_compat.bpf.o $(BUILD)/synwall_compat.skel.h \
      $(if $(LOADER_SRC),$(BUILD)/synwall) $(TEST_PROGS) $(BENCH_PROGS) \
      $(E2E_PROGS)
 
@@ -58,10 +59,21 @@ $(BUILD)/synwall.skel.h: $(BUILD)/synwall.bpf.o
 	$(BPFTOOL) gen skeleton $< name synwall > $@.tmp
 	@mv $@.tmp $@
 
-$(BUILD)/synwall: $(LOADER_SRC) $(LOADER_HDR) $(BUILD)/synwall.skel.h include/synwall/*.h
+# degraded mode (docs/degraded.md): XDP only, no kfunc, loads on 6.0+
+$(BUILD)/synwall_compat.bpf.o: bpf/synwall_compat.bpf.c $(BPF_SRCS) | $(DEPS_STAMP)
+	@mkdir -p $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/synwall_compat.skel.h: $(BUILD)/synwall_compat.bpf.o
+	$(BPFTOOL) gen skeleton $< name synwall_compat > $@.tmp
+	@mv $@.tmp $@
+
+$(BUILD)/synwall: $(LOADER_SRC) $(LOADER_HDR) $(BUILD)/synwall.skel.h \
+		 $(BUILD)/synwall_compat.skel.h include/synwall/*.h
 	$(CC) $(CFLAGS) $(LOADER_SRC) -o $@ $(LDLIBS_XDP)
 
-$(BUILD)/tests/%: tests/%.c $(TEST_LIB) $(TEST_HDR) $(BUILD)/synwall.skel.h include/synwall/*.h
+$(BUILD)/tests/%: tests/%.c $(TEST_LIB) $(TEST_HDR) $(BUILD)/synwall.skel.h \
+		 $(BUILD)/synwall_compat.skel.h include/synwall/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/lib $< $(TEST_LIB) -o $@ $(LDLIBS_XDP)
 
@@ -117,6 +129,7 @@ PREFIX ?= /usr/local
 install: $(BUILD)/synwall
 	install -D -m 0755 $(BUILD)/synwall $(DESTDIR)$(PREFIX)/sbin/synwall
 	install -D -m 0644 $(BUILD)/synwall.bpf.o $(DESTDIR)$(PREFIX)/lib/synwall/synwall.bpf.o
+	install -D -m 0644 $(BUILD)/synwall_compat.bpf.o $(DESTDIR)$(PREFIX)/lib/synwall/synwall_compat.bpf.o
 	install -D -m 0644 docs/synwall.8 $(DESTDIR)$(PREFIX)/share/man/man8/synwall.8
 	install -D -m 0644 loader/synwall@.service $(DESTDIR)/etc/systemd/system/synwall@.service
 

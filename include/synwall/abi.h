@@ -187,7 +187,10 @@ struct synwall_keys {
 	X(xdp_pass_syn_kernel,                                                \
 	  "XDP_PASS: SYN to a listener, no flood: the kernel's handshake")    \
 	X(xdp_pass_kernel_cookie,                                             \
-	  "XDP_PASS: ACK carrying a valid cookie of the kernel's own")
+	  "XDP_PASS: ACK carrying a valid cookie of the kernel's own")        \
+	/* degraded mode (docs/degraded.md) */                                \
+	X(xdp_pass_syn_mark,                                                  \
+	  "XDP_PASS: SYN left to the kernel to renew its cookie mark")
 
 #define SYNWALL_TC_COUNTERS(X)                                                \
 	X(tc_handoff_ok, "TC: handoff done, the kernel creates the socket")   \
