@@ -37,11 +37,13 @@
 
 #include "caps.h"
 #include "common.h"
+#include "compat.h"
 #include "dispatch.h"
 #include "kdf.h"
 #include "keyfile.h"
 #include "liblog.h"
 #include "synwall.skel.h"
+#include "synwall_compat.skel.h"
 #include "vlan.h"
 
 #define LIBXDP_LOCK_DIR "/sys/fs/bpf/xdp"
@@ -60,7 +62,8 @@
 
 static const char *const pin_names[] = {SW_PIN_NAMES};
 
-enum { OPT_ALLOW_VLAN = 2000 }; /* attach's own option (common.h: shared) */
+/* attach's own options (common.h: shared) */
+enum { OPT_ALLOW_VLAN = 2000, OPT_DATAPATH };
 
 struct attach_args {
 	const char *ifname;
@@ -71,6 +74,8 @@ struct attach_args {
 	unsigned long rotate;
 	bool force;
 	bool allow_vlan_offload;
+	enum sw_datapath datapath;
+	bool degraded; /* the degraded object (loader/compat.h) */
 	struct sw_cfg_req cfg;
 	char dir[PATH_MAX];
 	bool explicit_dir;
@@ -89,6 +94,7 @@ static void usage(FILE *f)
 		"[--flood-off N]\n"
 		"                     [--flood-hold SECS] "
 		"[--pin-dir DIR] [--allow-vlan-offload] [--force]\n"
+		"                     [--datapath auto|full|degraded]\n"
 		"\n"
 		"Load synwall, attach its XDP program and its TC ingress "
 		"program to IFACE,\n"
@@ -139,15 +145,27 @@ static void usage(FILE *f)
 		"                      clients' handshakes then fail (fix "
 		"instead: ethtool -K\n"
 		"                      IFACE rxvlan off)\n"
+		"  --datapath auto|full|degraded   full: the handoff to TCP "
+		"(Linux >= 6.9);\n"
+		"                      degraded: SYN-ACKs with the kernel's own "
+		"cookie, checked\n"
+		"                      in XDP, the kernel makes the socket (Linux "
+		">= 6.0; needs\n"
+		"                      net.ipv4.tcp_syncookies=2; what it loses: "
+		"docs/degraded.md);\n"
+		"                      auto (default): full where the kernel has "
+		"the kfunc\n"
 		"  --force             go on when a sysctl, privilege, bpffs or "
 		"IPv6-module\n"
 		"                      check fails\n"
 		"\n"
-		"Refused before anything is loaded: a kernel without the "
-		"handoff kfunc\n"
-		"bpf_sk_assign_tcp_reqsk (Linux < 6.9, e.g. Debian 12's 6.1; "
-		"--force does not\n"
-		"help: the object cannot load there) or without BTF.  A failed "
+		"Refused before anything is loaded: --datapath full on a kernel "
+		"without the\n"
+		"handoff kfunc bpf_sk_assign_tcp_reqsk (Linux < 6.9, e.g. Debian "
+		"12's 6.1;\n"
+		"--force does not help: the object cannot load there; auto "
+		"attaches the\n"
+		"degraded mode there), or a kernel without BTF.  A failed "
 		"load or attach\n"
 		"prints the kernel's reason (the verifier's last lines, the "
 		"netlink message)\n"
@@ -395,27 +413,37 @@ static int check_vlan(const struct attach_args *a)
 	return 0;
 }
 
-/* The skeleton, opened with the pin dir (and the test hook applied). */
-static struct synwall *open_skel(const struct attach_args *a)
+/*
+ * The object, opened with the pin dir (and the test hook applied): the
+ * full one or the degraded one, both from the ELF their skeletons embed.
+ */
+static struct bpf_object *open_skel(const struct attach_args *a)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = a->dir);
-	struct synwall *skel;
+	const char *name = a->degraded ? "synwall_compat" : "synwall";
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = a->dir,
+		    .object_name = name);
 	const char *hook = getenv(SW_TEST_VERIFIER_FAIL);
+	struct bpf_object *skel;
+	const void *elf;
+	size_t sz;
 
-	skel = synwall__open_opts(&oo);
-	if (!skel) {
-		sw_err("cannot open the synwall BPF object: %s",
+	elf = a->degraded ? synwall_compat__elf_bytes(&sz) :
+			    synwall__elf_bytes(&sz);
+	skel = bpf_object__open_mem(elf, sz, &oo);
+	if (libbpf_get_error(skel)) {
+		sw_err("cannot open the %s BPF object: %s", name,
 		       strerror(errno));
 		return NULL;
 	}
-	if (hook && !strcmp(hook, "1")) {
+	if (hook && !strcmp(hook, "1") && !a->degraded) {
 		static int said;
 
 		if (!said++)
 			sw_warn("%s=1 (a test hook): loading %s as an XDP "
 				"program, for the verifier to reject",
 				SW_TEST_VERIFIER_FAIL, SW_TC_PROG_NAME);
-		bpf_program__set_type(skel->progs.synwall_tc,
+		bpf_program__set_type(bpf_object__find_program_by_name(
+					      skel, SW_TC_PROG_NAME),
 				      BPF_PROG_TYPE_XDP);
 	}
 	return skel;
@@ -428,12 +456,12 @@ static struct synwall *open_skel(const struct attach_args *a)
  * failure the message is printed and nothing of this step is left.
  */
 static int attach_xdp(struct attach_args *a, struct undo *u,
-		      struct synwall **skelp, bool *dispatcher)
+		      struct bpf_object **skelp, bool *dispatcher)
 {
 	const char *mode = sw_xdp_mode_name(a->mode);
 	struct sw_xdp_attempt t = {0};
 	struct xdp_program *xp = NULL;
-	struct synwall *skel;
+	struct bpf_object *skel;
 	struct sw_xdp_info xi;
 	struct sw_xdp_why why = {0};
 	enum sw_xdp_way way;
@@ -446,7 +474,7 @@ static int attach_xdp(struct attach_args *a, struct undo *u,
 	if (!skel)
 		return -1;
 	sw_lib_log_clear();
-	xp = xdp_program__from_bpf_obj(skel->obj, "xdp");
+	xp = xdp_program__from_bpf_obj(skel, "xdp");
 	t.err = (int)libxdp_get_error(xp);
 	if (t.err)
 		xp = NULL;
@@ -502,7 +530,7 @@ static int attach_xdp(struct attach_args *a, struct undo *u,
 	if (xp)
 		xdp_program__close(xp);
 	xp = NULL;
-	synwall__destroy(skel);
+	bpf_object__close(skel);
 	skel = NULL;
 	sw_xdp_scrub(a->ifindex);
 	unpin_all(a->dir);
@@ -513,14 +541,16 @@ static int attach_xdp(struct attach_args *a, struct undo *u,
 	if (!skel)
 		goto undo;
 	sw_lib_log_clear();
-	err = synwall__load(skel);
+	err = bpf_object__load(skel);
 	if (err) {
 		load_error(err);
 		goto undo;
 	}
-	err = sw_xdp_attach_alone(a->ifindex,
-				  bpf_program__fd(skel->progs.synwall_xdp),
-				  a->mode, &u->xdp_id);
+	err = sw_xdp_attach_alone(
+		a->ifindex,
+		bpf_program__fd(
+			bpf_object__find_program_by_name(skel, SW_XDP_PROG_NAME)),
+		a->mode, &u->xdp_id);
 	if (err) {
 		xdp_attach_error(a, err);
 		goto undo;
@@ -540,7 +570,7 @@ undo:
 	if (xp)
 		xdp_program__close(xp);
 	if (skel)
-		synwall__destroy(skel);
+		bpf_object__close(skel);
 	return -1;
 }
 
@@ -581,7 +611,7 @@ static bool leftovers(const struct attach_args *a, char *what, size_t len)
 static int fresh_attach_locked(struct attach_args *a)
 {
 	struct undo u = {.mode = a->mode};
-	struct synwall *skel = NULL;
+	struct bpf_object *skel = NULL;
 	struct sw_state st;
 	struct sw_xdp_info xi;
 	struct sw_maps m;
@@ -624,8 +654,13 @@ static int fresh_attach_locked(struct attach_args *a)
 		goto fail;
 
 	sw_lib_log_clear();
-	err = sw_tc_attach(a->ifindex, bpf_program__fd(skel->progs.synwall_tc),
-			   &created, &tc_id);
+	/* degraded: no TC program; the kernel itself checks the ACK */
+	err = a->degraded ?
+		      0 :
+		      sw_tc_attach(a->ifindex,
+				   bpf_program__fd(bpf_object__find_program_by_name(
+					   skel, SW_TC_PROG_NAME)),
+				   &created, &tc_id);
 	if (err) {
 		if (err == -EEXIST)
 			sw_err("%s already has a TC ingress filter with "
@@ -640,7 +675,7 @@ static int fresh_attach_locked(struct attach_args *a)
 		sw_lib_log_clear();
 		goto fail;
 	}
-	u.tc_attached = true;
+	u.tc_attached = !a->degraded;
 	u.clsact_created = created;
 
 	memset(&st, 0, sizeof(st));
@@ -654,6 +689,8 @@ static int fresh_attach_locked(struct attach_args *a)
 	st.tc_handle = SW_TC_HANDLE;
 	st.tc_prio = SW_TC_PRIO;
 	st.flags = created ? SW_ST_CREATED_CLSACT : 0;
+	if (a->degraded)
+		st.flags |= SW_ST_DEGRADED;
 	st.attached_at = sw_now_realtime();
 	snprintf(st.ifname, sizeof(st.ifname), "%s", a->ifname);
 	sfd = sw_state_create(a->dir, &st);
@@ -664,6 +701,13 @@ static int fresh_attach_locked(struct attach_args *a)
 	}
 	close(sfd);
 
+	if (a->degraded) {
+		__u32 hz;
+
+		if (sw_compat_hz(skel, &hz) ||
+		    sw_compat_write(a->dir, a->ifname, hz))
+			goto fail;
+	}
 	if (sw_maps_open(a->ifname, a->ifindex, a->dir, &m))
 		goto fail;
 	err = configure(&m, a, &st, true);
@@ -671,13 +715,21 @@ static int fresh_attach_locked(struct attach_args *a)
 	if (err)
 		goto fail;
 
-	synwall__destroy(skel);
+	bpf_object__close(skel);
 	tidy_xdp_lock_dir(u.xdp_lock_existed);
-	sw_info("synwall attached to %s: XDP program id %u (%s, %s), TC "
-		"ingress program id %u%s",
-		a->ifname, u.xdp_id, sw_xdp_mode_name(a->mode),
-		dispatcher ? "libxdp dispatcher" : "single program", tc_id,
-		created ? " (clsact created)" : "");
+	if (a->degraded)
+		sw_info("synwall attached to %s in DEGRADED mode: XDP program "
+			"id %u (%s, %s), no TC program (the kernel's own "
+			"cookies; what is lost: synwall status %s)",
+			a->ifname, u.xdp_id, sw_xdp_mode_name(a->mode),
+			dispatcher ? "libxdp dispatcher" : "single program",
+			a->ifname);
+	else
+		sw_info("synwall attached to %s: XDP program id %u (%s, %s), "
+			"TC ingress program id %u%s",
+			a->ifname, u.xdp_id, sw_xdp_mode_name(a->mode),
+			dispatcher ? "libxdp dispatcher" : "single program",
+			tc_id, created ? " (clsact created)" : "");
 	print_attached(a, a->dir);
 	sw_lib_log_clear();
 	return 0;
@@ -685,7 +737,7 @@ fail:
 	sw_lib_log_flush();
 	undo_attach(a, &u);
 	if (skel)
-		synwall__destroy(skel);
+		bpf_object__close(skel);
 	sw_xdp_scrub(a->ifindex);
 	tidy_xdp_lock_dir(u.xdp_lock_existed);
 	if (leftovers(a, left, sizeof(left)))
@@ -736,6 +788,14 @@ static int update_attach(struct attach_args *a, struct sw_state *st)
 			"(detach, then attach, to change it)",
 			a->ifname, sw_xdp_mode_name((int)st->xdp_mode),
 			sw_xdp_mode_name(a->mode));
+	if (a->degraded != !!(st->flags & SW_ST_DEGRADED))
+		sw_warn("%s: synwall is attached in %s mode; --datapath "
+			"ignored (detach, then attach, to change it)",
+			a->ifname,
+			st->flags & SW_ST_DEGRADED ? "degraded" : "full");
+	if ((st->flags & SW_ST_DEGRADED) &&
+	    sw_compat_write(a->dir, a->ifname, 0))
+		return -1;
 	if (sw_maps_open(a->ifname, a->ifindex, a->dir, &m))
 		return -1;
 	if (sw_tc_query(a->ifindex, &tc_id) == 0 && tc_id != st->tc_prog_id) {
@@ -857,6 +917,7 @@ int cmd_attach(int argc, char **argv)
 		{"pin-dir", required_argument, NULL, SW_OPT_PIN_DIR},
 		{"force", no_argument, NULL, SW_OPT_FORCE},
 		{"allow-vlan-offload", no_argument, NULL, OPT_ALLOW_VLAN},
+		{"datapath", required_argument, NULL, OPT_DATAPATH},
 		{"help", no_argument, NULL, 'h'},
 		{"verbose", no_argument, NULL, 'v'},
 		{0},
@@ -906,6 +967,14 @@ int cmd_attach(int argc, char **argv)
 		case OPT_ALLOW_VLAN:
 			a.allow_vlan_offload = true;
 			break;
+		case OPT_DATAPATH:
+			if (sw_datapath_parse(optarg, &a.datapath)) {
+				sw_err("--datapath '%s': expected auto, full or "
+				       "degraded",
+				       optarg);
+				return SW_EXIT_USAGE;
+			}
+			break;
 		case SW_OPT_PIN_DIR:
 			snprintf(a.dir, sizeof(a.dir), "%s", optarg);
 			a.explicit_dir = true;
@@ -944,9 +1013,21 @@ int cmd_attach(int argc, char **argv)
 	 * kfunc), so --force does not skip those two.
 	 */
 	sw_caps_check(&caps, a.dir);
+	a.degraded = a.datapath == SW_DATAPATH_DEGRADED ||
+		     (a.datapath == SW_DATAPATH_AUTO &&
+		      !caps.cap[SW_CAP_KFUNC].ok && caps.cap[SW_CAP_BTF].ok);
+	if (a.degraded && a.datapath == SW_DATAPATH_AUTO)
+		sw_info("this kernel lacks the handoff kfunc %s (Linux >= "
+			"6.9): attaching the DEGRADED mode, which answers with "
+			"the kernel's own cookies (--datapath full refuses "
+			"instead; docs/degraded.md says what is lost)",
+			SW_KFUNC_HANDOFF);
 	for (i = 0; i < SW_CAP_COUNT; i++) {
 		bool hard = i == SW_CAP_BTF || i == SW_CAP_KFUNC;
 
+		/* the degraded object has no kfunc and no IPv6 handoff */
+		if (a.degraded && (i == SW_CAP_KFUNC || i == SW_CAP_IPV6))
+			continue;
 		if (caps.cap[i].ok)
 			continue;
 		if (a.force && !hard) {
@@ -956,6 +1037,8 @@ int cmd_attach(int argc, char **argv)
 		sw_err("%s", caps.cap[i].msg);
 		nhard++;
 	}
+	if (a.degraded)
+		nhard += sw_compat_check(a.force);
 	if (nhard) {
 		sw_err("attach refused before loading anything: %d kernel "
 		       "capabilit%s missing (see above%s)",

@@ -14,6 +14,7 @@
  *   vlan.c     rx VLAN tag stripping: probe and decision
  *   tc.c       TC clsact ingress filter attach/detach/query
  *   attach.c detach.c status.c config.c stats.c   one verb each
+ *   compat.c   degraded mode: choice, checks, HZ, addresses, status
  *   ports.c kdf.c keyfile.c caps.c   pure helpers, also used by the tests
  */
 #ifndef SYNWALL_LOADER_COMMON_H
@@ -95,6 +96,7 @@ const char *sw_fmt_age(__u64 secs, char *buf, size_t len);
 
 #define SW_ST_CREATED_CLSACT (1u << 0) /* we created the clsact qdisc */
 #define SW_ST_FLEET (1u << 1)	       /* keys derived from a key file */
+#define SW_ST_DEGRADED (1u << 2)       /* degraded mode (loader/compat.h) */
 
 /*
  * The loader's record of one attachment, kept in a one-entry array map
@@ -122,7 +124,10 @@ struct sw_state {
 /* Every pin attach makes in the pin directory, and detach removes. */
 #define SW_PIN_NAMES                                            \
 	SYNWALL_MAP_CONFIG, SYNWALL_MAP_PORTS, SYNWALL_MAP_KEYS, \
-		SYNWALL_MAP_STATS, SYNWALL_MAP_DP_STATE, SW_STATE_PIN
+		SYNWALL_MAP_STATS, SYNWALL_MAP_DP_STATE, SW_STATE_PIN, \
+		SW_PIN_COMPAT_NAMES
+/* the degraded object's own maps (include/synwall/compat.h) */
+#define SW_PIN_COMPAT_NAMES "compat", "local_addrs"
 
 struct sw_maps {
 	int config, ports, keys, stats, state; /* fds; -1 when absent */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "compat.h"
 
 #define MSS4_MIN 536
 #define MSS4_MAX 65495 /* 65535 - 20 (IPv4) - 20 (TCP) */
@@ -417,6 +418,13 @@ int cmd_config(int argc, char **argv)
 	if (sw_maps_open(ifname, ifindex, pin_dir, &m))
 		return SW_EXIT_FAIL;
 	rc = 0;
+	/* degraded mode: its local-address snapshot is reread by every
+	 * config command, even one that changes nothing else */
+	if (m.dir[0] && sw_compat_pinned(m.dir) &&
+	    sw_compat_write(m.dir, ifname, 0)) {
+		rc = SW_EXIT_FAIL;
+		goto out;
+	}
 	if (cfg_any(&req)) {
 		if (sw_cfg_apply(&m, &req, false)) {
 			rc = SW_EXIT_FAIL;
