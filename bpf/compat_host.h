@@ -25,7 +25,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct synwall_compat);
+	__type(value, struct synwall_compat_cfg);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } compat SEC(".maps");
 
@@ -60,7 +60,7 @@ static __always_inline __u32 sw_laddr_flags(const __u32 *a, int v6)
 
 static __always_inline enum sw_chost_res
 sw_compat_host(void *data, void *data_end, const struct sw_pkt *p,
-	       const struct synwall_compat *c)
+	       const struct synwall_compat_cfg *c)
 {
 	__u8 *mac = data;
 	__u32 f;

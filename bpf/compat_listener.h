@@ -91,7 +91,7 @@ static __always_inline int sw_listener_read(struct bpf_sock *sk,
  * younger than refresh_s, so an ACK has at least 120 - refresh_s seconds.
  */
 static __always_inline int sw_mark_fresh(const struct sw_listener *l,
-					 const struct synwall_compat *c)
+					 const struct synwall_compat_cfg *c)
 {
 	__u32 now = (__u32)bpf_jiffies64();
 	__u32 hz = c->hz, refresh = c->refresh_s;

@@ -133,7 +133,7 @@ static __always_inline void sw_plan(struct sw_synack *s,
 				    const struct sw_tcp_opts *o, __u8 syn_flags,
 				    const struct sw_listener *l, __u32 mss_tab,
 				    const struct synwall_config *cfg,
-				    const struct synwall_compat *c, int v6)
+				    const struct synwall_compat_cfg *c, int v6)
 {
 	__u32 cfg_mss = v6 ? cfg->mss6 : cfg->mss4, opts, now;
 
@@ -318,7 +318,7 @@ int synwall_xdp(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct synwall_config *cfg;
-	struct synwall_compat *c;
+	struct synwall_compat_cfg *c;
 	struct synwall_stats *st;
 	struct sw_listener l = {};
 	struct sw_synack s = {};

@@ -1037,8 +1037,13 @@ int cmd_attach(int argc, char **argv)
 		sw_err("%s", caps.cap[i].msg);
 		nhard++;
 	}
-	if (a.degraded)
+	if (a.degraded) {
 		nhard += sw_compat_check(a.force);
+		if (a.key_file || a.rotate)
+			sw_warn("degraded mode: cookies use the kernel's own "
+				"secret; --key-file and --rotate change keys "
+				"that nothing reads");
+	}
 	if (nhard) {
 		sw_err("attach refused before loading anything: %d kernel "
 		       "capabilit%s missing (see above%s)",

@@ -279,7 +279,7 @@ static int write_addrs(int fd, int *count)
 
 int sw_compat_write(const char *dir, const char *ifname, __u32 hz)
 {
-	struct synwall_compat c;
+	struct synwall_compat_cfg c;
 	int cfd, afd, err, n = 0;
 	__u32 k = 0;
 	long rmem;
@@ -333,7 +333,7 @@ out:
 void sw_compat_print(const char *dir, FILE *f, const char *indent)
 {
 	struct synwall_laddr_key cur, next;
-	struct synwall_compat c;
+	struct synwall_compat_cfg c;
 	int cfd, afd, n = 0;
 	long sc = -1, ts = -1;
 	__u32 k = 0;

@@ -26,7 +26,7 @@
  * object reads live from the kernel comes from here; zero fields make the
  * program pass every packet (mac) or every SYN (hz) to the kernel.
  */
-struct synwall_compat {
+struct synwall_compat_cfg {
 	__u8 mac[6]; /* the ingress device's MAC address */
 	__u16 pad;
 	__u32 hz;	  /* the kernel's HZ (jiffies per second), measured */
