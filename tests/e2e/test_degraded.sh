@@ -58,6 +58,10 @@ for i in range(2):
 threading.Event().wait()
 ' "$S4" "$RPORT"
 sleep 0.5
+# Jiffies start 300 s before 0 (INITIAL_JIFFIES): from 299 to 420 s of
+# uptime a listener that never overflowed (mark 0) counts as fresh, for
+# the kernel and for synwall alike, so no SYN needs to go to the kernel.
+lenient() { awk '{ exit !($1 > 290 && $1 < 430) }' /proc/uptime; }
 snapshot() { # what synwall could leave: programs on the NIC, pins
 	nss bpftool net show dev "$E2E_SIF" | grep -E 'synwall|id [0-9]'
 	find /sys/fs/bpf/synwall 2>/dev/null
@@ -92,12 +96,15 @@ T0=$SECONDS
 
 # ==== 3. connects ===========================================================
 stat_snap
+len=0
+lenient && len=1
 o4=$(nsc "$E2E_OUT/tcpprobe" seq "$S4" "$PORT" 20 2>&1) || fail "ipv4 connects: $o4"
 o6=$(nsc "$E2E_OUT/tcpprobe" seq "$S6" "$PORT" 10 2>&1) || fail "ipv6 connects: $o6"
 x4=$(nsc "$E2E_OUT/tcpprobe" xfer "$S4" "$PORT" 1048576 2>&1) || fail "ipv4 xfer: $x4"
 x6=$(nsc "$E2E_OUT/tcpprobe" xfer "$S6" "$PORT" 1048576 2>&1) || fail "ipv6 xfer: $x6"
 tx=$(stat_delta xdp_tx_synack) pc=$(stat_delta xdp_pass_cookie) mk=$(stat_delta xdp_pass_syn_mark)
-if [ "$tx" -ge 28 ] && [ "$pc" -ge 28 ] && [ "$mk" -ge 1 ] && [ $((tx + mk)) -ge 32 ]; then
+lenient && len=1
+if [ "$tx" -ge 28 ] && [ "$pc" -ge 28 ] && { [ "$mk" -ge 1 ] || [ $len = 1 ]; } && [ $((tx + mk)) -ge 32 ]; then
 	pass "32 connections ($o4; $o6; $x4; $x6): $tx SYN-ACKs from XDP, $pc cookie ACKs passed, $mk SYN(s) left to the kernel for the stale mark"
 else
 	fail "32 connections: $(stat_deltas)"
@@ -178,7 +185,7 @@ d=$(stat_delta xdp_drop_bad_ack) f1=$(ns_mib "$E2E_SNS" TcpExtSyncookiesFailed)
 
 # ==== 6. not for this host ==================================================
 stat_snap
-smac=$(nss cat /sys/class/net/"$E2E_SIF"/address)
+smac=$(nss ip -br link show dev "$E2E_SIF" | awk '{ print $3 }')
 nsc "$SYSPY" - "$E2E_CIF" "$smac" "$C4" "$S4" "$PORT" <<'PY'
 import sys
 from scapy.all import Ether, IP, TCP, sendp, conf
@@ -197,9 +204,16 @@ sleep 0.3
 
 # ==== 7. past the kernel's two minutes, plain and reuseport =================
 stat_snap
-ok=0 bad=0 detail=
+ok=0 bad=0 detail= len=0
+lenient && len=1
 while [ $((SECONDS - T0)) -lt 150 ]; do
-	for p in "$PORT" "$RPORT"; do
+	if o=$(nsc "$E2E_OUT/tcpprobe" seq "$S4" "$PORT" 1 2>&1); then
+		ok=$((ok + 1))
+	else
+		bad=$((bad + 1))
+		detail+=" t=$((SECONDS - T0))s port $PORT: $o;"
+	fi
+	for p in "$RPORT"; do
 		if o=$(nsc timeout 10 "$SYSPY" -c '
 import socket, sys
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
@@ -211,10 +225,12 @@ sys.exit(0 if d else 1)' "$S4" "$p" 2>&1); then
 			detail+=" t=$((SECONDS - T0))s port $p: $o;"
 		fi
 	done
+	lenient && len=1
 	sleep 10
 done
 mk=$(stat_delta xdp_pass_syn_mark) tx=$(stat_delta xdp_tx_synack)
-if [ $bad -eq 0 ] && [ "$mk" -ge 2 ] && [ "$tx" -ge $((ok - mk)) ]; then
+[ $len = 1 ] && info "uptime within 290-430 s during the loop: marks of 0 count as fresh, fewer renewals needed"
+if [ $bad -eq 0 ] && { [ "$mk" -ge 2 ] || [ $len = 1 ]; } && [ "$tx" -ge $((ok - mk)) ]; then
 	pass "$ok connects over $((SECONDS - T0)) s after attach to a listener and a reuseport group: all succeeded, $tx SYN-ACKs from XDP, $mk SYNs renewed the marks"
 else
 	fail "past two minutes: $ok ok, $bad failed:$detail $(stat_deltas)"

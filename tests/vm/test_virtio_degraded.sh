@@ -92,7 +92,11 @@ vd_main() {
 
 	# The listener's mark is stale at first: the first SYN goes to the
 	# kernel (its own cookie SYN-ACK renews the mark), the rest to XDP.
-	local s0 c0 m0
+	local s0 c0 m0 up len=0
+	# jiffies start 300 s before 0: from 299 to 420 s of uptime a mark of
+	# 0 counts as fresh (for the kernel too), so no SYN must go to it
+	up=$(vm_exec "cut -d. -f1 /proc/uptime")
+	[ "$up" -gt 290 ] && [ "$up" -lt 430 ] && len=1
 	read -r s0 c0 m0 < <(vd_stat xdp_tx_synack xdp_pass_cookie xdp_pass_syn_mark | tr '\n' ' ')
 	out=$(vmh "$VD_PROBE" seq "$VM_G4" $VD_PORT 20 2>&1) && pass "ipv4 connects: $out" || fail "ipv4 connects: $out"
 	out=$(vmh "$VD_PROBE" seq "$VM_G6" $VD_PORT 10 2>&1) && pass "ipv6 connects: $out" || fail "ipv6 connects: $out"
@@ -100,7 +104,7 @@ vd_main() {
 	out=$(vmh "$VD_PROBE" xfer "$VM_G6" $VD_PORT 1048576 2>&1) && pass "ipv6 1 MiB each way, byte for byte: $out" || fail "ipv6 xfer: $out"
 	local s1 c1 m1
 	read -r s1 c1 m1 < <(vd_stat xdp_tx_synack xdp_pass_cookie xdp_pass_syn_mark | tr '\n' ' ')
-	if [ $((s1 - s0)) -ge 28 ] && [ $((c1 - c0)) -ge 28 ] && [ $((m1 - m0)) -ge 1 ]; then
+	if [ $((s1 - s0)) -ge 28 ] && [ $((c1 - c0)) -ge 28 ] && { [ $((m1 - m0)) -ge 1 ] || [ $len = 1 ]; }; then
 		pass "32 connections: $((s1 - s0)) SYN-ACKs from XDP, $((c1 - c0)) cookie ACKs passed to the kernel, $((m1 - m0)) SYNs left to the kernel for its mark"
 	else
 		fail "32 connections: xdp_tx_synack +$((s1 - s0)), xdp_pass_cookie +$((c1 - c0)), xdp_pass_syn_mark +$((m1 - m0)): $(vd_line)"
