@@ -98,11 +98,14 @@ static __always_inline int sw_kcookie_gen(struct xdp_md *ctx,
 	return 0;
 }
 
+#define SW_EPROTONOSUPPORT 93
+
 /* Is ack_seq - 1 one of the kernel's cookies for this flow (now)? */
 static __always_inline int sw_kcookie_ok(struct xdp_md *ctx,
 					 const struct sw_pkt *p)
 {
 	struct tcphdr th;
+	long r;
 
 	if (bpf_xdp_load_bytes(ctx, p->l4_off, &th, sizeof(th)))
 		return 0;
@@ -111,7 +114,11 @@ static __always_inline int sw_kcookie_ok(struct xdp_md *ctx,
 
 		if (bpf_xdp_load_bytes(ctx, p->l3_off, &ip6, sizeof(ip6)))
 			return 0;
-		return bpf_tcp_raw_check_syncookie_ipv6(&ip6, &th) == 0;
+		r = bpf_tcp_raw_check_syncookie_ipv6(&ip6, &th);
+		/* IPv6 as a module: the helper cannot check, and the
+		 * kernel answered the SYN itself (sw_kcookie_gen failed
+		 * alike): its own check decides */
+		return r == 0 || r == -SW_EPROTONOSUPPORT;
 	} else {
 		struct iphdr ip;
 
