@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* Degraded mode: the loader's part.  See compat.h and docs/degraded.md. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
+#include <sched.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -277,6 +280,39 @@ static int write_addrs(int fd, int *count)
 	return 0;
 }
 
+/*
+ * net.core.rmem_max is one value for the whole host, but some kernels
+ * show it only in the initial network namespace (6.1 does, 6.18 shows it
+ * everywhere): read it there, entering only that namespace, and come back.
+ * 0 if it cannot be read; -1 if this thread could not return to its
+ * namespace (the caller must stop).
+ */
+static long rmem_max_global(void)
+{
+	long v = 0, r = 0;
+	int self, init;
+
+	if (sw_sysctl_read("net.core.rmem_max", &v) == 0)
+		return v;
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	init = open("/proc/1/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self >= 0 && init >= 0 && setns(init, CLONE_NEWNET) == 0) {
+		if (sw_sysctl_read("net.core.rmem_max", &v) == 0)
+			r = v;
+		if (setns(self, CLONE_NEWNET)) {
+			sw_err("cannot return to the interface's network "
+			       "namespace: %s",
+			       strerror(errno));
+			r = -1;
+		}
+	}
+	if (self >= 0)
+		close(self);
+	if (init >= 0)
+		close(init);
+	return r;
+}
+
 int sw_compat_write(const char *dir, const char *ifname, __u32 hz)
 {
 	struct synwall_compat_cfg c;
@@ -303,8 +339,16 @@ int sw_compat_write(const char *dir, const char *ifname, __u32 hz)
 	}
 	if (hz)
 		c.hz = hz;
-	if (sw_sysctl_read("net.core.rmem_max", &rmem) == 0 && rmem > 0)
+	rmem = rmem_max_global();
+	if (rmem < 0) {
+		err = -1;
+		goto out;
+	}
+	if (rmem > 0)
 		c.rmem_max = (__u32)rmem;
+	else
+		sw_warn("degraded mode: cannot read net.core.rmem_max: the "
+			"window scale assumes it is below tcp_rmem[2]");
 	if (!c.refresh_s)
 		c.refresh_s = SYNWALL_COMPAT_REFRESH_DEFAULT;
 	err = write_addrs(afd, &n);
