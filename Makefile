@@ -20,6 +20,10 @@ LDLIBS_XDP := -lxdp $(LDLIBS_BPF)
 LDLIBS_CRYPTO := -lcrypto
 
 BPF_SRCS   := $(wildcard bpf/*.h) $(wildcard include/synwall/*.h)
+# the two data path objects, each with its skeleton: the full one, and the
+# degraded mode's for 6.0-6.8 (XDP only, no kfunc; docs/degraded.md)
+BPF_OBJS   := $(BUILD)/synwall.bpf.o $(BUILD)/synwall_compat.bpf.o
+SKELS      := $(BPF_OBJS:.bpf.o=.skel.h)
 # the loader: verbs (loader/cmd) on a library of modules (loader/lib),
 # an archive that the unit tests link too
 LIB_SRC    := $(wildcard loader/lib/*.c)
@@ -46,7 +50,7 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 
 .PHONY: all deps vmlinux test vmtest bench demo fuzz soak install clean format
 
-all: $(BUILD)/synwall.bpf.o $(BUILD)/synwall.skel.h \
+all: $(BPF_OBJS) $(SKELS) \
      $(BUILD)/synwall $(TEST_PROGS) $(BENCH_PROGS) \
      $(E2E_PROGS)
 
@@ -65,16 +69,16 @@ vmlinux: | $(DEPS_STAMP)
 		{ echo "vmlinux: this kernel lacks struct bpf_tcp_req_attrs (6.9+): keep bpf/vmlinux.h" >&2; rm -f bpf/vmlinux.h.tmp; exit 1; }
 	@mv bpf/vmlinux.h.tmp bpf/vmlinux.h
 
-$(BUILD)/synwall.bpf.o: bpf/synwall.bpf.c $(BPF_SRCS) | $(DEPS_STAMP)
+$(BPF_OBJS): $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_SRCS) | $(DEPS_STAMP)
 	@mkdir -p $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/synwall.skel.h: $(BUILD)/synwall.bpf.o
-	$(BPFTOOL) gen skeleton $< name synwall > $@.tmp
+$(SKELS): $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $* > $@.tmp
 	@mv $@.tmp $@
 
 $(BUILD)/loader/%.o: loader/%.c $(LIB_HDR) $(wildcard loader/cmd/*.h) \
-		    $(BUILD)/synwall.skel.h include/synwall/*.h
+		    $(SKELS) include/synwall/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LOADER_CFLAGS) -c $< -o $@
 
@@ -92,7 +96,7 @@ $(BUILD)/tests/test_loader_unit $(BUILD)/tests/test_clock: \
 
 # tests/lib: compiled once into an archive that every test and bench
 # program links
-$(BUILD)/tests/lib/%.o: tests/lib/%.c $(TEST_HDR) $(BUILD)/synwall.skel.h include/synwall/*.h
+$(BUILD)/tests/lib/%.o: tests/lib/%.c $(TEST_HDR) $(SKELS) include/synwall/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/lib -c $< -o $@
 
@@ -102,17 +106,17 @@ $(TEST_ARCHIVE): $(TEST_OBJS)
 
 # a suite of several files: tests/NAME/*.c make build/tests/test_NAME
 define TEST_DIR_RULE
-$(BUILD)/tests/test_$(1): $(wildcard tests/$(1)/*.c tests/$(1)/*.h) $(TEST_ARCHIVE) $(TEST_HDR) $(BUILD)/synwall.skel.h include/synwall/*.h
+$(BUILD)/tests/test_$(1): $(wildcard tests/$(1)/*.c tests/$(1)/*.h) $(TEST_ARCHIVE) $(TEST_HDR) $(SKELS) include/synwall/*.h
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CFLAGS) -Itests/lib -Itests/$(1) $(wildcard tests/$(1)/*.c) $(TEST_ARCHIVE) -o $$@ $$(LDLIBS_XDP)
 endef
 $(foreach d,$(TEST_DIRS),$(eval $(call TEST_DIR_RULE,$(d))))
 
-$(BUILD)/tests/%: tests/%.c $(TEST_ARCHIVE) $(TEST_HDR) $(BUILD)/synwall.skel.h include/synwall/*.h
+$(BUILD)/tests/%: tests/%.c $(TEST_ARCHIVE) $(TEST_HDR) $(SKELS) include/synwall/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/lib $< $(TEST_ARCHIVE) -o $@ $(TEST_LINK) $(LDLIBS_XDP)
 
-$(BUILD)/bench/%: bench/%.c $(TEST_ARCHIVE) $(TEST_HDR) $(BUILD)/synwall.skel.h include/synwall/*.h
+$(BUILD)/bench/%: bench/%.c $(TEST_ARCHIVE) $(TEST_HDR) $(SKELS) include/synwall/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/lib $< $(TEST_ARCHIVE) -o $@ $(LDLIBS_XDP) -lm
 
@@ -165,6 +169,7 @@ PREFIX ?= /usr/local
 install: $(BUILD)/synwall
 	install -D -m 0755 $(BUILD)/synwall $(DESTDIR)$(PREFIX)/sbin/synwall
 	install -D -m 0644 $(BUILD)/synwall.bpf.o $(DESTDIR)$(PREFIX)/lib/synwall/synwall.bpf.o
+	install -D -m 0644 $(BUILD)/synwall_compat.bpf.o $(DESTDIR)$(PREFIX)/lib/synwall/synwall_compat.bpf.o
 	install -D -m 0644 docs/synwall.8 $(DESTDIR)$(PREFIX)/share/man/man8/synwall.8
 	install -D -m 0644 loader/synwall@.service $(DESTDIR)/etc/systemd/system/synwall@.service
 

@@ -62,6 +62,7 @@
 #include <linux/bpf.h>
 
 #include <synwall/abi.h>
+#include <synwall/compat.h>
 #include <synwall/cookie.h>
 #include "swt.h"
 
@@ -70,6 +71,9 @@
 #define MAXRUNS 64
 
 static int calls = 200000;
+static struct bpf_object *g_obj;  /* --obj: the object opened */
+static int compat;		  /* --compat: the degraded object */
+static int compat_ls, compat_ls6; /* the listeners of make_established() */
 /* --cookies flood: SYNs take the pass-through path */
 static int pass_through;
 static struct synwall_config *g_cfg;
@@ -373,6 +377,8 @@ static int make_established(struct sockaddr_in *cli, struct sockaddr_in *srv)
 	if (bind(ls, (void *)&any, sizeof(any)) || listen(ls, 8) ||
 	    bind(ls6, (void *)&any6, sizeof(any6)) || listen(ls6, 8))
 		return -1;
+	compat_ls = ls;
+	compat_ls6 = ls6;
 	memset(srv, 0, sizeof(*srv));
 	srv->sin_family = AF_INET;
 	srv->sin_port = htons(SERVER_PORT);
@@ -505,6 +511,7 @@ static int env_open_obj(struct swt_env *e, const char *path)
 	memset(e, 0, sizeof(*e));
 	e->ncpus = libbpf_num_possible_cpus();
 	obj = bpf_object__open_file(path, NULL);
+	g_obj = obj;
 	if (!obj) {
 		fprintf(stderr, "open %s: %s\n", path, strerror(errno));
 		return -1;
@@ -528,6 +535,91 @@ static int env_open_obj(struct swt_env *e, const char *path)
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- degraded mode (--compat: build/synwall_compat.bpf.o) ------------- */
+
+static void write_sysctl(const char *path, const char *v)
+{
+	FILE *f = fopen(path, "we");
+
+	if (f) {
+		fputs(v, f);
+		fclose(f);
+	}
+}
+
+/*
+ * What the loader writes for the degraded object: the frames' MAC, their
+ * destination addresses as local, HZ.  The namespace answers with
+ * cookies itself (tcp_syncookies=2) and without TS offsets.
+ */
+static int compat_setup(struct bpf_object *obj, const struct swt_pkt *s4,
+			const struct swt_pkt *s6)
+{
+	struct synwall_compat_cfg c = {.hz = (__u32)sysconf(_SC_CLK_TCK),
+				       .refresh_s = SYNWALL_COMPAT_REFRESH_MAX};
+	struct synwall_laddr_key k = {};
+	int cfd = bpf_object__find_map_fd_by_name(obj, SYNWALL_MAP_COMPAT);
+	int afd = bpf_object__find_map_fd_by_name(obj, SYNWALL_MAP_LOCAL_ADDRS);
+	struct bpf_program *jp =
+		bpf_object__find_program_by_name(obj, "synwall_jiffies");
+	__u32 zero = 0, one = SYNWALL_LA_LOCAL, j0, j1;
+	LIBBPF_OPTS(bpf_test_run_opts, o);
+
+	if (cfd < 0 || afd < 0 || !jp)
+		return -1;
+	/* HZ as the loader measures it: jiffies over a known time */
+	if (bpf_prog_test_run_opts(bpf_program__fd(jp), &o))
+		return -1;
+	j0 = o.retval;
+	usleep(200000);
+	if (bpf_prog_test_run_opts(bpf_program__fd(jp), &o))
+		return -1;
+	j1 = o.retval;
+	c.hz = (j1 - j0) * 5;
+	memcpy(c.mac, s4->dmac, 6);
+	k.v6 = 0;
+	memcpy(k.addr, s4->daddr, 4);
+	if (bpf_map_update_elem(afd, &k, &one, BPF_ANY))
+		return -1;
+	k.v6 = 1;
+	memcpy(k.addr, s6->daddr, 16);
+	if (bpf_map_update_elem(afd, &k, &one, BPF_ANY))
+		return -1;
+	write_sysctl("/proc/sys/net/ipv4/tcp_syncookies", "2");
+	write_sysctl("/proc/sys/net/ipv4/tcp_timestamps", "2");
+	return bpf_map_update_elem(cfd, &zero, &c, BPF_ANY);
+}
+
+/* One loopback connect per listener: the kernel answers it with its own
+ * cookie, which renews the listener's mark (else the SYNs pass). */
+static void compat_renew(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons(SERVER_PORT),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6,
+				  .sin6_port = htons(SERVER_PORT),
+				  .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	int c, x;
+
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (c >= 0 && !connect(c, (void *)&a, sizeof(a))) {
+		x = accept(compat_ls, NULL, NULL);
+		if (x >= 0)
+			close(x);
+	}
+	if (c >= 0)
+		close(c);
+	c = socket(AF_INET6, SOCK_STREAM, 0);
+	if (c >= 0 && !connect(c, (void *)&a6, sizeof(a6))) {
+		x = accept(compat_ls6, NULL, NULL);
+		if (x >= 0)
+			close(x);
+	}
+	if (c >= 0)
+		close(c);
 }
 
 /* Class keys for --only. */
@@ -604,9 +696,10 @@ int main(int argc, char **argv)
 		{"clock", required_argument, NULL, 'k'},
 		{"cookies", required_argument, NULL, 'M'},
 		{"csv", no_argument, NULL, 'C'},
+		{"compat", no_argument, NULL, 'D'},
 		{"help", no_argument, NULL, 'h'},
 		{}};
-	while ((opt = getopt_long(argc, argv, "c:r:l:b:p:o:O:k:M:Ch", lo,
+	while ((opt = getopt_long(argc, argv, "c:r:l:b:p:o:O:k:M:CDh", lo,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -654,12 +747,19 @@ int main(int argc, char **argv)
 		case 'C':
 			csv = 1;
 			break;
+		case 'D':
+			/* the degraded object (docs/degraded.md) */
+			compat = 1;
+			if (!obj_path)
+				obj_path = "build/synwall_compat.bpf.o";
+			break;
 		default:
 			printf("usage: %s [--calls N] [--runs N] [--live-calls "
 			       "N] "
 			       "[--batch N] [--peer OBJ]\n"
 			       "       [--obj SYNWALL_OBJ] [--only LIST] "
-			       "[--clock real|fixed] [--cookies flood|always] [--csv]\n"
+			       "[--clock real|fixed] [--cookies flood|always] "
+			       "[--csv]\n"
 			       "Per-packet cost of synwall_xdp (and of the "
 			       "peer "
 			       "XDP SYN proxy OBJ), ns:\n"
@@ -672,7 +772,10 @@ int main(int argc, char **argv)
 			       "--only: comma list of syn4,syn6,ack,badack,est,"
 			       "udp.\n"
 			       "--clock fixed: use the config's test clock "
-			       "(no clock helper call); default real.\n",
+			       "(no clock helper call); default real.\n"
+			       "--compat: the degraded object "
+			       "(build/synwall_compat.bpf.o, or --obj), with "
+			       "what its loader writes.\n",
 			       argv[0]);
 			return opt == 'h' ? 0 : 2;
 		}
@@ -734,6 +837,17 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
+	if (compat) {
+		struct swt_pkt s4, s6;
+
+		swt_pkt_init(&s4, false);
+		swt_pkt_init(&s6, true);
+		if (compat_setup(g_obj, &s4, &s6)) {
+			fprintf(stderr, "compat maps: %s\n", strerror(errno));
+			return 1;
+		}
+		compat_renew();
+	}
 	empty_fd = load_const_prog("sw_empty", XDP_PASS);
 	drop_fd = load_const_prog("sw_drop", XDP_DROP);
 	tx_fd = load_macswap_prog();
@@ -742,12 +856,12 @@ int main(int argc, char **argv)
 	swt_pkt_init(&syn, false);
 	syn.dport = SERVER_PORT;
 	swt_opt_linux_syn(&syn, 1460, 12345, 7);
-	cls[ncls] = (struct pclass){.name = "SYN v4 (MSS/SACK/TS/WS)",
-				    .expect = pass_through ? XDP_PASS : XDP_TX,
-				    .counter = pass_through ?
-						       SWT_STAT(xdp_pass_syn_kernel) :
-						       SWT_STAT(xdp_tx_synack),
-				    .pexpect = XDP_TX};
+	cls[ncls] = (struct pclass){
+		.name = "SYN v4 (MSS/SACK/TS/WS)",
+		.expect = pass_through ? XDP_PASS : XDP_TX,
+		.counter = pass_through ? SWT_STAT(xdp_pass_syn_kernel) :
+					  SWT_STAT(xdp_tx_synack),
+		.pexpect = XDP_TX};
 	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &syn);
 	ncls++;
 
@@ -755,12 +869,12 @@ int main(int argc, char **argv)
 	swt_pkt_init(&p, true);
 	p.dport = SERVER_PORT;
 	swt_opt_linux_syn(&p, 1440, 12345, 7);
-	cls[ncls] = (struct pclass){.name = "SYN v6 (MSS/SACK/TS/WS)",
-				    .expect = pass_through ? XDP_PASS : XDP_TX,
-				    .counter = pass_through ?
-						       SWT_STAT(xdp_pass_syn_kernel) :
-						       SWT_STAT(xdp_tx_synack),
-				    .pexpect = XDP_TX};
+	cls[ncls] = (struct pclass){
+		.name = "SYN v6 (MSS/SACK/TS/WS)",
+		.expect = pass_through ? XDP_PASS : XDP_TX,
+		.counter = pass_through ? SWT_STAT(xdp_pass_syn_kernel) :
+					  SWT_STAT(xdp_tx_synack),
+		.pexpect = XDP_TX};
 	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &p);
 	ncls++;
 
@@ -845,6 +959,8 @@ int main(int argc, char **argv)
 
 	/* each class must do what we think it does before we time it */
 	for (i = 0; i < ncls; i++) {
+		if (!want[i])
+			continue;
 		if (check_class(&env, pe, &cls[i]))
 			return 1;
 		if (pe && cls[i].na)
@@ -864,6 +980,8 @@ int main(int argc, char **argv)
 
 		if (!want[i])
 			continue;
+		if (compat)
+			compat_renew();
 		/* a fresh cookie: valid for at least 64 s from now */
 		if (i == 2 &&
 		    (make_valid_acks(c, &syn, &cls[0], env.xdp_fd, pe) ||

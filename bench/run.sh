@@ -12,6 +12,9 @@
 #   6. adaptive mode (--cookies flood): the SYN path in pass-through
 #        (bench_xdp --cookies flood), flood start to cookie mode and legit
 #        connects across both switches (bench/switch.sh)
+#   7. degraded mode (docs/degraded.md): the per-packet cost of
+#        build/synwall_compat.bpf.o next to the full object and the peer
+#        (bench_xdp --compat --peer ...)
 #
 # Environment (defaults in brackets):
 #   PIECES      perpacket,flood,switch [all three]
@@ -30,7 +33,8 @@ cd "$(dirname "$0")/.."
 PIECES=${PIECES:-perpacket,flood,switch}
 OUT=build/bench/results
 mkdir -p "$OUT"
-rm -f "$OUT/perpacket.csv" "$OUT/perpacket-flood.csv" "$OUT/flood.txt" "$OUT/switch.txt"
+rm -f "$OUT/perpacket.csv" "$OUT/perpacket-flood.csv" "$OUT/perpacket-degraded.csv" \
+	"$OUT/flood.txt" "$OUT/switch.txt"
 T0=$(date +%s)
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)
 START=$(date -u +%Y-%m-%dT%H:%MZ)
@@ -50,6 +54,11 @@ if [[ ,$PIECES, == *,perpacket,* ]]; then
 	# 4-tuple: repeat = 1 only)
 	build/bench/bench_xdp --cookies flood --only syn4,syn6 --csv \
 		--calls "${CALLS:-200000}" --runs "${RUNS:-5}" --live-calls 0 >"$OUT/perpacket-flood.csv"
+	# degraded mode: the same classes but the established ACK (its lo
+	# frame has lo's zero MAC, which is not the MAC the loader wrote)
+	build/bench/bench_xdp --compat --peer "$PEER" --only syn4,syn6,ack,badack,udp --csv \
+		--calls "${CALLS:-200000}" --runs "${RUNS:-5}" --live-calls "${LIVE_CALLS:-4000}" \
+		>"$OUT/perpacket-degraded.csv"
 fi
 if [[ ,$PIECES, == *,flood,* ]]; then
 	echo "bench: 2-5. veth floods, legit clients, memory" >&2
@@ -89,3 +98,15 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
 	--meta "load average $LOAD0 at start, $(cut -d' ' -f1 /proc/loadavg) at end; $(($(date +%s) - T0)) s; $(git describe --always --dirty 2>/dev/null || echo '?')" \
 	"$OUT/perpacket.csv" "$OUT/flood.txt" | tee "$OUT/table.txt"
 adaptive | tee -a "$OUT/table.txt"
+
+# group 7: degraded mode, next to the full object (group 1) and the peer
+degraded() {
+	[ -s "$OUT/perpacket-degraded.csv" ] || return 0
+	echo "7. degraded mode (build/synwall_compat.bpf.o, kernels without the handoff kfunc), ns: test_run median (min / live)"
+	printf "   %-30s %22s %22s %22s %8s\n" "" "degraded" "full (group 1)" "xdp-synproxy" "deg/peer"
+	awk -F, 'NR == FNR { if (FNR > 1) full[$1] = $3 " (" $2 "/" $5 ")"; next }
+		FNR > 1 { printf "   %-30s %22s %22s %22s %8s\n", $1, $3 " (" $2 "/" $5 ")",
+			($1 in full) ? full[$1] : "-", $7 " (" $6 "/" $8 ")", $9 }' \
+		"$OUT/perpacket.csv" "$OUT/perpacket-degraded.csv"
+}
+degraded | tee -a "$OUT/table.txt"

@@ -9,6 +9,8 @@
 
 #include <synwall/abi.h>
 #include "maps.h"
+#include "parse.h"
+#include "verdict.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 #define NSEC_PER_MSEC 1000000ULL
@@ -21,6 +23,22 @@ static __always_inline int sw_port_protected(__u16 port_be)
 	__u64 *bits = bpf_map_lookup_elem(&ports, &word);
 
 	return bits && (*bits >> (port & 63)) & 1;
+}
+
+/*
+ * Parse the packet into p: SW_R_NONE if it is TCP to a protected port
+ * (the XDP programs' to judge), else the reason to pass it untouched.
+ */
+static __always_inline enum sw_reason
+sw_xdp_protected_tcp(void *data, void *data_end, struct sw_pkt *p)
+{
+	enum sw_parse_res r = sw_parse(data, data_end, p);
+
+	if (r != SW_PARSE_TCP)
+		return sw_parse_reason(r);
+	if (!sw_port_protected(p->flow.dport))
+		return SW_R_xdp_pass_port;
+	return SW_R_NONE;
 }
 
 /*

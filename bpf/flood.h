@@ -12,6 +12,7 @@
 #include <synwall/abi.h>
 #include "config.h"
 #include "maps.h"
+#include "maps_full.h"
 
 #define SW_DETECT_WINDOW_NS (SYNWALL_DETECT_WINDOW_MS * NSEC_PER_MSEC)
 #define SW_MAX_CPUS 1024

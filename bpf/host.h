@@ -25,6 +25,7 @@
 
 #include <bpf/bpf_core_read.h>
 #include "parse.h"
+#include "addr.h"
 
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 extern void *bpf_rdonly_cast(const void *obj__ign, __u32 btf_id) __ksym;
@@ -36,13 +37,6 @@ extern void *bpf_rdonly_cast(const void *obj__ign, __u32 btf_id) __ksym;
 #define SW_IFA_F_OPTIMISTIC 0x04
 #define SW_IFA_F_DADFAILED 0x08
 #define SW_IFA_F_TENTATIVE 0x40
-
-enum sw_host_res {
-	SW_HOST_OK = 0,	   /* for a local socket: synwall may act */
-	SW_HOST_NOT_L2,	   /* destination MAC not the device's (PACKET_HOST) */
-	SW_HOST_MARTIAN,   /* source address the kernel refuses */
-	SW_HOST_NOT_LOCAL, /* destination not a local unicast address */
-};
 
 /*
  * The question and the answer of one check.  The scans accumulate their
@@ -178,12 +172,12 @@ static __always_inline void sw_scan_v6(struct net_device *dev,
  */
 #define SW_HOST_UPPERS 4
 
-static __always_inline struct net_device *
-sw_upper_dev(struct list_head *pos)
+static __always_inline struct net_device *sw_upper_dev(struct list_head *pos)
 {
 	/* container_of(pos, struct netdev_adjacent, list)->dev */
 	struct netdev_adjacent *adj = bpf_rdonly_cast(
-		(void *)pos - bpf_core_field_offset(struct netdev_adjacent, list),
+		(void *)pos -
+			bpf_core_field_offset(struct netdev_adjacent, list),
 		bpf_core_type_id_kernel(struct netdev_adjacent));
 
 	return adj->dev;
@@ -209,36 +203,6 @@ static __always_inline void sw_scan_uppers(struct net_device *dev,
 			sw_scan_v4(up, q->daddr[0], q->saddr[0], 1, q);
 		pos = pos->next;
 	}
-}
-
-/*
- * Never a local unicast address, nor an acceptable source
- * (ip_route_input_slow: martian source / martian destination): multicast
- * 224/4, the limited broadcast, 0/8, and loopback 127/8 off lo.
- */
-static __always_inline int sw_v4_special(__be32 a, int lo)
-{
-	__u32 h = bpf_ntohl(a);
-
-	return (h >> 28) == 0xe || h == 0xffffffff || (h >> 24) == 0 ||
-	       (!lo && (h >> 24) == 127);
-}
-
-/*
- * The same for IPv6 (ip6_rcv_core, tcp_v6_conn_request): multicast
- * ff00::/8, unspecified ::, loopback ::1 off lo, v4-mapped ::ffff:0:0/96.
- */
-static __always_inline int sw_v6_special(const __u32 *a, int lo)
-{
-	if ((a[0] & bpf_htonl(0xff000000)) == bpf_htonl(0xff000000))
-		return 1;
-	if (a[0] || a[1])
-		return 0;
-	if (a[2] == bpf_htonl(0x0000ffff))
-		return 1;
-	if (a[2])
-		return 0;
-	return !a[3] || (!lo && a[3] == bpf_htonl(1));
 }
 
 /*

@@ -169,4 +169,24 @@ static __always_inline enum sw_parse_res sw_parse(void *data, void *data_end,
 	return SW_PARSE_TCP;
 }
 
+/*
+ * The TCP header of the segment p describes, with its length in *doff
+ * (at least 20 bytes, within the segment) and its flags (TCPF_*) in
+ * *flags.  NULL: malformed.
+ */
+static __always_inline struct tcphdr *sw_tcp_hdr(void *data, void *data_end,
+						 const struct sw_pkt *p,
+						 __u32 *doff, __u8 *flags)
+{
+	struct tcphdr *th = data + (p->l4_off & 0xff);
+
+	if (p->seg_len < sizeof(*th) || (void *)(th + 1) > data_end)
+		return NULL;
+	*doff = th->doff * 4;
+	if (*doff < sizeof(*th) || *doff > p->seg_len)
+		return NULL;
+	*flags = ((__u8 *)th)[13];
+	return th;
+}
+
 #endif /* SYNWALL_PARSE_H */

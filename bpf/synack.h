@@ -18,29 +18,10 @@
 #include <synwall/abi.h>
 #include <synwall/cookie.h>
 #include "config.h"
+#include "csum.h"
 #include "parse.h"
 #include "tcp_opts.h"
 #include "verdict.h"
-
-/* One's-complement sum of n 32-bit words, unfolded. */
-static __always_inline __u64 sw_csum_words(const __u32 *w, int n, __u64 sum)
-{
-	int i;
-
-#pragma unroll
-	for (i = 0; i < n; i++)
-		sum += w[i];
-	return sum;
-}
-
-static __always_inline __u16 sw_csum_fold(__u64 sum)
-{
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
-}
 
 /* What the SYN-ACK says, all decided from the SYN. */
 struct sw_synack {
@@ -288,20 +269,20 @@ static __always_inline int sw_synack_copy(__u32 *tcp, void *data_end,
 	return 0;
 }
 
-/* Rewrite the SYN parsed into p (options o) into the cookie SYN-ACK. */
+/*
+ * Rewrite the SYN parsed into p into the SYN-ACK sa describes (both
+ * objects: the degraded one plans its own, with the kernel's cookie).
+ */
 static __always_inline enum sw_reason
-sw_send_synack(struct xdp_md *ctx, const struct sw_pkt *p,
-	       const struct sw_tcp_opts *o, __u8 syn_flags,
-	       const struct synwall_config *cfg, const struct synwall_keys *k)
+sw_synack_write(struct xdp_md *ctx, const struct sw_pkt *p,
+		const struct sw_synack *sa)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct sw_synack_seg seg;
-	struct sw_synack sa;
 	__u32 l3_off, ip_len, tcp_len, nwords, new_len, old_len;
 
-	sw_synack_plan(cfg, k, p, o, syn_flags, &sa);
-	nwords = sw_synack_tcp(&seg, p, &sa);
+	nwords = sw_synack_tcp(&seg, p, sa);
 	tcp_len = nwords * 4;
 
 	/* the frame's head is kept: write L2 before the resize */
@@ -321,10 +302,10 @@ sw_send_synack(struct xdp_md *ctx, const struct sw_pkt *p,
 	l3_off &= 0x1f; /* 14, 18 or 22 */
 
 	if (p->v6) {
-		if (sw_synack_ip6(data + l3_off, data_end, p, &sa, tcp_len))
+		if (sw_synack_ip6(data + l3_off, data_end, p, sa, tcp_len))
 			goto err;
 	} else {
-		if (sw_synack_ip4(data + l3_off, data_end, p, &sa, tcp_len))
+		if (sw_synack_ip4(data + l3_off, data_end, p, sa, tcp_len))
 			goto err;
 	}
 	if (sw_synack_copy(data + l3_off + ip_len, data_end, &seg, nwords))
@@ -334,6 +315,18 @@ sw_send_synack(struct xdp_md *ctx, const struct sw_pkt *p,
 err:
 	/* the frame could not hold the SYN-ACK (never seen: defensive) */
 	return SW_R_xdp_drop_synack_err;
+}
+
+/* Rewrite the SYN parsed into p (options o) into the cookie SYN-ACK. */
+static __always_inline enum sw_reason
+sw_send_synack(struct xdp_md *ctx, const struct sw_pkt *p,
+	       const struct sw_tcp_opts *o, __u8 syn_flags,
+	       const struct synwall_config *cfg, const struct synwall_keys *k)
+{
+	struct sw_synack sa;
+
+	sw_synack_plan(cfg, k, p, o, syn_flags, &sa);
+	return sw_synack_write(ctx, p, &sa);
 }
 
 #endif /* SYNWALL_SYNACK_H */

@@ -17,7 +17,8 @@
  * This file holds both programs' decisions; the parts they call are
  * header-only, one responsibility each:
  *
- *   maps.h        every map
+ *   maps.h        the maps of the ABI (both objects have them)
+ *   maps_full.h   this object's own maps (per-CPU scratch state)
  *   verdict.h     verdict reasons (= counters) and the one exit that counts
  *   parse.h       Ethernet/VLAN, IPv4/IPv6, up to the TCP ports
  *   tcp_opts.h    TCP options
@@ -41,6 +42,7 @@
 #include <synwall/abi.h>
 #include <synwall/cookie.h>
 #include "maps.h"
+#include "maps_full.h"
 #include "verdict.h"
 #include "parse.h"
 #include "tcp_opts.h"
@@ -65,26 +67,16 @@ static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
 	struct synwall_keys *k;
 	struct sw_tcp_opts o;
 	struct sw_pkt p = {};
+	enum sw_host_res host;
+	enum sw_reason r;
 	struct tcphdr *th;
 	enum sw_sk_res sk;
 	__u32 zero = 0, doff;
 	__u8 flags;
 
-	switch (sw_parse(data, data_end, &p)) {
-	case SW_PARSE_TCP:
-		break;
-	case SW_PARSE_MALFORMED:
-		return SW_R_xdp_pass_malformed;
-	case SW_PARSE_FRAGMENT:
-		return SW_R_xdp_pass_fragment;
-	case SW_PARSE_IPV6_EXT:
-		return SW_R_xdp_pass_ipv6_ext;
-	default:
-		return SW_R_xdp_pass_not_tcp;
-	}
-
-	if (!sw_port_protected(p.flow.dport))
-		return SW_R_xdp_pass_port;
+	r = sw_xdp_protected_tcp(data, data_end, &p);
+	if (r != SW_R_NONE)
+		return r;
 	/* only traffic to protected ports needs the keys and the config */
 	cfg = bpf_map_lookup_elem(&config, &zero);
 	k = bpf_map_lookup_elem(&keys, &zero);
@@ -92,25 +84,14 @@ static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
 		return SW_R_xdp_pass_unkeyed;
 
 	/* not for a local socket: the kernel's, untouched */
-	switch (sw_for_host(ctx, &p)) {
-	case SW_HOST_OK:
-		break;
-	case SW_HOST_NOT_L2:
-		return SW_R_xdp_pass_not_host;
-	case SW_HOST_MARTIAN:
-		return SW_R_xdp_pass_martian;
-	default:
-		return SW_R_xdp_pass_not_local;
-	}
+	host = sw_for_host(ctx, &p);
+	if (host != SW_HOST_OK)
+		return sw_host_reason(host);
 
 	/* malformed TCP to a protected port is ours to drop */
-	th = data + (p.l4_off & 0xff);
-	if (p.seg_len < sizeof(*th) || (void *)(th + 1) > data_end)
+	th = sw_tcp_hdr(data, data_end, &p, &doff, &flags);
+	if (!th)
 		return SW_R_xdp_drop_malformed;
-	doff = th->doff * 4;
-	if (doff < sizeof(*th) || doff > p.seg_len)
-		return SW_R_xdp_drop_malformed;
-	flags = ((__u8 *)th)[13];
 
 	/*
 	 * A segment of a flow that has a socket is the kernel's, whatever its

@@ -28,6 +28,7 @@
 #include "ack.h"
 #include "config.h"
 #include "maps.h"
+#include "maps_full.h"
 #include "parse.h"
 #include "tcp_opts.h"
 #include "verdict.h"

@@ -14,6 +14,7 @@
 
 #include <synwall/abi.h>
 #include "maps.h"
+#include "parse.h"
 
 #define SW_REASON(name, help) SW_R_##name,
 enum sw_reason {
@@ -69,6 +70,21 @@ static __always_inline int sw_xdp_exit(enum sw_reason r)
 	if (SW_XDP_ACTION_MASK(XDP_TX) >> r & 1)
 		return XDP_TX;
 	return XDP_PASS;
+}
+
+/* The XDP program's reason to pass a packet sw_parse() found not TCP. */
+static __always_inline enum sw_reason sw_parse_reason(enum sw_parse_res r)
+{
+	switch (r) {
+	case SW_PARSE_MALFORMED:
+		return SW_R_xdp_pass_malformed;
+	case SW_PARSE_FRAGMENT:
+		return SW_R_xdp_pass_fragment;
+	case SW_PARSE_IPV6_EXT:
+		return SW_R_xdp_pass_ipv6_ext;
+	default:
+		return SW_R_xdp_pass_not_tcp;
+	}
 }
 
 #ifndef TC_ACT_OK

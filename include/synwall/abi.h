@@ -205,7 +205,10 @@ struct synwall_keys {
 	X(xdp_pass_syn_kernel, PASS,                                           \
 	  "XDP_PASS: SYN to a listener, no flood: the kernel's handshake", a)  \
 	X(xdp_pass_kernel_cookie, PASS,                                        \
-	  "XDP_PASS: ACK carrying a valid cookie of the kernel's own", a)
+	  "XDP_PASS: ACK carrying a valid cookie of the kernel's own", a)      \
+	/* degraded mode (docs/degraded.md) */                                 \
+	X(xdp_pass_syn_mark, PASS,                                             \
+	  "XDP_PASS: SYN left to the kernel to renew its cookie mark", a)
 
 #define SYNWALL_VERDICT_COUNTER(name, action, help, X) X(name, help)
 #define SYNWALL_XDP_COUNTERS(X) SYNWALL_XDP_VERDICTS(SYNWALL_VERDICT_COUNTER, X)

@@ -11,6 +11,7 @@
 
 #include "caps.h"
 #include "cfg.h"
+#include "compat.h"
 #include "install.h"
 #include "kdf.h"
 #include "keyfile.h"
@@ -45,6 +46,15 @@ static int opt_mode(void *member, int which, const char *arg)
 	return 0;
 }
 
+static int opt_datapath(void *member, int which, const char *arg)
+{
+	if (sw_datapath_parse(arg, member)) {
+		sw_err("--datapath '%s': expected auto, full or degraded", arg);
+		return -1;
+	}
+	return 0;
+}
+
 static int run_attach(void *cfg, int nargs, char **args)
 {
 	struct attach_cfg *c = cfg;
@@ -74,13 +84,25 @@ static int run_attach(void *cfg, int nargs, char **args)
 
 	/*
 	 * Before anything is loaded.  Without kernel BTF or the handoff
-	 * kfunc the object cannot load at all (its TC program calls the
-	 * kfunc), so --force does not skip those two.
+	 * kfunc the full object cannot load at all (its TC program calls
+	 * the kfunc), so --force does not skip those two; auto then takes
+	 * the degraded object, which needs neither the kfunc nor IPv6.
 	 */
 	sw_caps_check(&caps, a->dir);
+	a->degraded = a->datapath == SW_DATAPATH_DEGRADED ||
+		      (a->datapath == SW_DATAPATH_AUTO &&
+		       !caps.cap[SW_CAP_KFUNC].ok && caps.cap[SW_CAP_BTF].ok);
+	if (a->degraded && a->datapath == SW_DATAPATH_AUTO)
+		sw_info("this kernel lacks the handoff kfunc %s (Linux >= "
+			"6.9): attaching the DEGRADED mode, which answers with "
+			"the kernel's own cookies (--datapath full refuses "
+			"instead; docs/degraded.md says what is lost)",
+			SW_KFUNC_HANDOFF);
 	for (i = 0; i < SW_CAP_COUNT; i++) {
 		bool hard = i == SW_CAP_BTF || i == SW_CAP_KFUNC;
 
+		if (a->degraded && (i == SW_CAP_KFUNC || i == SW_CAP_IPV6))
+			continue;
 		if (caps.cap[i].ok)
 			continue;
 		if (a->force && !hard) {
@@ -89,6 +111,13 @@ static int run_attach(void *cfg, int nargs, char **args)
 		}
 		sw_err("%s", caps.cap[i].msg);
 		nhard++;
+	}
+	if (a->degraded) {
+		nhard += sw_compat_check(a->force);
+		if (a->key_file || a->rotate)
+			sw_warn("degraded mode: cookies use the kernel's own "
+				"secret; --key-file and --rotate change keys "
+				"that nothing reads");
 	}
 	if (nhard) {
 		sw_err("attach refused before loading anything: %d kernel "
@@ -166,6 +195,16 @@ static const struct sw_opt attach_opts[] = {
 		    "(rx-vlan-offload) and carries VLAN devices: their\n"
 		    "clients' handshakes then fail (fix instead: ethtool -K\n"
 		    "IFACE rxvlan off)"),
+	SW_OPT_FN("datapath", A, a.datapath, opt_datapath, 0,
+		  "auto|full|degraded",
+		  "full: the handoff to TCP (Linux >= 6.9);\n"
+		  "degraded: SYN-ACKs with the kernel's own cookie,\n"
+		  "ACKs checked in XDP, the kernel makes the socket\n"
+		  "(Linux >= 6.0; XDP only; needs\n"
+		  "net.ipv4.tcp_syncookies=2; what it loses:\n"
+		  "docs/degraded.md);\n"
+		  "auto (default): full where the kernel has the kfunc,\n"
+		  "else degraded"),
 	SW_OPT_FLAG("force", A, a.force,
 		    "go on when a sysctl, privilege, bpffs or IPv6-module\n"
 		    "check fails"),
@@ -183,19 +222,23 @@ const struct sw_verb sw_verb_attach = {
 		    "              [--cookies flood|always] [--flood-on N] "
 		    "[--flood-off N]\n"
 		    "              [--flood-hold SECS] [--pin-dir DIR] "
-		    "[--allow-vlan-offload] [--force]",
+		    "[--allow-vlan-offload] [--force]\n"
+		    "              [--datapath auto|full|degraded]",
 	.doc = "Load synwall, attach its XDP program and its TC ingress "
 	       "program to IFACE,\n"
 	       "pin its maps under /sys/fs/bpf/synwall/IFACE/ and configure "
 	       "them.  Without\n"
 	       "--ports synwall protects no port: it then passes every "
-	       "packet.",
-	.notes = "Refused before anything is loaded: a kernel without the "
-		 "handoff kfunc\n"
-		 "bpf_sk_assign_tcp_reqsk (Linux < 6.9, e.g. Debian 12's 6.1; "
-		 "--force does not\n"
-		 "help: the object cannot load there) or without BTF.  A "
-		 "failed load or attach\n"
+	       "packet.  In degraded\n"
+	       "mode (--datapath) there is no TC program.",
+	.notes = "Refused before anything is loaded: --datapath full on a "
+		 "kernel without the\n"
+		 "handoff kfunc bpf_sk_assign_tcp_reqsk (Linux < 6.9, e.g. "
+		 "Debian 12's 6.1;\n"
+		 "--force does not help: the object cannot load there; auto "
+		 "attaches the\n"
+		 "degraded mode there), or a kernel without BTF.  A failed "
+		 "load or attach\n"
 		 "prints the kernel's reason (the verifier's last lines, the "
 		 "netlink message)\n"
 		 "and leaves nothing attached or pinned.\n"

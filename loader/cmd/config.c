@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cfg.h"
+#include "compat.h"
 #include "keys.h"
 #include "log.h"
 #include "maps.h"
@@ -22,6 +23,13 @@ static int run_config(void *cfg, int nargs, char **args)
 
 	if (sw_maps_open_iface(ifname, c->pin_dir, &m, NULL))
 		return SW_EXIT_FAIL;
+	/* degraded mode: its local-address snapshot is reread by every
+	 * config command, even one that changes nothing else */
+	if (m.dir[0] && sw_compat_pinned(m.dir) &&
+	    sw_compat_write(m.dir, ifname, 0)) {
+		rc = SW_EXIT_FAIL;
+		goto out;
+	}
 	if (sw_cfg_any(&c->req)) {
 		if (sw_cfg_apply(&m, &c->req, false)) {
 			rc = SW_EXIT_FAIL;

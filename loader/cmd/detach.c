@@ -133,6 +133,11 @@ static int run_detach(void *cfg, int nargs, char **args)
 			} else {
 				sw_info("removed XDP program id %u from %s",
 					st.xdp_prog_id, ifname);
+				/* libxdp's dispatcher (6.1 takes synwall in
+				 * one) leaves its directory: remove it if
+				 * nothing else of libxdp's is in it */
+				if (xi.dispatcher)
+					rmdir("/sys/fs/bpf/xdp");
 			}
 		} else if (xi.prog_id || xi.other_id) {
 			sw_warn("the XDP program on %s (id %u) is not the one "

@@ -12,6 +12,7 @@
 
 #include "caps.h"
 #include "cfg.h"
+#include "compat.h"
 #include "keys.h"
 #include "log.h"
 #include "maps.h"
@@ -48,6 +49,9 @@ static void show_programs(const char *ifname, int ifindex,
 		       st && st->tc_prog_id != tc_id ?
 			       " (NOT the one synwall attach recorded!)" :
 			       "");
+	else if (st && (st->flags & SW_ST_DEGRADED))
+		printf("  tc:     none (degraded mode: the kernel checks the "
+		       "cookie of the ACKs XDP passes)\n");
 	else if (st)
 		printf("  tc:     synwall's TC filter is MISSING: cookies "
 		       "cannot be handed off (fix: synwall detach %s; synwall "
@@ -85,6 +89,8 @@ static int show_iface(const char *ifname, const char *pin_dir)
 		printf("  since:  %s ago (synwall attach)\n",
 		       sw_fmt_age(sw_now_realtime() - st.attached_at, age,
 				  sizeof(age)));
+	if (m.dir[0] && sw_compat_pinned(m.dir))
+		sw_compat_print(m.dir, stdout, "  ");
 	sw_cfg_print(&m, "  ");
 	sw_keys_print(m.keys, have_state ? &st : NULL, "  ");
 	sw_maps_close(&m);

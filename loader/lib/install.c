@@ -36,6 +36,7 @@
 #include <xdp/libxdp.h>
 
 #include "cfg.h"
+#include "compat.h"
 #include "dispatch.h"
 #include "install.h"
 #include "load.h"
@@ -47,7 +48,6 @@
 #include "maps.h"
 #include "netns.h"
 #include "rotate.h"
-#include "synwall.skel.h"
 #include "tc.h"
 #include "util.h"
 #include "vlan.h"
@@ -185,7 +185,7 @@ static bool leftovers(const struct sw_attach *a, char *what, size_t len)
 static int fresh_attach_locked(struct sw_attach *a)
 {
 	struct undo u = {.mode = a->mode};
-	struct synwall *skel = NULL;
+	struct bpf_object *skel = NULL;
 	struct sw_state st;
 	struct sw_xdp_info xi;
 	struct sw_maps m;
@@ -228,8 +228,14 @@ static int fresh_attach_locked(struct sw_attach *a)
 		goto fail;
 
 	sw_lib_log_clear();
-	err = sw_tc_attach(a->ifindex, bpf_program__fd(skel->progs.synwall_tc),
-			   &created, &tc_id);
+	/* degraded: no TC program; the kernel itself checks the ACK */
+	err = a->degraded ?
+		      0 :
+		      sw_tc_attach(
+			      a->ifindex,
+			      bpf_program__fd(bpf_object__find_program_by_name(
+				      skel, SW_TC_PROG_NAME)),
+			      &created, &tc_id);
 	if (err) {
 		if (err == -EEXIST)
 			sw_err("%s already has a TC ingress filter with "
@@ -245,7 +251,7 @@ static int fresh_attach_locked(struct sw_attach *a)
 		sw_lib_log_clear();
 		goto fail;
 	}
-	u.tc_attached = true;
+	u.tc_attached = !a->degraded;
 	u.clsact_created = created;
 
 	memset(&st, 0, sizeof(st));
@@ -259,6 +265,8 @@ static int fresh_attach_locked(struct sw_attach *a)
 	st.tc_handle = SW_TC_HANDLE;
 	st.tc_prio = SW_TC_PRIO;
 	st.flags = created ? SW_ST_CREATED_CLSACT : 0;
+	if (a->degraded)
+		st.flags |= SW_ST_DEGRADED;
 	st.attached_at = sw_now_realtime();
 	snprintf(st.ifname, sizeof(st.ifname), "%s", a->ifname);
 	sfd = sw_state_create(a->dir, &st);
@@ -269,6 +277,13 @@ static int fresh_attach_locked(struct sw_attach *a)
 	}
 	close(sfd);
 
+	if (a->degraded) {
+		__u32 hz;
+
+		if (sw_compat_hz(skel, &hz) ||
+		    sw_compat_write(a->dir, a->ifname, hz))
+			goto fail;
+	}
 	if (sw_maps_open(a->ifname, a->ifindex, a->dir, &m))
 		goto fail;
 	err = configure(&m, a, &st, true);
@@ -276,13 +291,21 @@ static int fresh_attach_locked(struct sw_attach *a)
 	if (err)
 		goto fail;
 
-	synwall__destroy(skel);
+	bpf_object__close(skel);
 	tidy_xdp_lock_dir(u.xdp_lock_existed);
-	sw_info("synwall attached to %s: XDP program id %u (%s, %s), TC "
-		"ingress program id %u%s",
-		a->ifname, u.xdp.id, sw_xdp_mode_name(a->mode),
-		dispatcher ? "libxdp dispatcher" : "single program", tc_id,
-		created ? " (clsact created)" : "");
+	if (a->degraded)
+		sw_info("synwall attached to %s in DEGRADED mode: XDP program "
+			"id %u (%s, %s), no TC program (the kernel's own "
+			"cookies; what is lost: synwall status %s)",
+			a->ifname, u.xdp.id, sw_xdp_mode_name(a->mode),
+			dispatcher ? "libxdp dispatcher" : "single program",
+			a->ifname);
+	else
+		sw_info("synwall attached to %s: XDP program id %u (%s, %s), "
+			"TC ingress program id %u%s",
+			a->ifname, u.xdp.id, sw_xdp_mode_name(a->mode),
+			dispatcher ? "libxdp dispatcher" : "single program",
+			tc_id, created ? " (clsact created)" : "");
 	print_attached(a, a->dir);
 	sw_lib_log_clear();
 	return 0;
@@ -290,7 +313,7 @@ fail:
 	sw_lib_log_flush();
 	undo_attach(a, &u);
 	if (skel)
-		synwall__destroy(skel);
+		bpf_object__close(skel);
 	sw_xdp_scrub(a->ifindex);
 	tidy_xdp_lock_dir(u.xdp_lock_existed);
 	if (leftovers(a, left, sizeof(left)))
@@ -341,6 +364,14 @@ int sw_attach_update(struct sw_attach *a, struct sw_state *st)
 			"(detach, then attach, to change it)",
 			a->ifname, sw_xdp_mode_name((int)st->xdp_mode),
 			sw_xdp_mode_name(a->mode));
+	if (a->degraded != !!(st->flags & SW_ST_DEGRADED))
+		sw_warn("%s: synwall is attached in %s mode; --datapath "
+			"ignored (detach, then attach, to change it)",
+			a->ifname,
+			st->flags & SW_ST_DEGRADED ? "degraded" : "full");
+	if ((st->flags & SW_ST_DEGRADED) &&
+	    sw_compat_write(a->dir, a->ifname, 0))
+		return -1;
 	if (sw_maps_open(a->ifname, a->ifindex, a->dir, &m))
 		return -1;
 	if (sw_tc_query(a->ifindex, &tc_id) == 0 && tc_id != st->tc_prog_id) {

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "cfg.h"
+#include "compat.h"
 #include "keyfile.h"
 #include "maps.h"
 
@@ -24,6 +25,8 @@ struct sw_attach {
 	unsigned long rotate;	 /* seconds, 0: no rotation loop */
 	bool force;
 	bool allow_vlan_offload;
+	enum sw_datapath datapath;
+	bool degraded; /* the degraded object (compat.h) */
 	struct sw_cfg_req cfg;
 	char dir[PATH_MAX];
 	bool explicit_dir;

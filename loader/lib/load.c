@@ -21,6 +21,7 @@
 #include "load.h"
 #include "log.h"
 #include "synwall.skel.h"
+#include "synwall_compat.skel.h"
 #include "tc.h"
 #include "vlan.h"
 #include "xdp.h"
@@ -165,28 +166,38 @@ int sw_check_vlan(const struct sw_attach *a)
 	return 0;
 }
 
-/* The skeleton, opened with the pin dir (and the test hook applied). */
-static struct synwall *open_skel(const struct sw_attach *a)
+/*
+ * The object, opened with the pin dir (and the test hook applied): the
+ * full one or the degraded one, both from the ELF their skeletons embed.
+ */
+static struct bpf_object *open_skel(const struct sw_attach *a)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = a->dir);
-	struct synwall *skel;
+	const char *name = a->degraded ? "synwall_compat" : "synwall";
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = a->dir,
+		    .object_name = name);
 	const char *hook = getenv(SW_TEST_VERIFIER_FAIL);
+	struct bpf_object *skel;
+	const void *elf;
+	size_t sz;
 
-	skel = synwall__open_opts(&oo);
-	if (!skel) {
-		sw_err("cannot open the synwall BPF object: %s",
+	elf = a->degraded ? synwall_compat__elf_bytes(&sz) :
+			    synwall__elf_bytes(&sz);
+	skel = bpf_object__open_mem(elf, sz, &oo);
+	if (libbpf_get_error(skel)) {
+		sw_err("cannot open the %s BPF object: %s", name,
 		       strerror(errno));
 		return NULL;
 	}
-	if (hook && !strcmp(hook, "1")) {
+	if (hook && !strcmp(hook, "1") && !a->degraded) {
 		static int said;
 
 		if (!said++)
 			sw_warn("%s=1 (a test hook): loading %s as an XDP "
 				"program, for the verifier to reject",
 				SW_TEST_VERIFIER_FAIL, SW_TC_PROG_NAME);
-		bpf_program__set_type(skel->progs.synwall_tc,
-				      BPF_PROG_TYPE_XDP);
+		bpf_program__set_type(
+			bpf_object__find_program_by_name(skel, SW_TC_PROG_NAME),
+			BPF_PROG_TYPE_XDP);
 	}
 	return skel;
 }
@@ -198,12 +209,12 @@ static struct synwall *open_skel(const struct sw_attach *a)
  * failure the message is printed and nothing of this step is left.
  */
 int sw_load_attach_xdp(struct sw_attach *a, struct sw_xdp_step *u,
-		       struct synwall **skelp, bool *dispatcher)
+		       struct bpf_object **skelp, bool *dispatcher)
 {
 	const char *mode = sw_xdp_mode_name(a->mode);
 	struct sw_xdp_attempt t = {0};
 	struct xdp_program *xp = NULL;
-	struct synwall *skel;
+	struct bpf_object *skel;
 	struct sw_xdp_info xi;
 	struct sw_xdp_why why = {0};
 	enum sw_xdp_way way;
@@ -216,7 +227,7 @@ int sw_load_attach_xdp(struct sw_attach *a, struct sw_xdp_step *u,
 	if (!skel)
 		return -1;
 	sw_lib_log_clear();
-	xp = xdp_program__from_bpf_obj(skel->obj, "xdp");
+	xp = xdp_program__from_bpf_obj(skel, "xdp");
 	t.err = (int)libxdp_get_error(xp);
 	if (t.err)
 		xp = NULL;
@@ -272,7 +283,7 @@ int sw_load_attach_xdp(struct sw_attach *a, struct sw_xdp_step *u,
 	if (xp)
 		xdp_program__close(xp);
 	xp = NULL;
-	synwall__destroy(skel);
+	bpf_object__close(skel);
 	skel = NULL;
 	sw_xdp_scrub(a->ifindex);
 	sw_pins_remove(a->dir, false);
@@ -283,14 +294,16 @@ int sw_load_attach_xdp(struct sw_attach *a, struct sw_xdp_step *u,
 	if (!skel)
 		goto undo;
 	sw_lib_log_clear();
-	err = synwall__load(skel);
+	err = bpf_object__load(skel);
 	if (err) {
 		sw_load_error(err);
 		goto undo;
 	}
-	err = sw_xdp_attach_alone(a->ifindex,
-				  bpf_program__fd(skel->progs.synwall_xdp),
-				  a->mode, &u->id);
+	err = sw_xdp_attach_alone(
+		a->ifindex,
+		bpf_program__fd(bpf_object__find_program_by_name(
+			skel, SW_XDP_PROG_NAME)),
+		a->mode, &u->id);
 	if (err) {
 		sw_xdp_attach_error(a, err);
 		goto undo;
@@ -310,6 +323,6 @@ undo:
 	if (xp)
 		xdp_program__close(xp);
 	if (skel)
-		synwall__destroy(skel);
+		bpf_object__close(skel);
 	return -1;
 }

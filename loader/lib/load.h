@@ -12,7 +12,7 @@
 /* libxdp's lock directory; it holds the dispatchers' pins too. */
 #define LIBXDP_LOCK_DIR "/sys/fs/bpf/xdp"
 
-struct synwall;
+struct bpf_object;
 
 /* What the XDP step attached, for undoing it. */
 struct sw_xdp_step {
@@ -26,11 +26,11 @@ int sw_check_vlan(const struct sw_attach *a);
 /*
  * Load the object and attach the XDP program, through libxdp's
  * dispatcher where it works, else alone.  On success *skelp is the
- * loaded skeleton and u records the attach; on failure the message is
+ * loaded object (the full or the degraded one, a->degraded) and u records the attach; on failure the message is
  * printed and nothing of this step is left.
  */
 int sw_load_attach_xdp(struct sw_attach *a, struct sw_xdp_step *u,
-		       struct synwall **skelp, bool *dispatcher);
+		       struct bpf_object **skelp, bool *dispatcher);
 /* The message of a failed XDP attach (err: -errno); returns -1. */
 int sw_xdp_attach_error(const struct sw_attach *a, int err);
 /* The message of a failed load, with the verifier's last lines. */

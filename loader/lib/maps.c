@@ -10,6 +10,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <synwall/compat.h>
 
 #include "caps.h"
 #include "log.h"
@@ -59,6 +60,10 @@ const struct sw_pin sw_pins[SW_NPINS] = {
 	PIN_MAP(SYNWALL_MAP_DP_STATE, BPF_MAP_TYPE_ARRAY,
 		struct synwall_dp_state, 1, dp),
 	PIN_MAP(SW_STATE_PIN, BPF_MAP_TYPE_ARRAY, struct sw_state, 1, state),
+	{SYNWALL_MAP_COMPAT, BPF_MAP_TYPE_ARRAY,
+	 sizeof(struct synwall_compat_cfg), 1, SW_PIN_NO_FD},
+	{SYNWALL_MAP_LOCAL_ADDRS, BPF_MAP_TYPE_HASH, sizeof(__u32),
+	 SYNWALL_LOCAL_ADDRS_MAX, SW_PIN_NO_FD},
 };
 
 static int *slot(struct sw_maps *m, int i)

@@ -22,6 +22,7 @@
 
 #define SW_ST_CREATED_CLSACT (1u << 0) /* we created the clsact qdisc */
 #define SW_ST_FLEET (1u << 1)	       /* keys derived from a key file */
+#define SW_ST_DEGRADED (1u << 2)       /* degraded mode (compat.h) */
 
 /*
  * The loader's record of one attachment, kept in a one-entry array map
@@ -55,18 +56,20 @@ struct sw_maps {
 
 /*
  * Every pin attach makes in the pin directory and detach removes, with
- * the layout a map must have to be taken for synwall's.  The data path's
- * maps come first; the loader's state record is last (ip link/tc loading
- * has none).
+ * the layout a map must have to be taken for synwall's.  The maps both
+ * objects have come first; then the loader's state record (ip link/tc
+ * loading has none); last the degraded object's own maps
+ * (include/synwall/compat.h), which struct sw_maps does not hold.
  */
 struct sw_pin {
 	const char *name;
 	__u32 type, value_size, max_entries;
-	size_t fd_off; /* where struct sw_maps keeps its fd */
+	size_t fd_off; /* where struct sw_maps keeps its fd; SW_PIN_NO_FD */
 };
 extern const struct sw_pin sw_pins[];
-#define SW_NPINS 6
-#define SW_NMAPS (SW_NPINS - 1) /* without the state record */
+#define SW_NMAPS 5 /* the data path's maps of both objects */
+#define SW_NPINS 8 /* with the state record and the degraded maps */
+#define SW_PIN_NO_FD ((size_t)-1)
 
 void sw_pin_dir_default(const char *ifname, char *out, size_t len);
 /* Unlink every pin of sw_pins in dir (not dir itself); each failure is an

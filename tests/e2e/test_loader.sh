@@ -110,7 +110,7 @@ kfunc_refusal() {
 	local name=$1 out rc snap
 	shift
 	snap=$(snapshot)
-	out=$(nss env "$@" "$SW_LOADER" -v -v attach "$E2E_SIF" --cookies always --ports "$PORT" --force 2>&1)
+	out=$(nss env "$@" "$SW_LOADER" -v -v attach "$E2E_SIF" --datapath full --cookies always --ports "$PORT" --force 2>&1)
 	rc=$?
 	if [ "$rc" -eq 0 ]; then
 		fail "$name: attach succeeded: $out"

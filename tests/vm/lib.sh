@@ -148,3 +148,98 @@ vm_halt() {
 	done
 	vm_cleanup
 }
+
+# ---- the guest's synwall counters, for the virtio suites -----------------
+
+# guest counters: vm_stat NAME... (sums over CPUs, one per line)
+vm_stat() {
+	vm_exec "source tests/e2e/lib.sh; SW_PIN=/sys/fs/bpf/synwall/$VM_NIC; sw_stat $*"
+}
+vm_stats_line() { # the counters that are not 0, one line
+	vm_exec "source tests/e2e/lib.sh; SW_PIN=/sys/fs/bpf/synwall/$VM_NIC; sw_stats_line"
+}
+vm_xdp_total() { # every XDP counter summed: one per packet XDP saw
+	vm_exec "source tests/e2e/lib.sh; SW_PIN=/sys/fs/bpf/synwall/$VM_NIC; sw_stats_all" |
+		awk '$1 ~ /^xdp_/ { s += $2 } END { print s + 0 }'
+}
+# frames the host put on the tap (its transmit side: /proc/net/dev is the
+# namespace's own, /sys/class/net would be the host's)
+vm_tap_tx() { vmh awk -v d="$VM_TAP:" '$1 == d { print $11 }' /proc/net/dev; }
+# vm_snap: "TAP_TX XDP_TOTAL" read as one snapshot: the host's own frames
+# (neighbour discovery, ARP) must not fall between the two reads, so the
+# tap's count is read before and after and the pair kept once it agrees
+vm_snap() {
+	local a b x i
+	for i in 1 2 3 4 5 6 7 8; do
+		a=$(vm_tap_tx)
+		x=$(vm_xdp_total)
+		b=$(vm_tap_tx)
+		[ "$a" = "$b" ] && break
+	done
+	echo "$b $x"
+}
+
+# vm_connects PORT: 20 IPv4 and 10 IPv6 connects to the guest's PORT, 1 MiB
+# each way on each family (32 connections)
+vm_connects() {
+	local port=$1 p=$VM_ROOT/build/e2e/tcpprobe out
+	out=$(vmh "$p" seq "$VM_G4" "$port" 20 2>&1) && pass "ipv4 connects: $out" || fail "ipv4 connects: $out"
+	out=$(vmh "$p" seq "$VM_G6" "$port" 10 2>&1) && pass "ipv6 connects: $out" || fail "ipv6 connects: $out"
+	out=$(vmh "$p" xfer "$VM_G4" "$port" 1048576 2>&1) && pass "ipv4 1 MiB each way, byte for byte: $out" || fail "ipv4 xfer: $out"
+	out=$(vmh "$p" xfer "$VM_G6" "$port" 1048576 2>&1) && pass "ipv6 1 MiB each way, byte for byte: $out" || fail "ipv6 xfer: $out"
+}
+
+# vm_forged_acks PORT N: N ACKs with random sequence numbers from the
+# host's address to the guest's PORT (no handshake before them)
+vm_forged_acks() {
+	vmh /usr/bin/python3 - "$VM_TAP" "$VM_G4" "$1" "$2" <<-'PY'
+		import sys, random
+		from scapy.all import Ether, IP, TCP, sendp, conf
+		conf.verb = 0
+		dev, dst, port, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+		pk = [Ether(dst="52:54:00:20:30:02") / IP(src="10.203.0.1", dst=dst) /
+		      TCP(sport=random.randint(20000, 60000), dport=port, flags="A",
+		          seq=random.getrandbits(32), ack=random.getrandbits(32)) for _ in range(n)]
+		sendp(pk, iface=dev)
+	PY
+}
+
+# vm_flood_check PORT: a bounded SYN flood (spoofed sources) to PORT with
+# 50 legit connects meanwhile, every one succeeding; every frame the host
+# put on the tap is counted by exactly one XDP counter
+vm_flood_check() {
+	local port=$1
+	local E2E_CNS=$VM_HNS E2E_CIF=$VM_TAP E2E_SIF=$VM_NIC S4=$VM_G4 S6=$VM_G6 E2E_TMP=$VM_RUN
+	nsc() { vmh "$@"; }
+	nss() { vm_exec "$*"; }
+	# shellcheck source=tests/e2e/flood.sh
+	source "$VM_ROOT/tests/e2e/flood.sh"
+	local t0 x0 tx1 x1 legit
+	read -r t0 x0 < <(vm_snap)
+	swf_flood_start syn4 40000 $port 20000
+	legit=$(vmh "$VM_ROOT/build/e2e/tcpprobe" seq "$VM_G4" $port 50 2>&1)
+	local lrc=$?
+	swf_flood_wait
+	sleep 2
+	read -r tx1 x1 < <(vm_snap)
+	[ $lrc -eq 0 ] && pass "50 legit connects during a 40000-SYN flood: $legit" ||
+		fail "legit connects during the flood: $legit"
+	if [ $((x1 - x0)) -eq $((tx1 - t0)) ] && [ $((tx1 - t0)) -ge 40000 ]; then
+		pass "counters match the wire: the host sent $((tx1 - t0)) frames, XDP counted $((x1 - x0))"
+	else
+		fail "counters: the host sent $((tx1 - t0)) frames on the tap, XDP counted $((x1 - x0)) ($(vm_stats_line))"
+	fi
+}
+
+# vm_clean_after WHAT: nothing of synwall left in the guest
+vm_clean_after() {
+	local net link pins
+	net=$(vm_exec "bpftool net show dev $VM_NIC")
+	link=$(vm_exec "ip -d link show dev $VM_NIC")
+	pins=$(vm_exec "find /sys/fs/bpf -mindepth 1 2>/dev/null")
+	if echo "$net $link" | grep -Eq 'synwall|prog/xdp|xdpgeneric|tcx|clsact' || [ -n "$pins" ]; then
+		fail "after $1: left behind: bpftool net: $net; pins: $pins"
+	else
+		pass "after $1: nothing in bpftool net, ip -d link or /sys/fs/bpf"
+	fi
+}

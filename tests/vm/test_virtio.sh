@@ -22,31 +22,6 @@ pass() { echo "PASS: virtio: $*"; }
 fail() { echo "FAIL: virtio: $*"; }
 skip() { echo "SKIP: virtio: $*"; }
 
-# guest counters: vt_stat NAME... (sums over CPUs, one per line)
-vt_stat() {
-	vm_exec "source tests/e2e/lib.sh; SW_PIN=/sys/fs/bpf/synwall/$VM_NIC; sw_stat $*"
-}
-vt_total() { # every XDP counter summed: one per packet XDP saw
-	vm_exec "source tests/e2e/lib.sh; SW_PIN=/sys/fs/bpf/synwall/$VM_NIC; sw_stats_all" |
-		awk '$1 ~ /^xdp_/ { s += $2 } END { print s + 0 }'
-}
-# frames the host put on the tap (its transmit side: /proc/net/dev is the
-# namespace's own, /sys/class/net would be the host's)
-vt_tap_tx() { vmh awk -v d="$VM_TAP:" '$1 == d { print $11 }' /proc/net/dev; }
-# vt_snap: "TAP_TX XDP_TOTAL" read as one snapshot: the host's own frames
-# (neighbour discovery, ARP) must not fall between the two reads, so the
-# tap's count is read before and after and the pair kept once it agrees
-vt_snap() {
-	local a b x i
-	for i in 1 2 3 4 5 6 7 8; do
-		a=$(vt_tap_tx)
-		x=$(vt_total)
-		b=$(vt_tap_tx)
-		[ "$a" = "$b" ] && break
-	done
-	echo "$b $x"
-}
-
 vt_virtio() {
 	local out n
 
@@ -55,14 +30,14 @@ vt_virtio() {
 		return
 	fi
 	if ! vm_exec "bpftool btf dump file /sys/kernel/btf/vmlinux | grep \"FUNC 'bpf_sk_assign_tcp_reqsk'\" >/dev/null"; then
-		out=$(vm_exec "build/synwall attach $VM_NIC --ports $VT_PORT 2>&1; echo rc=\$?")
+		out=$(vm_exec "build/synwall attach $VM_NIC --datapath full --ports $VT_PORT 2>&1; echo rc=\$?")
 		case "$out" in
 		*rc=0*) fail "attach succeeded on a kernel without bpf_sk_assign_tcp_reqsk: $out" ;;
 		*bpf_sk_assign_tcp_reqsk*) pass "attach refused without the handoff kfunc: $(echo "$out" | head -1)" ;;
 		*) fail "attach without the kfunc did not name it: $out" ;;
 		esac
-		vt_clean_after "refused attach"
-		skip "real-driver handoff: the guest kernel ($(vm_exec uname -r)) lacks bpf_sk_assign_tcp_reqsk (Linux >= 6.9)"
+		vm_clean_after "refused attach"
+		skip "real-driver handoff: the guest kernel ($(vm_exec uname -r)) lacks bpf_sk_assign_tcp_reqsk (Linux >= 6.9); its degraded mode: test_virtio_degraded.sh"
 		return
 	fi
 
@@ -85,12 +60,9 @@ vt_virtio() {
 
 	# Handshakes through cookies: IPv4, IPv6, 1 MiB each way.
 	local h0
-	h0=$(vt_stat tc_handoff_ok)
-	out=$(vmh "$VT_PROBE" seq "$VM_G4" $VT_PORT 20 2>&1) && pass "ipv4 connects: $out" || fail "ipv4 connects: $out"
-	out=$(vmh "$VT_PROBE" seq "$VM_G6" $VT_PORT 10 2>&1) && pass "ipv6 connects: $out" || fail "ipv6 connects: $out"
-	out=$(vmh "$VT_PROBE" xfer "$VM_G4" $VT_PORT 1048576 2>&1) && pass "ipv4 1 MiB each way, byte for byte: $out" || fail "ipv4 xfer: $out"
-	out=$(vmh "$VT_PROBE" xfer "$VM_G6" $VT_PORT 1048576 2>&1) && pass "ipv6 1 MiB each way, byte for byte: $out" || fail "ipv6 xfer: $out"
-	n=$(($(vt_stat tc_handoff_ok) - h0))
+	h0=$(vm_stat tc_handoff_ok)
+	vm_connects "$VT_PORT"
+	n=$(($(vm_stat tc_handoff_ok) - h0))
 	if [ "$n" -ge 32 ]; then
 		pass "every connection went through a cookie handoff ($n handoffs for 32 connections)"
 	else
@@ -99,20 +71,11 @@ vt_virtio() {
 
 	# Forged final ACKs from the host's address: dropped in XDP, one for one.
 	local d0 s0
-	d0=$(vt_stat xdp_drop_bad_ack)
+	d0=$(vm_stat xdp_drop_bad_ack)
 	s0=$(vm_exec "nstat -az TcpExtSyncookiesFailed TcpInSegs | awk '/TcpInSegs/ { print \$2 }'")
-	vmh "$SYSPY" - "$VM_TAP" "$VM_G4" "$VT_PORT" 300 <<-'PY'
-		import sys, random
-		from scapy.all import Ether, IP, TCP, sendp, conf
-		conf.verb = 0
-		dev, dst, port, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-		pk = [Ether(dst="52:54:00:20:30:02") / IP(src="10.203.0.1", dst=dst) /
-		      TCP(sport=random.randint(20000, 60000), dport=port, flags="A",
-		          seq=random.getrandbits(32), ack=random.getrandbits(32)) for _ in range(n)]
-		sendp(pk, iface=dev)
-	PY
+	vm_forged_acks "$VT_PORT" 300
 	sleep 1
-	n=$(($(vt_stat xdp_drop_bad_ack) - d0))
+	n=$(($(vm_stat xdp_drop_bad_ack) - d0))
 	local s1
 	s1=$(vm_exec "nstat -az TcpInSegs | awk '/TcpInSegs/ { print \$2 }'")
 	if [ "$n" -eq 300 ]; then
@@ -123,46 +86,14 @@ vt_virtio() {
 
 	# A bounded SYN flood (spoofed sources) with legit connects meanwhile.
 	# Every frame the host put on the tap is counted by exactly one XDP counter.
-	local E2E_CNS=$VM_HNS E2E_CIF=$VM_TAP E2E_SIF=$VM_NIC S4=$VM_G4 S6=$VM_G6 E2E_TMP=$VM_RUN
-	nsc() { vmh "$@"; }
-	nss() { vm_exec "$*"; }
-	# shellcheck source=tests/e2e/flood.sh
-	source "$VM_ROOT/tests/e2e/flood.sh"
-	local t0 x0 tx1 x1 legit
-	read -r t0 x0 < <(vt_snap)
-	swf_flood_start syn4 40000 $VT_PORT 20000
-	legit=$(vmh "$VT_PROBE" seq "$VM_G4" $VT_PORT 50 2>&1)
-	local lrc=$?
-	swf_flood_wait
-	sleep 2
-	read -r tx1 x1 < <(vt_snap)
-	[ $lrc -eq 0 ] && pass "50 legit connects during a 40000-SYN flood: $legit" ||
-		fail "legit connects during the flood: $legit"
-	if [ $((x1 - x0)) -eq $((tx1 - t0)) ] && [ $((tx1 - t0)) -ge 40000 ]; then
-		pass "counters match the wire: the host sent $((tx1 - t0)) frames, XDP counted $((x1 - x0))"
-	else
-		fail "counters: the host sent $((tx1 - t0)) frames on the tap, XDP counted $((x1 - x0)) ($(vm_exec "source tests/e2e/lib.sh; SW_PIN=/sys/fs/bpf/synwall/$VM_NIC; sw_stats_line"))"
-	fi
+	vm_flood_check "$VT_PORT"
 
 	vt_vlan
 
 	out=$(vm_exec "build/synwall detach $VM_NIC 2>&1")
 	[ $? -eq 0 ] && pass "detach: $(echo "$out" | tr '\n' ' ')" || fail "detach: $out"
-	vt_clean_after detach
+	vm_clean_after detach
 	vm_exec "pkill -f 'tcpprobe server'" >/dev/null
-}
-
-# vt_clean_after WHAT: nothing of synwall left in the guest
-vt_clean_after() {
-	local net link pins
-	net=$(vm_exec "bpftool net show dev $VM_NIC")
-	link=$(vm_exec "ip -d link show dev $VM_NIC")
-	pins=$(vm_exec "find /sys/fs/bpf -mindepth 1 2>/dev/null")
-	if echo "$net $link" | grep -Eq 'synwall|prog/xdp|xdpgeneric|tcx|clsact' || [ -n "$pins" ]; then
-		fail "after $1: left behind: bpftool net: $net; pins: $pins"
-	else
-		pass "after $1: nothing in bpftool net, ip -d link or /sys/fs/bpf"
-	fi
 }
 
 # 802.1Q: the host's kernel has no 8021q (nor a VLAN-filtering bridge), so
@@ -191,10 +122,10 @@ vt_vlan() {
 	vmh timeout 120 "$SYSPY" "$VM_ROOT/tests/vm/vlan_relay.py" swvmvh "$VM_TAP" 100 110 &
 	relay=$!
 	sleep 1
-	h0=$(vt_stat tc_handoff_ok)
+	h0=$(vm_stat tc_handoff_ok)
 	out=$(nsenter --net=/run/netns/"$cns" "$VT_PROBE" seq 10.203.100.2 $VT_PORT 10 2>&1)
 	rc=$?
-	n=$(($(vt_stat tc_handoff_ok) - h0))
+	n=$(($(vm_stat tc_handoff_ok) - h0))
 	if [ $rc -eq 0 ] && [ "$n" -ge 10 ]; then
 		pass "vlan: 10 connects through $VM_NIC.100 (XDP on $VM_NIC), $n cookie handoffs: $out"
 	else
