@@ -48,6 +48,10 @@ def serve(s):
         c, _ = s.accept()
         d = c.recv(100)
         c.sendall(d)
+        # let the client close first: a TIME_WAIT left here would catch
+        # a later connect that reuses its 4-tuple (the kernel answers
+        # that SYN from the TIME_WAIT socket, not XDP)
+        c.recv(100)
         c.close()
 for i in range(2):
     s = socket.socket()

@@ -15,10 +15,12 @@
 # kernel's cookies, 1 MiB each way; 300 forged ACKs dropped in XDP one for
 # one; a bounded SYN flood with 50 legit connects, the counters matching
 # the wire; connects more than two minutes after attach with no traffic
-# in between (the listener's cookie mark renewed); a clean detach.
+# in between (the listener's cookie mark renewed; where attach picks the
+# mode itself, 6.1); a clean detach.
 
 pass() { echo "PASS: virtio-degraded: $*"; }
 fail() { echo "FAIL: virtio-degraded: $*"; }
+info() { echo "  # virtio-degraded: $*"; }
 skip() { echo "SKIP: virtio-degraded: $*"; }
 
 VD_PORT=8080
@@ -99,7 +101,7 @@ vd_main() {
 	else
 		fail "SYN-ACK (expected ws=$ws, TSval & 63 = 23): $(echo "$kv" | tr '\n' ' ')"
 	fi
-		# The child the kernel made: the window scale it uses is the one the
+	# The child the kernel made: the window scale it uses is the one the
 	# SYN-ACK advertised.
 	vmh "$VD_PROBE" hold "$VM_G4" $VD_PORT 3000 1000 >/dev/null 2>&1 &
 	local hp=$!
@@ -128,6 +130,14 @@ vd_main() {
 	# More than two minutes after attach, with nothing in between: the
 	# kernel would refuse a cookie on a mark that old; synwall left a SYN
 	# to it first, and the connects after it go through XDP's cookies.
+	# This part runs where attach picks degraded mode by itself (6.1);
+	# on a kernel with the handoff (--datapath degraded), the guest's
+	# tests/e2e/test_degraded.sh runs past the two minutes instead.
+	if [ -n "$flag" ]; then
+		info "past two minutes: not here (the handoff kfunc exists); test_degraded.sh covers it in this guest"
+		vd_detach
+		return
+	fi
 	local wait_s=$((130 - (SECONDS - T0)))
 	[ $wait_s -gt 0 ] && sleep $wait_s
 	sleep 10 # 10 s past the last flood SYN, which renewed no mark
@@ -140,6 +150,12 @@ vd_main() {
 	else
 		fail "connects $((SECONDS - T0)) s after attach: rc=$rc ($out; ${out6:-}) xdp_tx_synack +$((s1 - s0)) xdp_pass_cookie +$((c1 - c0)) xdp_pass_syn_mark +$((m1 - m0))"
 	fi
+
+	vd_detach
+}
+
+vd_detach() {
+	local out
 
 	out=$(vm_exec "build/synwall detach $VM_NIC 2>&1")
 	[ $? -eq 0 ] && pass "detach: $(echo "$out" | tr '\n' ' ')" || fail "detach: $out"
