@@ -31,7 +31,7 @@ if ws >= 0:
     opts += [("NOP", None), ("WScale", ws)]
 flags = "S" + ("EC" if ecn else "")
 l3 = IPv6(dst=dst) if v6 else IP(dst=dst)
-syn = l3 / TCP(sport=random.randint(20000, 60000), dport=port, flags=flags,
+syn = l3 / TCP(sport=random.randint(1024, 32767), dport=port, flags=flags,
                seq=isn, options=opts)
 ans = sr1(syn, timeout=3)
 if ans is None or TCP not in ans:

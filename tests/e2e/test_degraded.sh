@@ -192,7 +192,9 @@ import random, sys
 from scapy.all import IP, TCP, send, conf
 conf.verb = 0
 dst, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-send([IP(dst=dst) / TCP(sport=random.randint(20000, 60000), dport=port, flags="A",
+# source ports below the ephemeral range (32768-60999): a port a real
+# connection used may still have its TIME_WAIT, which takes the ACK
+send([IP(dst=dst) / TCP(sport=random.randint(1024, 32767), dport=port, flags="A",
       seq=random.getrandbits(32), ack=random.getrandbits(32)) for _ in range(n)])
 PY
 sleep 0.5

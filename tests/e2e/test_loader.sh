@@ -548,8 +548,8 @@ conf.verb = 0
 iface, smac, c4, s4, port = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 r = random.Random(7)
 syn = [Ether(dst=smac)/IP(src=c4, dst=s4)/TCP(sport=20000 + i, dport=port, flags='S', seq=r.getrandbits(32), options=[('MSS', 1460)]) for i in range(300)]
-ack = [Ether(dst=smac)/IP(src=c4, dst=s4)/TCP(sport=40000 + i, dport=port, flags='A', seq=r.getrandbits(32), ack=r.getrandbits(32)) for i in range(200)]
-unp = [Ether(dst=smac)/IP(src=c4, dst=s4)/TCP(sport=50000 + i, dport=port + 1, flags='S', seq=r.getrandbits(32)) for i in range(100)]
+ack = [Ether(dst=smac)/IP(src=c4, dst=s4)/TCP(sport=10000 + i, dport=port, flags='A', seq=r.getrandbits(32), ack=r.getrandbits(32)) for i in range(200)]
+unp = [Ether(dst=smac)/IP(src=c4, dst=s4)/TCP(sport=12000 + i, dport=port + 1, flags='S', seq=r.getrandbits(32)) for i in range(100)]
 sendp(syn + ack + unp, iface=iface)
 EOF
 seq=$(nsc "$E2E_OUT/tcpprobe" seq "$S4" "$PORT" 50)
@@ -689,7 +689,7 @@ from scapy.all import Ether, IP, TCP, srp1, sendp, conf
 conf.verb = 0
 ia, ma, ib, mb, ic, mc, c4, s4, port = sys.argv[1:10]
 port = int(port)
-sport, isn = random.randint(30000, 60000), random.getrandbits(32)
+sport, isn = random.randint(1024, 32767), random.getrandbits(32)
 syn = Ether(dst=ma)/IP(src=c4, dst=s4)/TCP(sport=sport, dport=port, flags='S', seq=isn, options=[('MSS', 1400)])
 sa = srp1(syn, iface=ia, timeout=3)
 if sa is None or not sa.haslayer(TCP) or sa[TCP].flags != 'SA':

@@ -91,7 +91,7 @@ import sys, random
 from scapy.all import IP, TCP, send, conf
 conf.verb = 0
 dev, dst, port, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-send([IP(dst=dst) / TCP(sport=random.randint(20000, 60000), dport=port, flags="A",
+send([IP(dst=dst) / TCP(sport=random.randint(1024, 32767), dport=port, flags="A",
       seq=random.getrandbits(32), ack=random.getrandbits(32)) for _ in range(n)], iface=dev)
 PY
 sleep 0.5

@@ -197,8 +197,9 @@ vm_forged_acks() {
 		from scapy.all import Ether, IP, TCP, sendp, conf
 		conf.verb = 0
 		dev, dst, port, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+		# below the ephemeral ports: a real connection's TIME_WAIT takes its ACK
 		pk = [Ether(dst="52:54:00:20:30:02") / IP(src="10.203.0.1", dst=dst) /
-		      TCP(sport=random.randint(20000, 60000), dport=port, flags="A",
+		      TCP(sport=random.randint(1024, 32767), dport=port, flags="A",
 		          seq=random.getrandbits(32), ack=random.getrandbits(32)) for _ in range(n)]
 		sendp(pk, iface=dev)
 	PY
