@@ -25,6 +25,7 @@
  *   config.h      port check, cookie clock, config defaults
  *   host.h        is the packet addressed to this host?
  *   socket.h      socket and listener lookup
+ *   flows.h       the flow table, and the socket events that keep it
  *   flood.h       flood detector (cookies only under flood)
  *   synack.h      the cookie SYN-ACK
  *   ack.h         the final ACK's cookie check and handoff metadata
@@ -39,6 +40,7 @@
 #undef config
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_tracing.h>
 #include <synwall/abi.h>
 #include <synwall/cookie.h>
 #include "maps.h"
@@ -49,6 +51,7 @@
 #include "config.h"
 #include "host.h"
 #include "socket.h"
+#include "flows.h"
 #include "flood.h"
 #include "synack.h"
 #include "ack.h"
@@ -77,6 +80,9 @@ static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
 	r = sw_xdp_protected_tcp(data, data_end, &p);
 	if (r != SW_R_NONE)
 		return r;
+	/* the common case first: a segment of a flow that has a socket */
+	if (sw_flow_segment(data, data_end, &p))
+		return SW_R_xdp_pass_flow;
 	/* only traffic to protected ports needs the keys and the config */
 	cfg = bpf_map_lookup_elem(&config, &zero);
 	k = bpf_map_lookup_elem(&keys, &zero);
@@ -212,4 +218,24 @@ SEC("tc")
 int synwall_tc(struct __sk_buff *skb)
 {
 	return sw_tc_exit(sw_tc_verdict(skb));
+}
+
+/* ---- the flow table's writers (flows.h) --------------------------------- */
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(synwall_flow_trace, const struct sock *sk, int oldstate,
+	     int newstate)
+{
+	sw_flow_state_change(sk, oldstate, newstate);
+	return 0;
+}
+
+SEC("iter/tcp")
+int synwall_flow_seed(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+
+	if (skc)
+		sw_flow_seed_one(skc);
+	return 0;
 }

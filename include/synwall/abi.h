@@ -117,6 +117,41 @@ struct synwall_dp_state {
 #define SYNWALL_DP_TC_RECHECK (1u << 0)
 
 /*
+ * The flow table of the full object (bpf/flows.h, docs/datapath.md "The
+ * flow table"): hash map "flows", the 4-tuples on protected ports that
+ * have a socket, seen from the wire (the peer is a packet's source), and
+ * array map "flow_ctl", one entry, which the loader writes at attach.
+ * Neither is pinned by name: an `ip link` load has no table (flow_ctl.on
+ * stays 0) and looks every socket up as before.
+ */
+#define SYNWALL_MAP_FLOWS "flows"
+#define SYNWALL_MAP_FLOW_CTL "flow_ctl"
+#define SYNWALL_FLOWS_DEFAULT 65536 /* entries; preallocated */
+/* a TIME_WAIT entry outlives the kernel's TCP_TIMEWAIT_LEN by 1 s */
+#define SYNWALL_FLOW_TW_NS (61ULL * 1000000000ULL)
+
+struct synwall_flow_key {
+	__u32 raddr[4]; /* the peer's address (IPv4: [0], the rest 0) */
+	__u32 laddr[4]; /* the local address */
+	__u16 rport;	/* the peer's port, network order */
+	__u16 lport;	/* the local port, network order */
+	__u32 v6;	/* 0: IPv4, 1: IPv6 */
+};
+
+struct synwall_flow {
+	/* 0: a live socket; else the bpf_ktime_get_ns() after which the
+	 * TIME_WAIT that the closed socket left is surely gone */
+	__u64 tw_until;
+};
+
+struct synwall_flow_ctl {
+	__u32 on;	  /* 1: hooks attached and seeded: XDP reads flows */
+	__u32 netns_ino;  /* the namespace whose sockets are tracked */
+	__u64 insert_err; /* inserts that failed (table full): misses */
+	__u64 seeded;	  /* entries the attach-time seed inserted */
+};
+
+/*
  * Protected ports: array map "ports" of SYNWALL_PORT_WORDS entries of
  * __u64; bit (port % 64) of word (port / 64) set means the port, in host
  * byte order, is protected.  All 65536 ports are expressible and the check
@@ -208,7 +243,10 @@ struct synwall_keys {
 	  "XDP_PASS: ACK carrying a valid cookie of the kernel's own", a)      \
 	/* degraded mode (docs/degraded.md) */                                 \
 	X(xdp_pass_syn_mark, PASS,                                             \
-	  "XDP_PASS: SYN left to the kernel to renew its cookie mark", a)
+	  "XDP_PASS: SYN left to the kernel to renew its cookie mark", a)      \
+	/* the flow table (full mode, attached by the loader) */               \
+	X(xdp_pass_flow, PASS,                                                 \
+	  "XDP_PASS: segment of a flow in the flow table (it has a socket)", a)
 
 #define SYNWALL_VERDICT_COUNTER(name, action, help, X) X(name, help)
 #define SYNWALL_XDP_COUNTERS(X) SYNWALL_XDP_VERDICTS(SYNWALL_VERDICT_COUNTER, X)

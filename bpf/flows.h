@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The flow table: the 4-tuples on protected ports that have a socket, so
+ * that a segment of an established flow costs XDP one hash lookup instead
+ * of bpf_skc_lookup_tcp() (docs/datapath.md, "The flow table").
+ *
+ * Who writes it:
+ *   - sw_flow_trace (tp_btf/inet_sock_set_state): every state change of a
+ *     TCP socket of the tracked namespace on a protected local port.  A
+ *     socket in any state but CLOSE and LISTEN is live; a socket that
+ *     closes from FIN_WAIT2, CLOSING or FIN_WAIT1 has left a TIME_WAIT,
+ *     kept SYNWALL_FLOW_TW_NS; any other close deletes the entry.
+ *   - sw_flow_seed (iter/tcp), run by the loader once the trace program
+ *     is attached (hooks first, then the seed, so that no change falls
+ *     between): the sockets that exist, TIME_WAIT ones included.  It adds
+ *     only what the trace has not written, which is newer.
+ *   - XDP deletes a TIME_WAIT entry it finds expired.
+ *
+ * The table may only err toward passing, and it does by construction: a
+ * miss is never trusted.  A packet whose 4-tuple is not in the table goes
+ * on to the socket lookup exactly as without the table, so a missed event,
+ * a full table (inserts fail, counted in flow_ctl.insert_err), a port
+ * protected after its sockets were made, or an `ip link` load without the
+ * hooks costs time, never a packet.  An extra entry -- a socket closed
+ * between the seed's read and its insert -- passes that 4-tuple's
+ * segments to the kernel, which does with them what it would without
+ * synwall.  SYNs never read the table: the socket lookup also answers
+ * "does anything listen?", which they need.
+ *
+ * Request sockets have no state event and are not in the table: the final
+ * ACK of a kernel handshake finds its request socket through the lookup.
+ */
+#ifndef SYNWALL_FLOWS_H
+#define SYNWALL_FLOWS_H
+
+#include <bpf/bpf_core_read.h>
+#include <synwall/abi.h>
+#include "config.h"
+#include "parse.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SYNWALL_FLOWS_DEFAULT); /* the loader may resize */
+	__type(key, struct synwall_flow_key);
+	__type(value, struct synwall_flow);
+} flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct synwall_flow_ctl);
+} flow_ctl SEC(".maps");
+
+_Static_assert(sizeof(struct synwall_flow_key) == 40,
+	       "the flow key has no padding");
+
+/* ---- XDP: is this segment's 4-tuple a flow with a socket? ------------ */
+
+/*
+ * 1 if the table says the flow of p has a socket.  A TIME_WAIT entry past
+ * its time is deleted and answers 0, like any miss.
+ */
+static __always_inline int sw_flow_known(const struct sw_pkt *p)
+{
+	struct synwall_flow_key key;
+	struct synwall_flow_ctl *c;
+	struct synwall_flow *f;
+	__u32 zero = 0;
+
+	c = bpf_map_lookup_elem(&flow_ctl, &zero);
+	if (!c || !c->on)
+		return 0;
+	/* struct sw_flow starts with the same addresses and ports */
+	__builtin_memcpy(&key, &p->flow, 36);
+	key.v6 = p->v6 ? 1 : 0;
+	f = bpf_map_lookup_elem(&flows, &key);
+	if (!f)
+		return 0;
+	/* the coarse clock (tracing has only the fine one, which it wrote)
+	 * lags by up to a tick: an entry expires late, never early */
+	if (!f->tw_until || bpf_ktime_get_coarse_ns() < f->tw_until)
+		return 1;
+	bpf_map_delete_elem(&flows, &key);
+	return 0;
+}
+
+/*
+ * The fast path of XDP: 1 if the packet at data is a TCP segment, not a
+ * SYN, of a flow in the table -- a socket's, whatever its flags, options
+ * or payload (docs/datapath.md: a flow with a socket is the kernel's).
+ */
+static __always_inline int sw_flow_segment(void *data, void *data_end,
+					   const struct sw_pkt *p)
+{
+	struct tcphdr *th = data + (p->l4_off & 0xff);
+
+	if ((void *)(th + 1) > data_end || th->syn)
+		return 0;
+	return sw_flow_known(p);
+}
+
+/* ---- the socket side: the 4-tuple of a socket, as the wire sees it ---- */
+
+/*
+ * The key of skc's flow, or -1 if it has none yet (no local or no remote
+ * port: a listener, or a child whose ports are not yet copied from its
+ * request) or is not on a protected port.  A dual-stack IPv6 socket with
+ * an IPv4 peer (v4-mapped) receives IPv4 packets: its key is IPv4.
+ */
+static __always_inline int sw_flow_key_of(const struct sock_common *skc,
+					  struct synwall_flow_key *k)
+{
+	__u16 lport = BPF_CORE_READ(skc, skc_num);
+	__u16 rport = BPF_CORE_READ(skc, skc_dport);
+	__u16 family = BPF_CORE_READ(skc, skc_family);
+	struct in6_addr ra, la;
+
+	if (!lport || !rport)
+		return -1;
+	if (!sw_port_protected(bpf_htons(lport)))
+		return -1;
+	__builtin_memset(k, 0, sizeof(*k));
+	k->lport = bpf_htons(lport);
+	k->rport = rport;
+	if (family == 2 /* AF_INET */) {
+		k->raddr[0] = BPF_CORE_READ(skc, skc_daddr);
+		k->laddr[0] = BPF_CORE_READ(skc, skc_rcv_saddr);
+		return 0;
+	}
+	if (family != 10 /* AF_INET6 */)
+		return -1;
+	ra = BPF_CORE_READ(skc, skc_v6_daddr);
+	la = BPF_CORE_READ(skc, skc_v6_rcv_saddr);
+	if (!ra.in6_u.u6_addr32[0] && !ra.in6_u.u6_addr32[1] &&
+	    ra.in6_u.u6_addr32[2] == bpf_htonl(0xffff)) {
+		k->raddr[0] = ra.in6_u.u6_addr32[3];
+		k->laddr[0] = la.in6_u.u6_addr32[3];
+		return 0;
+	}
+	__builtin_memcpy(k->raddr, &ra, 16);
+	__builtin_memcpy(k->laddr, &la, 16);
+	k->v6 = 1;
+	return 0;
+}
+
+/* The tracked namespace's control entry, if skc belongs to it. */
+static __always_inline struct synwall_flow_ctl *
+sw_flow_ctl_of(const struct sock_common *skc)
+{
+	struct synwall_flow_ctl *c;
+	__u32 zero = 0;
+
+	c = bpf_map_lookup_elem(&flow_ctl, &zero);
+	if (!c || !c->netns_ino)
+		return NULL;
+	if (BPF_CORE_READ(skc, skc_net.net, ns.inum) != c->netns_ino)
+		return NULL;
+	return c;
+}
+
+static __always_inline void sw_flow_put(struct synwall_flow_ctl *c,
+					const struct synwall_flow_key *k,
+					__u64 tw_until, __u64 how)
+{
+	struct synwall_flow v = {.tw_until = tw_until};
+	long err = bpf_map_update_elem(&flows, k, &v, how);
+
+	if (!err && how == BPF_NOEXIST)
+		__sync_fetch_and_add(&c->seeded, 1);
+	else if (err && err != -17 /* EEXIST: the trace's is newer */)
+		__sync_fetch_and_add(&c->insert_err, 1);
+}
+
+/* A TCP socket of the tracked namespace changed state. */
+static __always_inline void sw_flow_state_change(const struct sock *sk,
+						 int oldstate, int newstate)
+{
+	const struct sock_common *skc = &sk->__sk_common;
+	struct synwall_flow_ctl *c;
+	struct synwall_flow_key k;
+
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return;
+	c = sw_flow_ctl_of(skc);
+	if (!c || sw_flow_key_of(skc, &k))
+		return;
+	switch (newstate) {
+	case TCP_LISTEN:
+		return;
+	case TCP_CLOSE:
+		/* tcp_time_wait() made a TIME_WAIT socket for the 4-tuple
+		 * just before this close (from FIN_WAIT1 only as an extra
+		 * entry: the table may err toward passing) */
+		if (oldstate == TCP_FIN_WAIT2 || oldstate == TCP_CLOSING ||
+		    oldstate == TCP_FIN_WAIT1)
+			sw_flow_put(c, &k,
+				    bpf_ktime_get_ns() + SYNWALL_FLOW_TW_NS,
+				    BPF_ANY);
+		else
+			bpf_map_delete_elem(&flows, &k);
+		return;
+	default:
+		sw_flow_put(c, &k, 0, BPF_ANY);
+	}
+}
+
+/* The seed: one existing socket of the reader's namespace. */
+static __always_inline void sw_flow_seed_one(const struct sock_common *skc)
+{
+	struct synwall_flow_ctl *c;
+	struct synwall_flow_key k;
+	__u8 state = BPF_CORE_READ(skc, skc_state);
+	__u64 tw = 0;
+
+	if (state == TCP_LISTEN || state == TCP_NEW_SYN_RECV ||
+	    state == TCP_CLOSE)
+		return;
+	c = sw_flow_ctl_of(skc);
+	if (!c || sw_flow_key_of(skc, &k))
+		return;
+	/* its remaining time is not known here: a whole one, to err long */
+	if (state == TCP_TIME_WAIT)
+		tw = bpf_ktime_get_ns() + SYNWALL_FLOW_TW_NS;
+	sw_flow_put(c, &k, tw, BPF_NOEXIST);
+}
+
+#endif /* SYNWALL_FLOWS_H */
