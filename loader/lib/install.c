@@ -13,7 +13,10 @@
  *   3. attach the TC program at clsact ingress (creating clsact if absent);
  *   4. pin the loader's state record;
  *   5. write config, ports and keys: protection starts now, with both
- *      programs in place.
+ *      programs in place;
+ *   6. start the flow table (flows.h: the socket-state trace pinned as
+ *      DIR/flow_trace, the seed of the protected ports' sockets; full
+ *      mode only).
  * Any failure undoes the steps done, in reverse.
  *
  * Attaching again to an interface where synwall is attached reloads
@@ -38,6 +41,7 @@
 #include "cfg.h"
 #include "compat.h"
 #include "dispatch.h"
+#include "flows.h"
 #include "install.h"
 #include "load.h"
 #include "kdf.h"
@@ -163,8 +167,9 @@ static bool leftovers(const struct sw_attach *a, char *what, size_t len)
 	if (sw_xdp_query(a->ifindex, &xi) == 0 && xi.prog_id)
 		n += (size_t)snprintf(what + n, len - n, " XDP program id %u;",
 				      xi.prog_id);
-	for (i = 0; i < SW_NPINS && n < len; i++) {
-		snprintf(path, sizeof(path), "%s/%s", a->dir, sw_pins[i].name);
+	for (i = 0; i <= SW_NPINS && n < len; i++) {
+		snprintf(path, sizeof(path), "%s/%s", a->dir,
+			 i < SW_NPINS ? sw_pins[i].name : SW_FLOW_TRACE_PIN);
 		if (access(path, F_OK) == 0)
 			n += (size_t)snprintf(what + n, len - n, " %s;", path);
 	}
@@ -187,6 +192,7 @@ static int fresh_attach_locked(struct sw_attach *a)
 	struct undo u = {.mode = a->mode};
 	struct bpf_object *skel = NULL;
 	struct sw_state st;
+	struct sw_flows_started fl = {0};
 	struct sw_xdp_info xi;
 	struct sw_maps m;
 	struct stat sb;
@@ -290,6 +296,10 @@ static int fresh_attach_locked(struct sw_attach *a)
 	sw_maps_close(&m);
 	if (err)
 		goto fail;
+	/* full mode: the flow table, once the ports are known (it tracks
+	 * protected ports only; until it is on, XDP looks sockets up) */
+	if (!a->degraded && sw_flows_start(skel, a->dir, &fl))
+		goto fail;
 
 	bpf_object__close(skel);
 	tidy_xdp_lock_dir(u.xdp_lock_existed);
@@ -306,6 +316,11 @@ static int fresh_attach_locked(struct sw_attach *a)
 			a->ifname, u.xdp.id, sw_xdp_mode_name(a->mode),
 			dispatcher ? "libxdp dispatcher" : "single program",
 			tc_id, created ? " (clsact created)" : "");
+	if (!a->degraded)
+		printf("  flows:  table of %u, seeded with %llu sockets "
+		       "(trace pinned as %s/%s)\n",
+		       fl.max_entries, (unsigned long long)fl.seeded, a->dir,
+		       SW_FLOW_TRACE_PIN);
 	print_attached(a, a->dir);
 	sw_lib_log_clear();
 	return 0;

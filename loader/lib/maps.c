@@ -13,6 +13,7 @@
 #include <synwall/compat.h>
 
 #include "caps.h"
+#include "flows.h"
 #include "log.h"
 #include "maps.h"
 #include "netns.h"
@@ -76,8 +77,10 @@ int sw_pins_remove(const char *dir, bool fatal)
 	char path[PATH_MAX + 32];
 	int i, rc = 0;
 
-	for (i = 0; i < SW_NPINS; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, sw_pins[i].name);
+	/* the flow trace's link first: its program stops with it */
+	for (i = -1; i < SW_NPINS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir,
+			 i < 0 ? SW_FLOW_TRACE_PIN : sw_pins[i].name);
 		if (unlink(path) && errno != ENOENT) {
 			if (fatal)
 				sw_err("cannot remove %s: %s", path,

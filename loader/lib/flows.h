@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The flow table at attach (bpf/flows.h): attach the socket-state trace,
+ * pin its link, seed the table from the sockets that exist, switch it on.
+ */
+#ifndef SYNWALL_LOADER_FLOWS_H
+#define SYNWALL_LOADER_FLOWS_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+struct bpf_object;
+
+/* the trace program's link, pinned beside the maps */
+#define SW_FLOW_TRACE_PIN "flow_trace"
+
+struct sw_flows_started {
+	__u64 seeded;	   /* entries the seed inserted */
+	__u32 max_entries; /* the table's size */
+};
+
+/*
+ * Start the flow table of the loaded full object skel, whose pins are in
+ * dir, for the current network namespace.  On failure nothing of it is
+ * left (no pin, the table stays off: XDP looks every socket up) and the
+ * message is printed.
+ */
+int sw_flows_start(struct bpf_object *skel, const char *dir,
+		   struct sw_flows_started *out);
+
+/* Is a flow trace pinned in dir (a loader attach of the full object)? */
+bool sw_flows_pinned(const char *dir);
+
+#endif /* SYNWALL_LOADER_FLOWS_H */
