@@ -103,25 +103,26 @@ static __always_inline int sw_flow_segment(void *data, void *data_end,
 /* ---- the socket side: the 4-tuple of a socket, as the wire sees it ---- */
 
 /*
- * The key of skc's flow, or -1 if it has none yet (no local or no remote
- * port: a listener, or a child whose ports are not yet copied from its
- * request) or is not on a protected port.  A dual-stack IPv6 socket with
- * an IPv4 peer (v4-mapped) receives IPv4 packets: its key is IPv4.
+ * The key of skc's flow, whose local port (network order) is lport, or -1
+ * if it has none yet (no local or no remote port: a listener, or a child
+ * whose ports are not yet copied from its request) or is not on a
+ * protected port.  A dual-stack IPv6 socket with an IPv4 peer (v4-mapped)
+ * receives IPv4 packets: its key is IPv4.
  */
 static __always_inline int sw_flow_key_of(const struct sock_common *skc,
+					  __u16 lport,
 					  struct synwall_flow_key *k)
 {
-	__u16 lport = BPF_CORE_READ(skc, skc_num);
 	__u16 rport = BPF_CORE_READ(skc, skc_dport);
 	__u16 family = BPF_CORE_READ(skc, skc_family);
 	struct in6_addr ra, la;
 
 	if (!lport || !rport)
 		return -1;
-	if (!sw_port_protected(bpf_htons(lport)))
+	if (!sw_port_protected(lport))
 		return -1;
 	__builtin_memset(k, 0, sizeof(*k));
-	k->lport = bpf_htons(lport);
+	k->lport = lport;
 	k->rport = rport;
 	if (family == 2 /* AF_INET */) {
 		k->raddr[0] = BPF_CORE_READ(skc, skc_daddr);
@@ -183,7 +184,12 @@ static __always_inline void sw_flow_state_change(const struct sock *sk,
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return;
 	c = sw_flow_ctl_of(skc);
-	if (!c || sw_flow_key_of(skc, &k))
+	/* the local port from inet_sport: tcp_set_state(TCP_CLOSE) releases
+	 * the port (inet_put_port() zeroes skc_num) before this event */
+	if (!c || sw_flow_key_of(skc,
+				 BPF_CORE_READ((struct inet_sock *)sk,
+					       inet_sport),
+				 &k))
 		return;
 	switch (newstate) {
 	case TCP_LISTEN:
@@ -217,7 +223,8 @@ static __always_inline void sw_flow_seed_one(const struct sock_common *skc)
 	    state == TCP_CLOSE)
 		return;
 	c = sw_flow_ctl_of(skc);
-	if (!c || sw_flow_key_of(skc, &k))
+	if (!c ||
+	    sw_flow_key_of(skc, bpf_htons(BPF_CORE_READ(skc, skc_num)), &k))
 		return;
 	/* its remaining time is not known here: a whole one, to err long */
 	if (state == TCP_TIME_WAIT)
