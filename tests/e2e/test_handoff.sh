@@ -53,14 +53,18 @@ sleep 0.5
 sw_attach "$PORT" "$NOLISTEN" || die "handoff: attach ($SW_MODE) failed"
 info "synwall attached with $SW_MODE, pins in $SW_PIN"
 sleep 1
-passed_socket=$(sw_stat xdp_pass_socket)
+# the loader seeds its flow table with the connection (xdp_pass_flow);
+# an ip/tc load has no table and finds the socket by lookup
+want=xdp_pass_socket
+[ "$SW_MODE" = loader ] && want=xdp_pass_flow
+passed_socket=$(sw_stat $want)
 sw_detach
 wait "$HOLD_PID"
 hold_rc=$?
 if [ "$hold_rc" -eq 0 ] && [ "$passed_socket" -gt 0 ]; then
-	pass "pre-existing connection keeps working after attach and detach ($(tail -1 "$HOLD"), $passed_socket segments passed by XDP as xdp_pass_socket)"
+	pass "pre-existing connection keeps working after attach and detach ($(tail -1 "$HOLD"), $passed_socket segments passed by XDP as $want)"
 else
-	fail "pre-existing connection: rc=$hold_rc $(tail -1 "$HOLD") xdp_pass_socket=$passed_socket"
+	fail "pre-existing connection: rc=$hold_rc $(tail -1 "$HOLD") $want=$passed_socket"
 fi
 
 sw_attach "$PORT" "$NOLISTEN" || die "handoff: re-attach failed"

@@ -218,7 +218,7 @@ failed=$((attempted - succeeded))
 log "legit connects: $attempted attempted, $succeeded succeeded, $failed failed (IPv4 sequential $ok4/$((ok4 + fail4)), IPv6 sequential $ok6/$((ok6 + fail6)), concurrent $okc/$((okc + failc)), transfers $xok/$xall); client runs with a non-zero exit: $errs"
 log "bytes verified: $((xok * 2 * XFER)) ($xok transfers of $XFER bytes each way, checked byte by byte)"
 log "key rotations: $((gen1 - gen0)) (generation $gen0 -> $gen1), loader alive: $loader_alive; live config changes: $changes ($change_fail failed)"
-log "synwall: SYN-ACKs $(stat_delta xdp_tx_synack), forged ACKs dropped $(stat_delta xdp_drop_bad_ack), handoffs $(stat_delta tc_handoff_ok), segments of flows with a socket passed $(stat_delta xdp_pass_socket), tc errors $(($(stat_delta tc_err_einval) + $(stat_delta tc_err_enoent) + $(stat_delta tc_err_enomem) + $(stat_delta tc_err_other))), tc_bad_cookie $(stat_delta tc_bad_cookie), tc_no_listener $(stat_delta tc_no_listener)"
+log "synwall: SYN-ACKs $(stat_delta xdp_tx_synack), forged ACKs dropped $(stat_delta xdp_drop_bad_ack), handoffs $(stat_delta tc_handoff_ok), segments of flows with a socket passed $(($(stat_delta xdp_pass_socket) + $(stat_delta xdp_pass_flow))), tc errors $(($(stat_delta tc_err_einval) + $(stat_delta tc_err_enoent) + $(stat_delta tc_err_enomem) + $(stat_delta tc_err_other))), tc_bad_cookie $(stat_delta tc_bad_cookie), tc_no_listener $(stat_delta tc_no_listener)"
 log "server kernel SYN-cookie MIBs: before $mibs0"
 log "                                after  $mibs1"
 log "memory before:        $mem0 kB, synwall maps ${maps0} KiB, loader RSS ${rss0} kB"
