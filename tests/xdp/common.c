@@ -60,6 +60,7 @@ int setup_default(void)
 		SWT_FAIL("ports clear: %s", strerror(-r));
 	TRY(protect(PORT_HTTP, true));
 	TRY(protect(PORT_HTTPS, true));
+	TRY(flows_reset());
 	swt_keys_one(&keys, &key_a, T_NOW);
 	return write_keys();
 }

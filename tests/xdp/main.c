@@ -49,6 +49,13 @@ static const struct swt_case cases[] = {
 	SWT_CASE(listener_is_not_a_flow),
 	SWT_CASE(time_wait),
 	SWT_CASE(request_socket),
+	/* flows.c */
+	SWT_CASE_V46("flow_table_hit_v4", "flow_table_hit_v6", t_flow_table_hit),
+	SWT_CASE(flow_table_time_wait),
+	SWT_CASE_V46("flow_trace_sockets_v4", "flow_trace_sockets_v6",
+		     t_flow_trace_sockets),
+	SWT_CASE(flow_trace_other_netns),
+	SWT_CASE(flow_seed),
 	/* ack.c: keys and the program's own state */
 	SWT_CASE(unkeyed),
 	SWT_CASE(fresh_program),

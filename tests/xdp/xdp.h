@@ -132,6 +132,13 @@ int t_fresh_program(void);
 int t_established(long v6);
 int t_listener_is_not_a_flow(void);
 int t_time_wait(void);
+/* flows.c */
+int flows_reset(void);
+int t_flow_table_hit(long v6);
+int t_flow_table_time_wait(void);
+int t_flow_trace_sockets(long v6);
+int t_flow_trace_other_netns(void);
+int t_flow_seed(void);
 int t_request_socket(void);
 
 /* malformed.c: what is not a TCP segment to answer */

@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * test_xdp: the flow table (bpf/flows.h).  XDP's side through entries the
+ * test writes itself; the writers' side (the socket-state trace, the seed
+ * iterator) through real loopback sockets, the entries they leave read
+ * back from the map and compared with the sockets' own addresses.
+ */
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "xdp.h"
+#include "synwall.skel.h"
+
+static int flows_fd(void)
+{
+	return bpf_map__fd(env.skel->maps.flows);
+}
+
+static int ctl_write(__u32 on, __u32 netns_ino)
+{
+	struct synwall_flow_ctl c = {.on = on, .netns_ino = netns_ino};
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(bpf_map__fd(env.skel->maps.flow_ctl), &zero,
+				&c, BPF_ANY))
+		SWT_FAIL("flow_ctl write: %s", strerror(errno));
+	return SWT_PASS;
+}
+
+static int ctl_read(struct synwall_flow_ctl *c)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(env.skel->maps.flow_ctl), &zero,
+				c))
+		SWT_FAIL("flow_ctl read: %s", strerror(errno));
+	return SWT_PASS;
+}
+
+/* Empty the table and switch it off: every case's start (setup_default). */
+int flows_reset(void)
+{
+	struct synwall_flow_key k, next;
+
+	while (!bpf_map_get_next_key(flows_fd(), NULL, &next)) {
+		k = next;
+		if (bpf_map_delete_elem(flows_fd(), &k))
+			SWT_FAIL("flows delete: %s", strerror(errno));
+	}
+	return ctl_write(0, 0);
+}
+
+/* The key of packet p as the wire shows it (the peer is its source). */
+static void key_of_pkt(const struct swt_pkt *p, struct synwall_flow_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->raddr, p->saddr, p->v6 ? 16 : 4);
+	memcpy(k->laddr, p->daddr, p->v6 ? 16 : 4);
+	k->rport = htons(p->sport);
+	k->lport = htons(p->dport);
+	k->v6 = p->v6;
+}
+
+static int put(const struct swt_pkt *p, __u64 tw_until)
+{
+	struct synwall_flow_key k;
+	struct synwall_flow v = {.tw_until = tw_until};
+
+	key_of_pkt(p, &k);
+	if (bpf_map_update_elem(flows_fd(), &k, &v, BPF_ANY))
+		SWT_FAIL("flows insert: %s", strerror(errno));
+	return SWT_PASS;
+}
+
+/* -1: no entry for p's flow, else its tw_until */
+static long long entry_of(const struct swt_pkt *p)
+{
+	struct synwall_flow_key k;
+	struct synwall_flow v;
+
+	key_of_pkt(p, &k);
+	if (bpf_map_lookup_elem(flows_fd(), &k, &v))
+		return -1;
+	return (long long)v.tw_until;
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
+
+static __u32 netns_ino(void)
+{
+	struct stat sb;
+
+	return stat("/proc/self/ns/net", &sb) ? 0 : (__u32)sb.st_ino;
+}
+
+/* A protected port nothing listens on: only the table can pass its ACKs. */
+#define PORT_FLOW 8443
+
+int t_flow_table_hit(long v6)
+{
+	static const struct {
+		const char *name;
+		__u8 flags;
+		size_t paylen;
+	} seg[] = {
+		{"ACK", SWT_TCP_ACK, 0},
+		{"data", SWT_TCP_ACK | SWT_TCP_PSH, 100},
+		{"FIN|ACK", SWT_TCP_ACK | SWT_TCP_FIN, 0},
+		{"RST", SWT_TCP_RST, 0},
+		{"bare (no flags)", 0, 0},
+	};
+	struct swt_pkt p;
+	size_t i;
+
+	TRY(protect(PORT_FLOW, true));
+	swt_pkt_init(&p, v6);
+	p.sport = 40001;
+	p.dport = PORT_FLOW;
+	p.flags = SWT_TCP_ACK;
+	p.ack = 0x02000000; /* not a cookie */
+	/* off: an entry is not read, the ACK has neither cookie nor socket */
+	TRY(put(&p, 0));
+	TRY(swt_sub(expect_drop(&p, SWT_STAT(xdp_drop_bad_ack)),
+		    "table off, entry present"));
+	TRY(ctl_write(1, 0));
+	for (i = 0; i < sizeof(seg) / sizeof(seg[0]); i++) {
+		p.flags = seg[i].flags;
+		p.paylen = seg[i].paylen;
+		TRY(swt_sub(expect_pass(&p, SWT_STAT(xdp_pass_flow)),
+			    "%s of a flow in the table", seg[i].name));
+	}
+	/* an option Linux tolerates and synwall's parser would refuse */
+	p.flags = SWT_TCP_ACK;
+	p.paylen = 0;
+	memcpy(p.opt, "\xfd\x01\x00\x00", 4); /* a length below 2 */
+	p.optlen = 4;
+	TRY(ctl_write(0, 0));
+	TRY(swt_sub(expect_drop(&p, SWT_STAT(xdp_drop_malformed)),
+		    "odd options, table off"));
+	TRY(ctl_write(1, 0));
+	TRY(swt_sub(expect_pass(&p, SWT_STAT(xdp_pass_flow)),
+		    "odd options on a flow in the table"));
+	p.optlen = 0;
+	/* a SYN never reads the table: the lookup finds no listener */
+	p.flags = SWT_TCP_SYN;
+	p.ack = 0;
+	TRY(swt_sub(expect_pass(&p, SWT_STAT(xdp_pass_no_listener)),
+		    "SYN on a 4-tuple in the table"));
+	/* another peer port: a miss, judged as without the table */
+	p.flags = SWT_TCP_ACK;
+	p.ack = 0x02000000;
+	p.sport = 40002;
+	TRY(swt_sub(expect_drop(&p, SWT_STAT(xdp_drop_bad_ack)),
+		    "ACK of a flow not in the table"));
+	return SWT_PASS;
+}
+
+int t_flow_table_time_wait(void)
+{
+	struct swt_pkt p;
+
+	TRY(protect(PORT_FLOW, true));
+	TRY(ctl_write(1, 0));
+	swt_pkt_init(&p, false);
+	p.sport = 40003;
+	p.dport = PORT_FLOW;
+	p.flags = SWT_TCP_ACK | SWT_TCP_FIN;
+	TRY(put(&p, mono_ns() + 30ull * 1000000000ull));
+	TRY(swt_sub(expect_pass(&p, SWT_STAT(xdp_pass_flow)),
+		    "FIN|ACK within the TIME_WAIT"));
+	ASSERT_TRUE(entry_of(&p) > 0, "the TIME_WAIT entry stays");
+	/* past its time: deleted by XDP, and the packet is judged anew */
+	TRY(put(&p, mono_ns() - 1000000000ull));
+	p.flags = SWT_TCP_ACK;
+	TRY(swt_sub(expect_drop(&p, SWT_STAT(xdp_drop_bad_ack)),
+		    "ACK after the TIME_WAIT"));
+	ASSERT_EQ(entry_of(&p), -1, "the expired entry (-1: deleted)");
+	return SWT_PASS;
+}
+
+/* A loopback listener (ephemeral port), protected before any connect. */
+static int listen_protected(bool v6, int *lfd, __u16 *port)
+{
+	struct sockaddr_storage ss = {0};
+	socklen_t len;
+	int fd;
+
+	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -errno;
+	if (v6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_addr = in6addr_loopback;
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof(*a);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 8) ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len)) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	*port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+			   ((struct sockaddr_in *)&ss)->sin_port);
+	*lfd = fd;
+	if (protect(*port, true) != SWT_PASS) {
+		close(fd);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Connect to the listener: c gets the client and the accepted socket. */
+static int connect_to(bool v6, int lfd, __u16 port, struct swt_conn *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	c->lfd = -1;
+	c->lport = port;
+	c->cfd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+	c->afd = -1;
+	if (c->cfd < 0 || getsockname(lfd, (struct sockaddr *)&ss, &len) ||
+	    connect(c->cfd, (struct sockaddr *)&ss, len))
+		return -errno;
+	c->afd = accept(lfd, NULL, NULL);
+	len = sizeof(ss);
+	if (c->afd < 0 || getsockname(c->cfd, (struct sockaddr *)&ss, &len))
+		return -errno;
+	c->cport = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+			      ((struct sockaddr_in *)&ss)->sin_port);
+	return 0;
+}
+
+static int wait_entry(const struct swt_pkt *p, int want, const char *what)
+{
+	long long e = -1;
+	int i;
+
+	/* want: -1 no entry, 0 a live one, 1 a TIME_WAIT one */
+	for (i = 0; i < 200; i++) {
+		e = entry_of(p);
+		if ((want < 0 && e < 0) || (want == 0 && e == 0) ||
+		    (want > 0 && e > 0))
+			return SWT_PASS;
+		usleep(5000);
+	}
+	SWT_FAIL("%s: entry %lld (-1: none, 0: live, else TIME_WAIT), want %s",
+		 what, e, want < 0 ? "none" : want ? "TIME_WAIT" : "live");
+}
+
+static int trace_case(bool v6, int lfd, __u16 port)
+{
+	struct swt_conn c;
+	struct swt_pkt p;
+	long long tw;
+	char b;
+	int r;
+
+	/* 1. a connection: live, and its segments pass on the table */
+	r = connect_to(v6, lfd, port, &c);
+	if (r) {
+		swt_conn_close(&c);
+		SWT_FAIL("loopback connect: %s", strerror(-r));
+	}
+	swt_pkt_loopback(&p, v6, c.cport, c.lport);
+	r = wait_entry(&p, 0, "established");
+	if (r == SWT_PASS)
+		r = swt_sub(expect_pass(&p, SWT_STAT(xdp_pass_flow)),
+			    "ACK of the traced connection");
+	/* 2. the client closes first: the server side ends through
+	 * LAST_ACK, with no TIME_WAIT, and its entry goes */
+	if (r == SWT_PASS) {
+		close(c.cfd);
+		c.cfd = -1;
+		if (read(c.afd, &b, 1) != 0)
+			r = swt_failf(__FILE__, __LINE__, "no EOF");
+		close(c.afd);
+		c.afd = -1;
+		if (r == SWT_PASS)
+			r = wait_entry(&p, -1, "after a passive close");
+	}
+	swt_conn_close(&c);
+	if (r != SWT_PASS)
+		return r;
+	/* 3. the server closes first: its TIME_WAIT keeps the entry 61 s */
+	r = connect_to(v6, lfd, port, &c);
+	if (r) {
+		swt_conn_close(&c);
+		SWT_FAIL("loopback connect: %s", strerror(-r));
+	}
+	swt_pkt_loopback(&p, v6, c.cport, c.lport);
+	TRY(wait_entry(&p, 0, "second connection"));
+	close(c.afd);
+	c.afd = -1;
+	if (read(c.cfd, &b, 1) != 0) {
+		swt_conn_close(&c);
+		SWT_FAIL("no EOF on the client");
+	}
+	close(c.cfd);
+	c.cfd = -1;
+	swt_conn_close(&c);
+	TRY(wait_entry(&p, 1, "after an active close"));
+	tw = entry_of(&p) - (long long)mono_ns();
+	ASSERT_TRUE(tw > 59000000000ll && tw <= 61000000000ll,
+		    "TIME_WAIT entry ends in %lld ns, want 59-61 s", tw);
+	p.flags = SWT_TCP_ACK | SWT_TCP_FIN;
+	return swt_sub(expect_pass(&p, SWT_STAT(xdp_pass_flow)),
+		       "FIN|ACK to the TIME_WAIT flow");
+}
+
+int t_flow_trace_sockets(long v6)
+{
+	struct bpf_link *l;
+	__u16 port;
+	int lfd, r;
+
+	TRY(ctl_write(1, netns_ino()));
+	r = listen_protected(v6, &lfd, &port);
+	if (r) {
+		if (v6)
+			return swt_skipf("no IPv6 loopback (::1): %s",
+					 strerror(-r));
+		SWT_FAIL("loopback listener: %s", strerror(-r));
+	}
+	l = bpf_program__attach(env.skel->progs.synwall_flow_trace);
+	if (!l) {
+		close(lfd);
+		SWT_FAIL("attach tp_btf/inet_sock_set_state: %s",
+			 strerror(errno));
+	}
+	r = trace_case(v6, lfd, port);
+	bpf_link__destroy(l);
+	close(lfd);
+	return r;
+}
+
+/* Another namespace's sockets are not this table's: none is written. */
+int t_flow_trace_other_netns(void)
+{
+	struct bpf_link *l;
+	struct swt_conn c;
+	struct swt_pkt p;
+	__u16 port;
+	int lfd, r;
+
+	TRY(ctl_write(1, netns_ino() + 1));
+	if ((r = listen_protected(false, &lfd, &port)))
+		SWT_FAIL("loopback listener: %s", strerror(-r));
+	l = bpf_program__attach(env.skel->progs.synwall_flow_trace);
+	if (!l) {
+		close(lfd);
+		SWT_FAIL("attach: %s", strerror(errno));
+	}
+	r = connect_to(false, lfd, port, &c);
+	usleep(50000);
+	swt_pkt_loopback(&p, false, c.cport, c.lport);
+	if (r)
+		r = swt_failf(__FILE__, __LINE__, "connect: %s", strerror(-r));
+	else if (entry_of(&p) >= 0)
+		r = swt_failf(__FILE__, __LINE__,
+			      "a socket of another namespace got an entry");
+	else
+		r = SWT_PASS;
+	swt_conn_close(&c);
+	bpf_link__destroy(l);
+	close(lfd);
+	return r;
+}
+
+/* The seed: sockets made before the trace, TIME_WAIT ones included. */
+int t_flow_seed(void)
+{
+	struct swt_conn live, tw;
+	struct swt_pkt pl, pt;
+	struct synwall_flow_ctl ctl;
+	struct bpf_link *l;
+	char buf[64], b;
+	__u16 port;
+	int lfd, fd, r;
+
+	TRY(ctl_write(0, netns_ino()));
+	if ((r = listen_protected(false, &lfd, &port)))
+		SWT_FAIL("loopback listener: %s", strerror(-r));
+	r = connect_to(false, lfd, port, &live);
+	if (!r)
+		r = connect_to(false, lfd, port, &tw);
+	if (r) {
+		close(lfd);
+		SWT_FAIL("loopback connect: %s", strerror(-r));
+	}
+	/* the server closes tw first: a TIME_WAIT socket on its side */
+	close(tw.afd);
+	tw.afd = -1;
+	if (read(tw.cfd, &b, 1) == 0) {
+		close(tw.cfd);
+		tw.cfd = -1;
+	}
+	usleep(50000);
+	swt_pkt_loopback(&pl, false, live.cport, live.lport);
+	swt_pkt_loopback(&pt, false, tw.cport, tw.lport);
+	r = SWT_PASS;
+	if (entry_of(&pl) >= 0 || entry_of(&pt) >= 0)
+		r = swt_failf(__FILE__, __LINE__,
+			      "entries before the seed ran (no trace here)");
+	l = r == SWT_PASS ?
+		    bpf_program__attach_iter(env.skel->progs.synwall_flow_seed,
+					     NULL) :
+		    NULL;
+	if (r == SWT_PASS && !l)
+		r = swt_failf(__FILE__, __LINE__, "attach iter/tcp: %s",
+			      strerror(errno));
+	if (l) {
+		fd = bpf_iter_create(bpf_link__fd(l));
+		while (fd >= 0 && read(fd, buf, sizeof(buf)) > 0)
+			;
+		if (fd >= 0)
+			close(fd);
+		bpf_link__destroy(l);
+		if (entry_of(&pl) != 0)
+			r = swt_failf(__FILE__, __LINE__,
+				      "the established socket: entry %lld, "
+				      "want 0 (live)",
+				      entry_of(&pl));
+		else if (entry_of(&pt) <= 0)
+			r = swt_failf(__FILE__, __LINE__,
+				      "the TIME_WAIT socket: entry %lld, "
+				      "want a TIME_WAIT end",
+				      entry_of(&pt));
+		else if (ctl_read(&ctl) == SWT_PASS && ctl.seeded != 2)
+			r = swt_failf(__FILE__, __LINE__,
+				      "flow_ctl.seeded = %llu, want 2",
+				      (unsigned long long)ctl.seeded);
+	}
+	swt_conn_close(&live);
+	swt_conn_close(&tw);
+	close(lfd);
+	return r;
+}
