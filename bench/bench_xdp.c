@@ -57,6 +57,7 @@
 #include <linux/if_link.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
@@ -65,6 +66,7 @@
 #include <synwall/compat.h>
 #include <synwall/cookie.h>
 #include "swt.h"
+#include "synwall.skel.h"
 
 #define FIXED_TIME 1800000000u
 #define SERVER_PORT 80
@@ -350,6 +352,8 @@ struct pclass {
 	size_t plen;
 	__u32 pexpect;
 	const char *na;
+	/* 1: synwall's flow table off for this class (an `ip link` load) */
+	int table_off;
 	/* results */
 	double sw_min, sw_med, sw_rep, sw_live;
 	double p_min, p_med, p_live;
@@ -622,10 +626,50 @@ static void compat_renew(void)
 		close(c);
 }
 
+/*
+ * synwall's flow table (bpf/flows.h) as `synwall attach` leaves it: on,
+ * for this namespace, seeded by the object's own iterator from the
+ * sockets that exist (the established loopback connection).  on = 0: as
+ * an `ip link` load has it.  -1 if the object has no table (degraded).
+ */
+static int flow_table(struct bpf_object *obj, int on, int seed)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, "flow_ctl");
+	struct bpf_program *it =
+		bpf_object__find_program_by_name(obj, "synwall_flow_seed");
+	struct synwall_flow_ctl c = {0};
+	struct stat sb;
+	__u32 zero = 0;
+
+	if (!m || !it || stat("/proc/self/ns/net", &sb))
+		return -1;
+	c.netns_ino = (__u32)sb.st_ino;
+	c.on = (__u32)on;
+	if (bpf_map_update_elem(bpf_map__fd(m), &zero, &c, BPF_ANY))
+		return -1;
+	if (seed) {
+		struct bpf_link *l = bpf_program__attach_iter(it, NULL);
+		char buf[64];
+		int fd;
+
+		if (!l)
+			return -1;
+		fd = bpf_iter_create(bpf_link__fd(l));
+		while (fd >= 0 && read(fd, buf, sizeof(buf)) > 0)
+			;
+		if (fd >= 0)
+			close(fd);
+		bpf_link__destroy(l);
+		if (fd < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Class keys for --only. */
-static const char *const class_keys[] = {"syn4",   "syn6", "ack",
-					 "badack", "est",  "udp"};
-#define NCLASSES 6
+static const char *const class_keys[] = {"syn4", "syn6",	      "ack",
+					 "badack", "est", "est-lookup", "udp"};
+#define NCLASSES 7
 
 /*
  * The valid third ACK of the v4 SYN, for synwall and for the peer, each
@@ -682,6 +726,8 @@ int main(int argc, char **argv)
 	char err[256];
 	int csv = 0, ncls = 0, empty_fd, drop_fd, tx_fd, i, r, opt, ct = -1;
 	int want[NCLASSES];
+	struct bpf_object *tobj;
+	int has_table;
 	__u64 p_before;
 	const double NA = -1e9;
 
@@ -837,6 +883,10 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
+	tobj = g_obj ? g_obj : env.skel->obj;
+	has_table = flow_table(tobj, 1, 1) == 0;
+	if (!has_table)
+		want[5] = 0; /* est-lookup: the same as est */
 	if (compat) {
 		struct swt_pkt s4, s6;
 
@@ -936,12 +986,20 @@ int main(int argc, char **argv)
 	cls[ncls] = (struct pclass){.name = "established ACK v4",
 				    .ifindex = 1,
 				    .expect = XDP_PASS,
-				    .counter = SWT_STAT(xdp_pass_socket),
+				    .counter = has_table ?
+						       SWT_STAT(xdp_pass_flow) :
+						       SWT_STAT(xdp_pass_socket),
 				    .unchanged = 1,
 				    .pexpect = XDP_PASS,
 				    .na = ct ? "no conntrack (nft missing?)" :
 					       NULL};
 	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &p);
+	ncls++;
+	/* the same without the table: the socket lookup (an ip link load) */
+	cls[ncls] = cls[ncls - 1];
+	cls[ncls].name = "established ACK v4, no flow table";
+	cls[ncls].counter = SWT_STAT(xdp_pass_socket);
+	cls[ncls].table_off = 1;
 	ncls++;
 
 	/* non-TCP: UDP */
@@ -961,6 +1019,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < ncls; i++) {
 		if (!want[i])
 			continue;
+		if (has_table && flow_table(tobj, !cls[i].table_off, 0))
+			return 1;
 		if (check_class(&env, pe, &cls[i]))
 			return 1;
 		if (pe && cls[i].na)
@@ -980,6 +1040,8 @@ int main(int argc, char **argv)
 
 		if (!want[i])
 			continue;
+		if (has_table && flow_table(tobj, !c->table_off, 0))
+			return 1;
 		if (compat)
 			compat_renew();
 		/* a fresh cookie: valid for at least 64 s from now */

@@ -13,6 +13,7 @@
 #include "caps.h"
 #include "cfg.h"
 #include "compat.h"
+#include "flows.h"
 #include "keys.h"
 #include "log.h"
 #include "maps.h"
@@ -91,6 +92,11 @@ static int show_iface(const char *ifname, const char *pin_dir)
 				  sizeof(age)));
 	if (m.dir[0] && sw_compat_pinned(m.dir))
 		sw_compat_print(m.dir, stdout, "  ");
+	else if (m.dir[0])
+		sw_flows_print(m.dir, "  ");
+	else
+		printf("  flows:  off (no synwall attach: every socket is "
+		       "looked up)\n");
 	sw_cfg_print(&m, "  ");
 	sw_keys_print(m.keys, have_state ? &st : NULL, "  ");
 	sw_maps_close(&m);

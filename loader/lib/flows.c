@@ -31,14 +31,6 @@
 #define SW_FLOW_TRACE_PROG "synwall_flow_trace"
 #define SW_FLOW_SEED_PROG "synwall_flow_seed"
 
-bool sw_flows_pinned(const char *dir)
-{
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, SW_FLOW_TRACE_PIN);
-	return access(path, F_OK) == 0;
-}
-
 /* Run the seed iterator to its end. */
 static int seed(struct bpf_program *prog)
 {
@@ -148,4 +140,88 @@ undo:
 	bpf_link__unpin(link);
 	bpf_link__destroy(link);
 	return -1;
+}
+
+/* The map named name of program prog_id, as a new fd, or -1. */
+static int prog_map(__u32 prog_id, const char *name, struct bpf_map_info *mi)
+{
+	struct bpf_prog_info pi = {};
+	__u32 len = sizeof(pi), ids[16], i, n;
+	int pfd = bpf_prog_get_fd_by_id(prog_id), fd = -1;
+
+	if (pfd < 0)
+		return -1;
+	pi.nr_map_ids = 16;
+	pi.map_ids = (__u64)(unsigned long)ids;
+	if (bpf_obj_get_info_by_fd(pfd, &pi, &len)) {
+		close(pfd);
+		return -1;
+	}
+	close(pfd);
+	n = pi.nr_map_ids < 16 ? pi.nr_map_ids : 16;
+	for (i = 0; i < n && fd < 0; i++) {
+		__u32 mlen = sizeof(*mi);
+
+		fd = bpf_map_get_fd_by_id(ids[i]);
+		if (fd < 0)
+			continue;
+		memset(mi, 0, sizeof(*mi));
+		if (bpf_obj_get_info_by_fd(fd, mi, &mlen) ||
+		    strcmp(mi->name, name)) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	return fd;
+}
+
+void sw_flows_print(const char *dir, const char *indent)
+{
+	struct bpf_link_info li = {};
+	struct bpf_map_info mi, fi;
+	struct synwall_flow_ctl c;
+	struct synwall_flow_key k, next;
+	__u32 len = sizeof(li), zero = 0;
+	unsigned long n = 0;
+	char path[4096];
+	int lfd, cfd, ffd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, SW_FLOW_TRACE_PIN);
+	lfd = bpf_obj_get(path);
+	if (lfd < 0) {
+		printf("%sflows:  off: no socket-state trace pinned (%s): every "
+		       "socket is looked up\n",
+		       indent, path);
+		return;
+	}
+	if (bpf_obj_get_info_by_fd(lfd, &li, &len)) {
+		close(lfd);
+		printf("%sflows:  cannot inspect %s: %s\n", indent, path,
+		       strerror(errno));
+		return;
+	}
+	close(lfd);
+	cfd = prog_map(li.prog_id, SYNWALL_MAP_FLOW_CTL, &mi);
+	ffd = prog_map(li.prog_id, SYNWALL_MAP_FLOWS, &fi);
+	if (cfd < 0 || ffd < 0 ||
+	    bpf_map_lookup_elem(cfd, &zero, &c)) {
+		printf("%sflows:  the trace (program id %u) has no readable "
+		       "flow table\n",
+		       indent, li.prog_id);
+	} else {
+		/* a walk of the keys: status is not the data path */
+		while (!bpf_map_get_next_key(ffd, n ? &k : NULL, &next)) {
+			k = next;
+			n++;
+		}
+		printf("%sflows:  %s: %lu of %u entries; %llu seeded at attach, "
+		       "%llu inserts failed (those flows are looked up)\n",
+		       indent, c.on ? "on" : "off", n, fi.max_entries,
+		       (unsigned long long)c.seeded,
+		       (unsigned long long)c.insert_err);
+	}
+	if (cfd >= 0)
+		close(cfd);
+	if (ffd >= 0)
+		close(ffd);
 }

@@ -6,7 +6,6 @@
 #ifndef SYNWALL_LOADER_FLOWS_H
 #define SYNWALL_LOADER_FLOWS_H
 
-#include <stdbool.h>
 #include <linux/types.h>
 
 struct bpf_object;
@@ -28,7 +27,8 @@ struct sw_flows_started {
 int sw_flows_start(struct bpf_object *skel, const char *dir,
 		   struct sw_flows_started *out);
 
-/* Is a flow trace pinned in dir (a loader attach of the full object)? */
-bool sw_flows_pinned(const char *dir);
+/* The `synwall status` line of the flow table whose trace is pinned in
+ * dir. */
+void sw_flows_print(const char *dir, const char *indent);
 
 #endif /* SYNWALL_LOADER_FLOWS_H */

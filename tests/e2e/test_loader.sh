@@ -152,8 +152,10 @@ else
 		fail "attach: no native XDP program in bpftool net: $net"
 	elif ! grep -q "$E2E_SIF.*clsact/ingress synwall_tc" <<<"$net"; then
 		fail "attach: no TC ingress program in bpftool net: $net"
-	elif [ "$pins" != "config dp_state keys ports state stats " ]; then
+	elif [ "$pins" != "config dp_state flow_trace keys ports state stats " ]; then
 		fail "attach: pins are '$pins'"
+	elif ! nss bpftool link show pinned /sys/fs/bpf/synwall/"$E2E_SIF"/flow_trace | grep -Eq "(tracing|raw_tracepoint) +prog"; then
+		fail "attach: flow_trace is not the trace program's link: $(nss bpftool link show pinned /sys/fs/bpf/synwall/"$E2E_SIF"/flow_trace 2>&1)"
 	elif ! grep -q "libxdp dispatcher" <<<"$out" &&
 		[ "$(grep -c "dispatcher is not used on $E2E_SIF (.*): attaching synwall alone in native mode" <<<"$out")" -ne 1 ]; then
 		fail "attach: attached alone without exactly one line saying why: $out"
