@@ -40,10 +40,17 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, SYNWALL_FLOWS_DEFAULT); /* the loader may resize */
-	__type(key, struct synwall_flow_key);
+	__uint(max_entries, SYNWALL_FLOWS4_DEFAULT);
+	__type(key, struct synwall_flow4_key);
 	__type(value, struct synwall_flow);
-} flows SEC(".maps");
+} flows4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SYNWALL_FLOWS6_DEFAULT);
+	__type(key, struct synwall_flow6_key);
+	__type(value, struct synwall_flow);
+} flows6 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -52,10 +59,76 @@ struct {
 	__type(value, struct synwall_flow_ctl);
 } flow_ctl SEC(".maps");
 
-_Static_assert(sizeof(struct synwall_flow_key) == 40,
-	       "the flow key has no padding");
+_Static_assert(sizeof(struct synwall_flow4_key) == 12 &&
+		       sizeof(struct synwall_flow6_key) == 36,
+	       "the flow keys have no padding");
+
+/* A key of either table: the short one for IPv4, so that it hashes fast. */
+struct sw_flow_k {
+	union {
+		struct synwall_flow4_key k4;
+		struct synwall_flow6_key k6;
+	};
+	int v6;
+};
+
+static __always_inline struct synwall_flow *
+sw_flows_get(const struct sw_flow_k *k)
+{
+	if (k->v6)
+		return bpf_map_lookup_elem(&flows6, &k->k6);
+	return bpf_map_lookup_elem(&flows4, &k->k4);
+}
+
+static __always_inline long sw_flows_set(const struct sw_flow_k *k,
+					 const struct synwall_flow *v,
+					 __u64 how)
+{
+	if (k->v6)
+		return bpf_map_update_elem(&flows6, &k->k6, v, how);
+	return bpf_map_update_elem(&flows4, &k->k4, v, how);
+}
+
+static __always_inline void sw_flows_del(const struct sw_flow_k *k)
+{
+	if (k->v6)
+		bpf_map_delete_elem(&flows6, &k->k6);
+	else
+		bpf_map_delete_elem(&flows4, &k->k4);
+}
 
 /* ---- XDP: is this segment's 4-tuple a flow with a socket? ------------ */
+
+/*
+ * Each table has its own lookup call: were clang to merge the two into one
+ * call on a map pointer chosen by a branch, the verifier could no longer
+ * inline the hash lookup (a call site must see one map), which costs more
+ * than the short IPv4 key saves.  IPv6 gets a subprogram of its own.
+ */
+static __always_inline int sw_flow_fresh(const struct synwall_flow *f)
+{
+	/* the coarse clock (tracing has only the fine one, which it wrote)
+	 * lags by up to a tick: an entry expires late, never early */
+	return !f->tw_until || bpf_ktime_get_coarse_ns() < f->tw_until;
+}
+
+static __noinline int sw_flow_known6(const struct sw_pkt *p)
+{
+	struct synwall_flow6_key k;
+	struct synwall_flow *f;
+
+	if (!p)
+		return 0;
+	/* struct sw_flow starts with the same addresses and ports */
+	__builtin_memcpy(&k, &p->flow, sizeof(k));
+	f = bpf_map_lookup_elem(&flows6, &k);
+	if (!f)
+		return 0;
+	if (sw_flow_fresh(f))
+		return 1;
+	bpf_map_delete_elem(&flows6, &k);
+	return 0;
+}
 
 /*
  * 1 if the table says the flow of p has a socket.  A TIME_WAIT entry past
@@ -63,7 +136,7 @@ _Static_assert(sizeof(struct synwall_flow_key) == 40,
  */
 static __always_inline int sw_flow_known(const struct sw_pkt *p)
 {
-	struct synwall_flow_key key;
+	struct synwall_flow4_key k;
 	struct synwall_flow_ctl *c;
 	struct synwall_flow *f;
 	__u32 zero = 0;
@@ -71,17 +144,18 @@ static __always_inline int sw_flow_known(const struct sw_pkt *p)
 	c = bpf_map_lookup_elem(&flow_ctl, &zero);
 	if (!c || !c->on)
 		return 0;
-	/* struct sw_flow starts with the same addresses and ports */
-	__builtin_memcpy(&key, &p->flow, 36);
-	key.v6 = p->v6 ? 1 : 0;
-	f = bpf_map_lookup_elem(&flows, &key);
+	if (p->v6)
+		return sw_flow_known6(p);
+	k.raddr = p->flow.saddr[0];
+	k.laddr = p->flow.daddr[0];
+	k.rport = p->flow.sport;
+	k.lport = p->flow.dport;
+	f = bpf_map_lookup_elem(&flows4, &k);
 	if (!f)
 		return 0;
-	/* the coarse clock (tracing has only the fine one, which it wrote)
-	 * lags by up to a tick: an entry expires late, never early */
-	if (!f->tw_until || bpf_ktime_get_coarse_ns() < f->tw_until)
+	if (sw_flow_fresh(f))
 		return 1;
-	bpf_map_delete_elem(&flows, &key);
+	bpf_map_delete_elem(&flows4, &k);
 	return 0;
 }
 
@@ -110,8 +184,7 @@ static __always_inline int sw_flow_segment(void *data, void *data_end,
  * receives IPv4 packets: its key is IPv4.
  */
 static __always_inline int sw_flow_key_of(const struct sock_common *skc,
-					  __u16 lport,
-					  struct synwall_flow_key *k)
+					  __u16 lport, struct sw_flow_k *k)
 {
 	__u16 rport = BPF_CORE_READ(skc, skc_dport);
 	__u16 family = BPF_CORE_READ(skc, skc_family);
@@ -122,11 +195,11 @@ static __always_inline int sw_flow_key_of(const struct sock_common *skc,
 	if (!sw_port_protected(lport))
 		return -1;
 	__builtin_memset(k, 0, sizeof(*k));
-	k->lport = lport;
-	k->rport = rport;
 	if (family == 2 /* AF_INET */) {
-		k->raddr[0] = BPF_CORE_READ(skc, skc_daddr);
-		k->laddr[0] = BPF_CORE_READ(skc, skc_rcv_saddr);
+		k->k4.raddr = BPF_CORE_READ(skc, skc_daddr);
+		k->k4.laddr = BPF_CORE_READ(skc, skc_rcv_saddr);
+		k->k4.rport = rport;
+		k->k4.lport = lport;
 		return 0;
 	}
 	if (family != 10 /* AF_INET6 */)
@@ -135,12 +208,16 @@ static __always_inline int sw_flow_key_of(const struct sock_common *skc,
 	la = BPF_CORE_READ(skc, skc_v6_rcv_saddr);
 	if (!ra.in6_u.u6_addr32[0] && !ra.in6_u.u6_addr32[1] &&
 	    ra.in6_u.u6_addr32[2] == bpf_htonl(0xffff)) {
-		k->raddr[0] = ra.in6_u.u6_addr32[3];
-		k->laddr[0] = la.in6_u.u6_addr32[3];
+		k->k4.raddr = ra.in6_u.u6_addr32[3];
+		k->k4.laddr = la.in6_u.u6_addr32[3];
+		k->k4.rport = rport;
+		k->k4.lport = lport;
 		return 0;
 	}
-	__builtin_memcpy(k->raddr, &ra, 16);
-	__builtin_memcpy(k->laddr, &la, 16);
+	__builtin_memcpy(k->k6.raddr, &ra, 16);
+	__builtin_memcpy(k->k6.laddr, &la, 16);
+	k->k6.rport = rport;
+	k->k6.lport = lport;
 	k->v6 = 1;
 	return 0;
 }
@@ -161,11 +238,11 @@ sw_flow_ctl_of(const struct sock_common *skc)
 }
 
 static __always_inline void sw_flow_put(struct synwall_flow_ctl *c,
-					const struct synwall_flow_key *k,
+					const struct sw_flow_k *k,
 					__u64 tw_until, __u64 how)
 {
 	struct synwall_flow v = {.tw_until = tw_until};
-	long err = bpf_map_update_elem(&flows, k, &v, how);
+	long err = sw_flows_set(k, &v, how);
 
 	if (!err && how == BPF_NOEXIST)
 		__sync_fetch_and_add(&c->seeded, 1);
@@ -179,7 +256,7 @@ static __always_inline void sw_flow_state_change(const struct sock *sk,
 {
 	const struct sock_common *skc = &sk->__sk_common;
 	struct synwall_flow_ctl *c;
-	struct synwall_flow_key k;
+	struct sw_flow_k k;
 
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return;
@@ -204,7 +281,7 @@ static __always_inline void sw_flow_state_change(const struct sock *sk,
 				    bpf_ktime_get_ns() + SYNWALL_FLOW_TW_NS,
 				    BPF_ANY);
 		else
-			bpf_map_delete_elem(&flows, &k);
+			sw_flows_del(&k);
 		return;
 	default:
 		sw_flow_put(c, &k, 0, BPF_ANY);
@@ -215,7 +292,7 @@ static __always_inline void sw_flow_state_change(const struct sock *sk,
 static __always_inline void sw_flow_seed_one(const struct sock_common *skc)
 {
 	struct synwall_flow_ctl *c;
-	struct synwall_flow_key k;
+	struct sw_flow_k k;
 	__u8 state = BPF_CORE_READ(skc, skc_state);
 	__u64 tw = 0;
 

@@ -118,24 +118,34 @@ struct synwall_dp_state {
 
 /*
  * The flow table of the full object (bpf/flows.h, docs/datapath.md "The
- * flow table"): hash map "flows", the 4-tuples on protected ports that
- * have a socket, seen from the wire (the peer is a packet's source), and
- * array map "flow_ctl", one entry, which the loader writes at attach.
- * Neither is pinned by name: an `ip link` load has no table (flow_ctl.on
- * stays 0) and looks every socket up as before.
+ * flow table"): hash maps "flows4" and "flows6", the 4-tuples on protected
+ * ports that have a socket, seen from the wire (the peer is a packet's
+ * source), and array map "flow_ctl", one entry, which the loader writes
+ * at attach.  None is pinned by name: an `ip link` load has no table
+ * (flow_ctl.on stays 0) and looks every socket up as before.
  */
-#define SYNWALL_MAP_FLOWS "flows"
+#define SYNWALL_MAP_FLOWS4 "flows4"
+#define SYNWALL_MAP_FLOWS6 "flows6"
 #define SYNWALL_MAP_FLOW_CTL "flow_ctl"
-#define SYNWALL_FLOWS_DEFAULT 65536 /* entries; preallocated */
+/* entries, preallocated */
+#define SYNWALL_FLOWS4_DEFAULT 65536
+#define SYNWALL_FLOWS6_DEFAULT 32768
 /* a TIME_WAIT entry outlives the kernel's TCP_TIMEWAIT_LEN by 1 s */
 #define SYNWALL_FLOW_TW_NS (61ULL * 1000000000ULL)
 
-struct synwall_flow_key {
-	__u32 raddr[4]; /* the peer's address (IPv4: [0], the rest 0) */
-	__u32 laddr[4]; /* the local address */
-	__u16 rport;	/* the peer's port, network order */
-	__u16 lport;	/* the local port, network order */
-	__u32 v6;	/* 0: IPv4, 1: IPv6 */
+/* IPv4, and IPv4 peers of dual-stack IPv6 sockets (v4-mapped) */
+struct synwall_flow4_key {
+	__u32 raddr; /* the peer's address */
+	__u32 laddr; /* the local address */
+	__u16 rport; /* the peer's port, network order */
+	__u16 lport; /* the local port, network order */
+};
+
+struct synwall_flow6_key {
+	__u32 raddr[4];
+	__u32 laddr[4];
+	__u16 rport;
+	__u16 lport;
 };
 
 struct synwall_flow {

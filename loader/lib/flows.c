@@ -61,8 +61,10 @@ int sw_flows_start(struct bpf_object *skel, const char *dir,
 {
 	struct bpf_map *ctl = bpf_object__find_map_by_name(skel,
 							   SYNWALL_MAP_FLOW_CTL);
-	struct bpf_map *flows = bpf_object__find_map_by_name(skel,
-							     SYNWALL_MAP_FLOWS);
+	struct bpf_map *f4 = bpf_object__find_map_by_name(skel,
+							  SYNWALL_MAP_FLOWS4);
+	struct bpf_map *f6 = bpf_object__find_map_by_name(skel,
+							  SYNWALL_MAP_FLOWS6);
 	struct bpf_program *trace =
 		bpf_object__find_program_by_name(skel, SW_FLOW_TRACE_PROG);
 	struct bpf_program *iter =
@@ -75,9 +77,9 @@ int sw_flows_start(struct bpf_object *skel, const char *dir,
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (!ctl || !flows || !trace || !iter) {
-		sw_err("the BPF object has no flow table (%s, %s, %s, %s)",
-		       SYNWALL_MAP_FLOWS, SYNWALL_MAP_FLOW_CTL,
+	if (!ctl || !f4 || !f6 || !trace || !iter) {
+		sw_err("the BPF object has no flow table (%s, %s, %s, %s, %s)",
+		       SYNWALL_MAP_FLOWS4, SYNWALL_MAP_FLOWS6, SYNWALL_MAP_FLOW_CTL,
 		       SW_FLOW_TRACE_PROG, SW_FLOW_SEED_PROG);
 		return -1;
 	}
@@ -87,7 +89,8 @@ int sw_flows_start(struct bpf_object *skel, const char *dir,
 		       strerror(errno));
 		return -1;
 	}
-	out->max_entries = bpf_map__max_entries(flows);
+	out->max4 = bpf_map__max_entries(f4);
+	out->max6 = bpf_map__max_entries(f6);
 	c.netns_ino = (__u32)ino;
 	if (bpf_map_update_elem(bpf_map__fd(ctl), &zero, &c, BPF_ANY)) {
 		sw_err("cannot write the flow table's control entry: %s",
@@ -175,16 +178,29 @@ static int prog_map(__u32 prog_id, const char *name, struct bpf_map_info *mi)
 	return fd;
 }
 
+/* Entries of the hash map fd (a walk of its keys: status only). */
+static unsigned long count_keys(int fd, size_t key_size)
+{
+	char k[64], next[64];
+	unsigned long n = 0;
+
+	if (key_size > sizeof(k))
+		return 0;
+	while (!bpf_map_get_next_key(fd, n ? k : NULL, next)) {
+		memcpy(k, next, key_size);
+		n++;
+	}
+	return n;
+}
+
 void sw_flows_print(const char *dir, const char *indent)
 {
 	struct bpf_link_info li = {};
-	struct bpf_map_info mi, fi;
+	struct bpf_map_info mi, i4, i6;
 	struct synwall_flow_ctl c;
-	struct synwall_flow_key k, next;
 	__u32 len = sizeof(li), zero = 0;
-	unsigned long n = 0;
 	char path[4096];
-	int lfd, cfd, ffd;
+	int lfd, cfd, f4, f6;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, SW_FLOW_TRACE_PIN);
 	lfd = bpf_obj_get(path);
@@ -202,26 +218,25 @@ void sw_flows_print(const char *dir, const char *indent)
 	}
 	close(lfd);
 	cfd = prog_map(li.prog_id, SYNWALL_MAP_FLOW_CTL, &mi);
-	ffd = prog_map(li.prog_id, SYNWALL_MAP_FLOWS, &fi);
-	if (cfd < 0 || ffd < 0 ||
-	    bpf_map_lookup_elem(cfd, &zero, &c)) {
+	f4 = prog_map(li.prog_id, SYNWALL_MAP_FLOWS4, &i4);
+	f6 = prog_map(li.prog_id, SYNWALL_MAP_FLOWS6, &i6);
+	if (cfd < 0 || f4 < 0 || f6 < 0 || bpf_map_lookup_elem(cfd, &zero, &c))
 		printf("%sflows:  the trace (program id %u) has no readable "
 		       "flow table\n",
 		       indent, li.prog_id);
-	} else {
-		/* a walk of the keys: status is not the data path */
-		while (!bpf_map_get_next_key(ffd, n ? &k : NULL, &next)) {
-			k = next;
-			n++;
-		}
-		printf("%sflows:  %s: %lu of %u entries; %llu seeded at attach, "
-		       "%llu inserts failed (those flows are looked up)\n",
-		       indent, c.on ? "on" : "off", n, fi.max_entries,
+	else
+		printf("%sflows:  %s: IPv4 %lu of %u, IPv6 %lu of %u entries; "
+		       "%llu seeded at attach, %llu inserts failed (those "
+		       "flows are looked up)\n",
+		       indent, c.on ? "on" : "off",
+		       count_keys(f4, i4.key_size), i4.max_entries,
+		       count_keys(f6, i6.key_size), i6.max_entries,
 		       (unsigned long long)c.seeded,
 		       (unsigned long long)c.insert_err);
-	}
 	if (cfd >= 0)
 		close(cfd);
-	if (ffd >= 0)
-		close(ffd);
+	if (f4 >= 0)
+		close(f4);
+	if (f6 >= 0)
+		close(f6);
 }

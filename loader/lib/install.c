@@ -317,9 +317,9 @@ static int fresh_attach_locked(struct sw_attach *a)
 			dispatcher ? "libxdp dispatcher" : "single program",
 			tc_id, created ? " (clsact created)" : "");
 	if (!a->degraded)
-		printf("  flows:  table of %u, seeded with %llu sockets "
-		       "(trace pinned as %s/%s)\n",
-		       fl.max_entries, (unsigned long long)fl.seeded, a->dir,
+		printf("  flows:  tables of %u IPv4 and %u IPv6 flows, seeded "
+		       "with %llu sockets (trace pinned as %s/%s)\n",
+		       fl.max4, fl.max6, (unsigned long long)fl.seeded, a->dir,
 		       SW_FLOW_TRACE_PIN);
 	print_attached(a, a->dir);
 	sw_lib_log_clear();

@@ -12,9 +12,9 @@
 #include "xdp.h"
 #include "synwall.skel.h"
 
-static int flows_fd(void)
+static int flows_fd(bool v6)
 {
-	return bpf_map__fd(env.skel->maps.flows);
+	return bpf_map__fd(v6 ? env.skel->maps.flows6 : env.skel->maps.flows4);
 }
 
 static int ctl_write(__u32 on, __u32 netns_ino)
@@ -38,37 +38,49 @@ static int ctl_read(struct synwall_flow_ctl *c)
 	return SWT_PASS;
 }
 
-/* Empty the table and switch it off: every case's start (setup_default). */
-int flows_reset(void)
+static int clear(bool v6)
 {
-	struct synwall_flow_key k, next;
+	__u8 k[36], next[36];
 
-	while (!bpf_map_get_next_key(flows_fd(), NULL, &next)) {
-		k = next;
-		if (bpf_map_delete_elem(flows_fd(), &k))
+	while (!bpf_map_get_next_key(flows_fd(v6), NULL, next)) {
+		memcpy(k, next, sizeof(k));
+		if (bpf_map_delete_elem(flows_fd(v6), k))
 			SWT_FAIL("flows delete: %s", strerror(errno));
 	}
+	return SWT_PASS;
+}
+
+/* Empty the tables and switch them off: every case's start. */
+int flows_reset(void)
+{
+	TRY(clear(false));
+	TRY(clear(true));
 	return ctl_write(0, 0);
 }
 
-/* The key of packet p as the wire shows it (the peer is its source). */
-static void key_of_pkt(const struct swt_pkt *p, struct synwall_flow_key *k)
+/*
+ * The key of packet p as the wire shows it (the peer is its source), built
+ * here from the packet's bytes, not from the program's structures.
+ */
+static size_t key_of_pkt(const struct swt_pkt *p, __u8 *k)
 {
-	memset(k, 0, sizeof(*k));
-	memcpy(k->raddr, p->saddr, p->v6 ? 16 : 4);
-	memcpy(k->laddr, p->daddr, p->v6 ? 16 : 4);
-	k->rport = htons(p->sport);
-	k->lport = htons(p->dport);
-	k->v6 = p->v6;
+	__u16 rport = htons(p->sport), lport = htons(p->dport);
+	size_t a = p->v6 ? 16 : 4;
+
+	memcpy(k, p->saddr, a);
+	memcpy(k + a, p->daddr, a);
+	memcpy(k + 2 * a, &rport, 2);
+	memcpy(k + 2 * a + 2, &lport, 2);
+	return 2 * a + 4;
 }
 
 static int put(const struct swt_pkt *p, __u64 tw_until)
 {
-	struct synwall_flow_key k;
 	struct synwall_flow v = {.tw_until = tw_until};
+	__u8 k[36];
 
-	key_of_pkt(p, &k);
-	if (bpf_map_update_elem(flows_fd(), &k, &v, BPF_ANY))
+	key_of_pkt(p, k);
+	if (bpf_map_update_elem(flows_fd(p->v6), k, &v, BPF_ANY))
 		SWT_FAIL("flows insert: %s", strerror(errno));
 	return SWT_PASS;
 }
@@ -76,11 +88,11 @@ static int put(const struct swt_pkt *p, __u64 tw_until)
 /* -1: no entry for p's flow, else its tw_until */
 static long long entry_of(const struct swt_pkt *p)
 {
-	struct synwall_flow_key k;
 	struct synwall_flow v;
+	__u8 k[36];
 
-	key_of_pkt(p, &k);
-	if (bpf_map_lookup_elem(flows_fd(), &k, &v))
+	key_of_pkt(p, k);
+	if (bpf_map_lookup_elem(flows_fd(p->v6), k, &v))
 		return -1;
 	return (long long)v.tw_until;
 }
@@ -185,12 +197,15 @@ int t_flow_table_time_wait(void)
 	return SWT_PASS;
 }
 
-/* A loopback listener (ephemeral port), protected before any connect. */
-static int listen_protected(bool v6, int *lfd, __u16 *port)
+/*
+ * A loopback listener (ephemeral port), protected before any connect;
+ * dual: an IPv6 socket on [::] that takes IPv4 too (IPV6_V6ONLY 0).
+ */
+static int listen_any(bool v6, bool dual, int *lfd, __u16 *port)
 {
 	struct sockaddr_storage ss = {0};
 	socklen_t len;
-	int fd;
+	int fd, zero = 0;
 
 	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
 	if (fd < 0)
@@ -199,8 +214,13 @@ static int listen_protected(bool v6, int *lfd, __u16 *port)
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
 
 		a->sin6_family = AF_INET6;
-		a->sin6_addr = in6addr_loopback;
+		a->sin6_addr = dual ? in6addr_any : in6addr_loopback;
 		len = sizeof(*a);
+		if (dual && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
+				       sizeof(zero))) {
+			close(fd);
+			return -errno;
+		}
 	} else {
 		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
 
@@ -225,18 +245,41 @@ static int listen_protected(bool v6, int *lfd, __u16 *port)
 	return 0;
 }
 
-/* Connect to the listener: c gets the client and the accepted socket. */
+static int listen_protected(bool v6, int *lfd, __u16 *port)
+{
+	return listen_any(v6, false, lfd, port);
+}
+
+/*
+ * Connect to the listener on ::1 or 127.0.0.1 (v6 picks): c gets the
+ * client and the accepted socket.
+ */
 static int connect_to(bool v6, int lfd, __u16 port, struct swt_conn *c)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
+	struct sockaddr_storage ss = {0};
+	socklen_t len;
 
+	(void)lfd;
 	c->lfd = -1;
 	c->lport = port;
 	c->cfd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
 	c->afd = -1;
-	if (c->cfd < 0 || getsockname(lfd, (struct sockaddr *)&ss, &len) ||
-	    connect(c->cfd, (struct sockaddr *)&ss, len))
+	if (v6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_addr = in6addr_loopback;
+		a->sin6_port = htons(port);
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		a->sin_port = htons(port);
+		len = sizeof(*a);
+	}
+	if (c->cfd < 0 || connect(c->cfd, (struct sockaddr *)&ss, len))
 		return -errno;
 	c->afd = accept(lfd, NULL, NULL);
 	len = sizeof(ss);
@@ -324,6 +367,7 @@ static int trace_case(bool v6, int lfd, __u16 port)
 		       "FIN|ACK to the TIME_WAIT flow");
 }
 
+/* v6: 0 IPv4, 1 IPv6, 2 IPv4 to a dual-stack IPv6 listener (v4-mapped) */
 int t_flow_trace_sockets(long v6)
 {
 	struct bpf_link *l;
@@ -331,9 +375,9 @@ int t_flow_trace_sockets(long v6)
 	int lfd, r;
 
 	TRY(ctl_write(1, netns_ino()));
-	r = listen_protected(v6, &lfd, &port);
+	r = listen_any(v6 != 0, v6 == 2, &lfd, &port);
 	if (r) {
-		if (v6)
+		if (v6 == 1)
 			return swt_skipf("no IPv6 loopback (::1): %s",
 					 strerror(-r));
 		SWT_FAIL("loopback listener: %s", strerror(-r));
@@ -344,13 +388,19 @@ int t_flow_trace_sockets(long v6)
 		SWT_FAIL("attach tp_btf/inet_sock_set_state: %s",
 			 strerror(errno));
 	}
-	r = trace_case(v6, lfd, port);
+	/* a v4-mapped flow has IPv4 packets: its entry is an IPv4 one */
+	r = trace_case(v6 == 1, lfd, port);
 	bpf_link__destroy(l);
 	close(lfd);
 	return r;
 }
 
 /* Another namespace's sockets are not this table's: none is written. */
+int t_flow_trace_v4_mapped(void)
+{
+	return t_flow_trace_sockets(2);
+}
+
 int t_flow_trace_other_netns(void)
 {
 	struct bpf_link *l;

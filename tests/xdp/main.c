@@ -54,6 +54,7 @@ static const struct swt_case cases[] = {
 	SWT_CASE(flow_table_time_wait),
 	SWT_CASE_V46("flow_trace_sockets_v4", "flow_trace_sockets_v6",
 		     t_flow_trace_sockets),
+	SWT_CASE(flow_trace_v4_mapped),
 	SWT_CASE(flow_trace_other_netns),
 	SWT_CASE(flow_seed),
 	/* ack.c: keys and the program's own state */

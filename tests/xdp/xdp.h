@@ -137,6 +137,7 @@ int flows_reset(void);
 int t_flow_table_hit(long v6);
 int t_flow_table_time_wait(void);
 int t_flow_trace_sockets(long v6);
+int t_flow_trace_v4_mapped(void);
 int t_flow_trace_other_netns(void);
 int t_flow_seed(void);
 int t_request_socket(void);
