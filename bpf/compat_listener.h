@@ -56,22 +56,15 @@ static __always_inline int sw_listener_read(struct bpf_sock *sk,
 					    struct sw_listener *l)
 {
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
-	struct sock_reuseport *reuse;
 	struct net *net;
 	struct sock *s;
 
-	if (!tp)
+	if (!tp || !sw_listener_mark(sk, &l->mark))
 		return 0;
 	s = &tp->inet_conn.icsk_inet.sk;
 	net = s->__sk_common.skc_net.net;
 	if (!net)
 		return 0;
-	/* tcp_synq_no_recent_overflow(): a reuseport group shares one mark */
-	reuse = s->sk_reuseport_cb;
-	if (reuse)
-		l->mark = reuse->synq_overflow_ts;
-	else
-		l->mark = (__u32)tp->rx_opt.ts_recent_stamp;
 	l->full_space = sw_full_space(tp, net);
 	l->window_clamp = tp->window_clamp;
 	l->rcvbuf_lock = !!(BPF_CORE_READ_BITFIELD(s, sk_userlocks) &

@@ -134,7 +134,10 @@ static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
 		if (sw_ack_cookie_ok(cfg, k, &p, &o, bpf_ntohl(th->seq),
 				     ack_seq))
 			return sw_pass_cookie(ctx, ack_seq - 1, &o, p.v6, cfg);
-		if (sw_kernel_cookie(data, data_end, &p, th))
+		/* the kernel's own check only where the kernel could accept:
+		 * its listener overflowed lately (it costs ~45 ns) */
+		if (sk == SW_SK_LISTENER_COOKIES &&
+		    sw_kernel_cookie(data, data_end, &p, th))
 			return SW_R_xdp_pass_kernel_cookie;
 		return SW_R_xdp_drop_bad_ack;
 	}

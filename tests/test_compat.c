@@ -15,7 +15,9 @@
  *     one off dropped, each with its counter alone;
  *   - IPv6; ECN-setup; tcp_timestamps=1 (no timestamp option at all);
  *   - the host check from the loader's snapshot: broadcast MAC, other MAC,
- *     foreign destination, local source; no listener; SYN+FIN.
+ *     foreign destination, local source; no listener; SYN+FIN;
+ *   - and the full object's gate on the kernel's own cookies, fed the
+ *     kernel cookie this object makes (where the full object loads).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -308,6 +310,89 @@ static int t_final_ack_passed(long v6)
 	return run(&ack, XDP_PASS, SWT_STAT(xdp_pass_cookie), &o);
 }
 
+/*
+ * The full object checks an ACK with the kernel's own cookie helper only
+ * while the listener's mark says the kernel could accept one (bpf/socket.h,
+ * sw_mark_recent: the kernel's window taken for HZ = 1000).  The degraded
+ * object makes the kernel's cookie here; the full one, loaded beside it,
+ * judges its final ACK: passed while the listener's mark is fresh, dropped
+ * once the listener is one that never overflowed (mark 0) -- unless
+ * jiffies are within that window of 0 (uptime ~300 s on), where the
+ * kernel too would take it.
+ */
+static int t_full_kernel_cookie_gate(void)
+{
+	static struct swt_env env;
+	static int opened;
+	struct synwall_config cfg;
+	struct synwall_keys keys;
+	const struct synwall_key key = {0x1111, 0x2222};
+	struct swt_xdp_out o;
+	struct swt_pkt syn, ack;
+	__u32 cookie = 0, tsval = 0, now, want;
+	const char *missing = swt_missing_kfunc();
+	LIBBPF_OPTS(bpf_test_run_opts, tr);
+	char err[256], w[256];
+	struct synwall_stats b, a;
+	__u8 buf[SWT_PKT_MAX];
+	size_t len;
+	int i;
+
+	if (missing)
+		return swt_skipf("this kernel lacks the kfunc %s: the full "
+				 "object cannot load",
+				 missing);
+	if (!opened) {
+		if (swt_env_open(&env, err, sizeof(err)))
+			SWT_FAIL("full object: %s", err);
+		opened = 1;
+		swt_cfg_default(&cfg, (__u32)time(NULL));
+		cfg.fixed_time = 0;
+		swt_keys_one(&keys, &key, (__u32)time(NULL));
+		if (swt_config_write(&env, &cfg) ||
+		    swt_keys_write(&env, &keys) || swt_port_set(&env, 80, true))
+			SWT_FAIL("full object maps: %s", strerror(errno));
+	}
+	TRY(swt_sub(synack_of(0, &syn, &cookie, &tsval), "the SYN-ACK"));
+	swt_make_ack(&syn, cookie, true, 12346, tsval, &ack);
+	len = swt_build(&ack, buf, sizeof(buf), NULL);
+	for (i = 0; i < 2; i++) {
+		if (i == 1) {
+			/* a listener that never overflowed: mark 0 */
+			close(ls4);
+			ls4 = listen_on(0, 80);
+			if (ls4 < 0)
+				SWT_FAIL("listen: %s", strerror(errno));
+			bpf_prog_test_run_opts(
+				bpf_program__fd(skel->progs.synwall_jiffies),
+				&tr);
+			now = tr.retval;
+			want = now - (0u - 1000u) <= 121u * 1000u ?
+				       XDP_PASS :
+				       XDP_DROP;
+		} else {
+			want = XDP_PASS;
+		}
+		if (swt_stats_read(&env, &b) ||
+		    swt_xdp_run(env.xdp_fd, buf, len, 0, &o) ||
+		    swt_stats_read(&env, &a))
+			SWT_FAIL("full object run: %s", strerror(errno));
+		if (o.verdict != want)
+			SWT_FAIL("%s: verdict %s, expected %s",
+				 i ? "listener with mark 0" : "fresh mark",
+				 swt_xdp_verdict_name(o.verdict),
+				 swt_xdp_verdict_name(want));
+		if (swt_stats_check_one(&b, &a,
+					want == XDP_PASS ?
+						SWT_STAT(xdp_pass_kernel_cookie) :
+						SWT_STAT(xdp_drop_bad_ack),
+					w, sizeof(w)))
+			SWT_FAIL("%s: counters: %s",
+				 i ? "listener with mark 0" : "fresh mark", w);
+	}
+	return SWT_PASS;
+}
+
 static int t_forged_ack_dropped(long v6)
 {
 	struct swt_xdp_out o;
@@ -424,6 +509,7 @@ static const struct swt_case cases[] = {
 	SWT_CASE_V46("compat_synack_v4", "compat_synack_v6", t_synack),
 	SWT_CASE_V46("compat_final_ack_passed_v4", "compat_final_ack_passed_v6",
 		     t_final_ack_passed),
+	{.name = "full_kernel_cookie_gate", .fn = t_full_kernel_cookie_gate},
 	SWT_CASE_V46("compat_forged_ack_dropped_v4",
 		     "compat_forged_ack_dropped_v6", t_forged_ack_dropped),
 	{.name = "compat_ecn_setup_syn", .fn = t_ecn_setup_syn},

@@ -45,29 +45,40 @@ static bool swt_in_list(const char *list, const char *name)
 	return false;
 }
 
-void swt_skip_without_kfuncs(void)
+const char *swt_missing_kfunc(void)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 	const char *hide = getenv("SYNWALL_TEST_HIDE_KFUNC");
-	struct utsname u;
+	const char *missing = NULL;
 	size_t i;
 
 	if (!vmlinux)
-		return; /* let the load fail and say why */
-	uname(&u);
+		return NULL; /* let the load fail and say why */
 	for (i = 0; i < sizeof(swt_kfuncs) / sizeof(swt_kfuncs[0]); i++) {
 		bool hidden = hide && swt_in_list(hide, swt_kfuncs[i]);
 
-		if (!hidden && btf__find_by_name_kind(vmlinux, swt_kfuncs[i],
-						      BTF_KIND_FUNC) > 0)
-			continue;
-		printf("SKIP: %s: this kernel (%s) lacks the kfunc %s, so "
-		       "the synwall object cannot load (Linux >= 6.9)\n",
-		       program_invocation_short_name, u.release, swt_kfuncs[i]);
-		btf__free(vmlinux);
-		exit(0);
+		if (hidden || btf__find_by_name_kind(vmlinux, swt_kfuncs[i],
+						     BTF_KIND_FUNC) <= 0) {
+			missing = swt_kfuncs[i];
+			break;
+		}
 	}
 	btf__free(vmlinux);
+	return missing;
+}
+
+void swt_skip_without_kfuncs(void)
+{
+	const char *missing = swt_missing_kfunc();
+	struct utsname u;
+
+	if (!missing)
+		return;
+	uname(&u);
+	printf("SKIP: %s: this kernel (%s) lacks the kfunc %s, so "
+	       "the synwall object cannot load (Linux >= 6.9)\n",
+	       program_invocation_short_name, u.release, missing);
+	exit(0);
 }
 
 int swt_env_open(struct swt_env *e, char *err, size_t errlen)

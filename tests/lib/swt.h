@@ -222,6 +222,9 @@ struct swt_env {
 	int ncpus;
 };
 
+/* The first kfunc the synwall object calls that this kernel lacks, or
+ * NULL (SYNWALL_TEST_HIDE_KFUNC counts). */
+const char *swt_missing_kfunc(void);
 /* SKIP line and exit(0) when the kernel lacks a kfunc the object calls. */
 void swt_skip_without_kfuncs(void);
 /* Open and load build/synwall.bpf.o's skeleton, never pinning any map
