@@ -997,7 +997,7 @@ int main(int argc, char **argv)
 	ncls++;
 	/* the same without the table: the socket lookup (an ip link load) */
 	cls[ncls] = cls[ncls - 1];
-	cls[ncls].name = "established ACK v4, no flow table";
+	cls[ncls].name = "established ACK v4 (no flow table)";
 	cls[ncls].counter = SWT_STAT(xdp_pass_socket);
 	cls[ncls].table_off = 1;
 	ncls++;
