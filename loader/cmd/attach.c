@@ -12,6 +12,7 @@
 #include "caps.h"
 #include "cfg.h"
 #include "compat.h"
+#include "flows.h"
 #include "install.h"
 #include "kdf.h"
 #include "keyfile.h"
@@ -25,7 +26,7 @@
 
 struct attach_cfg {
 	struct sw_attach a;
-	const char *rotate, *pin_dir;
+	const char *rotate, *pin_dir, *flows;
 	bool short_ok;
 };
 
@@ -65,6 +66,8 @@ static int run_attach(void *cfg, int nargs, char **args)
 	int i, rc, nhard = 0;
 
 	if (sw_rotate_arg(c->rotate, c->short_ok, &a->rotate))
+		return SW_EXIT_USAGE;
+	if (c->flows && sw_flows_arg(c->flows, &a->flows))
 		return SW_EXIT_USAGE;
 	if (c->pin_dir) {
 		snprintf(a->dir, sizeof(a->dir), "%s", c->pin_dir);
@@ -118,6 +121,9 @@ static int run_attach(void *cfg, int nargs, char **args)
 			sw_warn("degraded mode: cookies use the kernel's own "
 				"secret; --key-file and --rotate change keys "
 				"that nothing reads");
+		if (a->flows)
+			sw_warn("degraded mode has no flow table: --flows "
+				"ignored");
 	}
 	if (nhard) {
 		sw_err("attach refused before loading anything: %d kernel "
@@ -205,6 +211,10 @@ static const struct sw_opt attach_opts[] = {
 		  "docs/degraded.md);\n"
 		  "auto (default): full where the kernel has the kfunc,\n"
 		  "else degraded"),
+	SW_OPT_STR("flows", A, flows, "N",
+		   "entries of each flow table, IPv4 and IPv6 (default\n"
+		   "65536 and 32768; " SW_FLOWS_RANGE "): preallocated, 88 and\n"
+		   "112 bytes each; flows past it are looked up (full mode)"),
 	SW_OPT_FLAG("force", A, a.force,
 		    "go on when a sysctl, privilege, bpffs or IPv6-module\n"
 		    "check fails"),
@@ -223,7 +233,7 @@ const struct sw_verb sw_verb_attach = {
 		    "[--flood-off N]\n"
 		    "              [--flood-hold SECS] [--pin-dir DIR] "
 		    "[--allow-vlan-offload] [--force]\n"
-		    "              [--datapath auto|full|degraded]",
+		    "              [--datapath auto|full|degraded] [--flows N]",
 	.doc = "Load synwall, attach its XDP program and its TC ingress "
 	       "program to IFACE,\n"
 	       "pin its maps under /sys/fs/bpf/synwall/IFACE/ and configure "

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -30,6 +31,43 @@
 
 #define SW_FLOW_TRACE_PROG "synwall_flow_trace"
 #define SW_FLOW_SEED_PROG "synwall_flow_seed"
+
+int sw_flows_arg(const char *arg, unsigned long *out)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || n < SW_FLOWS_MIN ||
+	    n > SW_FLOWS_MAX) {
+		sw_err("--flows '%s': expected a number of entries, "
+		       SW_FLOWS_RANGE,
+		       arg);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+int sw_flows_size(struct bpf_object *skel, unsigned long n)
+{
+	const char *names[] = {SYNWALL_MAP_FLOWS4, SYNWALL_MAP_FLOWS6};
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(skel, names[i]);
+		int err = m ? bpf_map__set_max_entries(m, (__u32)n) : -ENOENT;
+
+		if (err) {
+			sw_err("cannot size the flow table %s to %lu entries: "
+			       "%s",
+			       names[i], n, strerror(-err));
+			return -1;
+		}
+	}
+	return 0;
+}
 
 /* Run the seed iterator to its end. */
 static int seed(struct bpf_program *prog)

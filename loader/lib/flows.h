@@ -18,6 +18,15 @@ struct sw_flows_started {
 	__u32 max4, max6; /* the tables' sizes */
 };
 
+/* --flows N: entries of each table */
+#define SW_FLOWS_MIN 64
+#define SW_FLOWS_MAX 4194304
+#define SW_FLOWS_RANGE "64-4194304"
+/* Parse --flows; 0, or -1 with the message printed. */
+int sw_flows_arg(const char *arg, unsigned long *out);
+/* Size the tables of the opened (not loaded) full object skel. */
+int sw_flows_size(struct bpf_object *skel, unsigned long n);
+
 /*
  * Start the flow table of the loaded full object skel, whose pins are in
  * dir, for the current network namespace.  On failure nothing of it is

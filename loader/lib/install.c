@@ -384,6 +384,10 @@ int sw_attach_update(struct sw_attach *a, struct sw_state *st)
 			"ignored (detach, then attach, to change it)",
 			a->ifname,
 			st->flags & SW_ST_DEGRADED ? "degraded" : "full");
+	if (a->flows)
+		sw_warn("%s: the flow tables are sized when synwall is loaded; "
+			"--flows ignored (detach, then attach, to resize)",
+			a->ifname);
 	if ((st->flags & SW_ST_DEGRADED) &&
 	    sw_compat_write(a->dir, a->ifname, 0))
 		return -1;

@@ -27,6 +27,8 @@ struct sw_attach {
 	bool allow_vlan_offload;
 	enum sw_datapath datapath;
 	bool degraded; /* the degraded object (compat.h) */
+	/* entries of each flow table (flows.h); 0: the object's defaults */
+	unsigned long flows;
 	struct sw_cfg_req cfg;
 	char dir[PATH_MAX];
 	bool explicit_dir;

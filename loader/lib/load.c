@@ -18,6 +18,7 @@
 #include "caps.h"
 #include "dispatch.h"
 #include "liblog.h"
+#include "flows.h"
 #include "load.h"
 #include "log.h"
 #include "synwall.skel.h"
@@ -186,6 +187,10 @@ static struct bpf_object *open_skel(const struct sw_attach *a)
 	if (libbpf_get_error(skel)) {
 		sw_err("cannot open the %s BPF object: %s", name,
 		       strerror(errno));
+		return NULL;
+	}
+	if (!a->degraded && a->flows && sw_flows_size(skel, a->flows)) {
+		bpf_object__close(skel);
 		return NULL;
 	}
 	if (hook && !strcmp(hook, "1") && !a->degraded) {

@@ -241,6 +241,25 @@ else
 fi
 nss tc qdisc del dev "$E2E_SIF" clsact
 
+# --flows sizes both flow tables when synwall is loaded; an attach in place
+# cannot resize them and says so; a size out of range is refused
+out=$(L attach "$E2E_SIF" --ports "$PORT" --flows 1024 2>&1)
+st=$(L status "$E2E_SIF")
+out2=$(L attach "$E2E_SIF" --ports "$PORT" --flows 4096 2>&1)
+st2=$(L status "$E2E_SIF")
+L detach "$E2E_SIF" >/dev/null 2>&1
+if grep -q "tables of 1024 IPv4 and 1024 IPv6 flows" <<<"$out" &&
+	grep -q "flows:  on: IPv4 [0-9]* of 1024, IPv6 [0-9]* of 1024 entries" <<<"$st" &&
+	grep -q -- "--flows ignored (detach, then attach, to resize)" <<<"$out2" &&
+	grep -q "of 1024, IPv6 [0-9]* of 1024 entries" <<<"$st2"; then
+	pass "flows_sized: --flows 1024 gives both tables 1024 entries; an attach in place keeps them and says why"
+else
+	fail "flows_sized: attach: $out; status: $(grep flows: <<<"$st"); again: $out2; $(grep flows: <<<"$st2")"
+fi
+before_bf=$(snapshot)
+expect_error "bad_flows" "--flows '10': expected a number of entries, 64-4194304" L attach "$E2E_SIF" --ports "$PORT" --flows 10
+[ "$(snapshot)" = "$before_bf" ] || fail "bad_flows: the refusal changed the lab: $(diff <(echo "$before_bf") <(snapshot) | tr '\n' ' ')"
+
 # another XDP program holds the interface: clear refusal, nothing touched
 before=$(snapshot)
 nss ip link set dev "$E2E_SIF" xdpdrv obj "$E2E_OUT/xdp_pass.bpf.o" sec xdp
