@@ -80,9 +80,8 @@ sw_flows_get(const struct sw_flow_k *k)
 	return bpf_map_lookup_elem(&flows4, &k->k4);
 }
 
-static __always_inline long sw_flows_set(const struct sw_flow_k *k,
-					 const struct synwall_flow *v,
-					 __u64 how)
+static __always_inline long
+sw_flows_set(const struct sw_flow_k *k, const struct synwall_flow *v, __u64 how)
 {
 	if (k->v6)
 		return bpf_map_update_elem(&flows6, &k->k6, v, how);
@@ -263,10 +262,9 @@ static __always_inline void sw_flow_state_change(const struct sock *sk,
 	c = sw_flow_ctl_of(skc);
 	/* the local port from inet_sport: tcp_set_state(TCP_CLOSE) releases
 	 * the port (inet_put_port() zeroes skc_num) before this event */
-	if (!c || sw_flow_key_of(skc,
-				 BPF_CORE_READ((struct inet_sock *)sk,
-					       inet_sport),
-				 &k))
+	if (!c ||
+	    sw_flow_key_of(
+		    skc, BPF_CORE_READ((struct inet_sock *)sk, inet_sport), &k))
 		return;
 	switch (newstate) {
 	case TCP_LISTEN:

@@ -41,8 +41,8 @@ int sw_flows_arg(const char *arg, unsigned long *out)
 	n = strtoul(arg, &end, 10);
 	if (errno || end == arg || *end || arg[0] == '-' || n < SW_FLOWS_MIN ||
 	    n > SW_FLOWS_MAX) {
-		sw_err("--flows '%s': expected a number of entries, "
-		       SW_FLOWS_RANGE,
+		sw_err("--flows '%s': expected a number of "
+		       "entries, " SW_FLOWS_RANGE,
 		       arg);
 		return -1;
 	}
@@ -56,7 +56,8 @@ int sw_flows_size(struct bpf_object *skel, unsigned long n)
 	size_t i;
 
 	for (i = 0; i < 2; i++) {
-		struct bpf_map *m = bpf_object__find_map_by_name(skel, names[i]);
+		struct bpf_map *m =
+			bpf_object__find_map_by_name(skel, names[i]);
 		int err = m ? bpf_map__set_max_entries(m, (__u32)n) : -ENOENT;
 
 		if (err) {
@@ -97,12 +98,12 @@ out:
 int sw_flows_start(struct bpf_object *skel, const char *dir,
 		   struct sw_flows_started *out)
 {
-	struct bpf_map *ctl = bpf_object__find_map_by_name(skel,
-							   SYNWALL_MAP_FLOW_CTL);
-	struct bpf_map *f4 = bpf_object__find_map_by_name(skel,
-							  SYNWALL_MAP_FLOWS4);
-	struct bpf_map *f6 = bpf_object__find_map_by_name(skel,
-							  SYNWALL_MAP_FLOWS6);
+	struct bpf_map *ctl =
+		bpf_object__find_map_by_name(skel, SYNWALL_MAP_FLOW_CTL);
+	struct bpf_map *f4 =
+		bpf_object__find_map_by_name(skel, SYNWALL_MAP_FLOWS4);
+	struct bpf_map *f6 =
+		bpf_object__find_map_by_name(skel, SYNWALL_MAP_FLOWS6);
 	struct bpf_program *trace =
 		bpf_object__find_program_by_name(skel, SW_FLOW_TRACE_PROG);
 	struct bpf_program *iter =
@@ -117,8 +118,9 @@ int sw_flows_start(struct bpf_object *skel, const char *dir,
 	memset(out, 0, sizeof(*out));
 	if (!ctl || !f4 || !f6 || !trace || !iter) {
 		sw_err("the BPF object has no flow table (%s, %s, %s, %s, %s)",
-		       SYNWALL_MAP_FLOWS4, SYNWALL_MAP_FLOWS6, SYNWALL_MAP_FLOW_CTL,
-		       SW_FLOW_TRACE_PROG, SW_FLOW_SEED_PROG);
+		       SYNWALL_MAP_FLOWS4, SYNWALL_MAP_FLOWS6,
+		       SYNWALL_MAP_FLOW_CTL, SW_FLOW_TRACE_PROG,
+		       SW_FLOW_SEED_PROG);
 		return -1;
 	}
 	if (sw_netns_id(&dev, &ino)) {
@@ -243,7 +245,8 @@ void sw_flows_print(const char *dir, const char *indent)
 	snprintf(path, sizeof(path), "%s/%s", dir, SW_FLOW_TRACE_PIN);
 	lfd = bpf_obj_get(path);
 	if (lfd < 0) {
-		printf("%sflows:  off: no socket-state trace pinned (%s): every "
+		printf("%sflows:  off: no socket-state trace pinned (%s): "
+		       "every "
 		       "socket is looked up\n",
 		       indent, path);
 		return;
@@ -266,10 +269,9 @@ void sw_flows_print(const char *dir, const char *indent)
 		printf("%sflows:  %s: IPv4 %lu of %u, IPv6 %lu of %u entries; "
 		       "%llu seeded at attach, %llu inserts failed (those "
 		       "flows are looked up)\n",
-		       indent, c.on ? "on" : "off",
-		       count_keys(f4, i4.key_size), i4.max_entries,
-		       count_keys(f6, i6.key_size), i6.max_entries,
-		       (unsigned long long)c.seeded,
+		       indent, c.on ? "on" : "off", count_keys(f4, i4.key_size),
+		       i4.max_entries, count_keys(f6, i6.key_size),
+		       i6.max_entries, (unsigned long long)c.seeded,
 		       (unsigned long long)c.insert_err);
 	if (cfd >= 0)
 		close(cfd);

@@ -14,7 +14,7 @@ struct bpf_object;
 #define SW_FLOW_TRACE_PIN "flow_trace"
 
 struct sw_flows_started {
-	__u64 seeded;	 /* entries the seed inserted */
+	__u64 seeded;	  /* entries the seed inserted */
 	__u32 max4, max6; /* the tables' sizes */
 };
 

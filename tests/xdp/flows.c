@@ -22,8 +22,8 @@ static int ctl_write(__u32 on, __u32 netns_ino)
 	struct synwall_flow_ctl c = {.on = on, .netns_ino = netns_ino};
 	__u32 zero = 0;
 
-	if (bpf_map_update_elem(bpf_map__fd(env.skel->maps.flow_ctl), &zero,
-				&c, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(env.skel->maps.flow_ctl), &zero, &c,
+				BPF_ANY))
 		SWT_FAIL("flow_ctl write: %s", strerror(errno));
 	return SWT_PASS;
 }
@@ -32,8 +32,7 @@ static int ctl_read(struct synwall_flow_ctl *c)
 {
 	__u32 zero = 0;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(env.skel->maps.flow_ctl), &zero,
-				c))
+	if (bpf_map_lookup_elem(bpf_map__fd(env.skel->maps.flow_ctl), &zero, c))
 		SWT_FAIL("flow_ctl read: %s", strerror(errno));
 	return SWT_PASS;
 }
@@ -304,7 +303,10 @@ static int wait_entry(const struct swt_pkt *p, int want, const char *what)
 		usleep(5000);
 	}
 	SWT_FAIL("%s: entry %lld (-1: none, 0: live, else TIME_WAIT), want %s",
-		 what, e, want < 0 ? "none" : want ? "TIME_WAIT" : "live");
+		 what, e,
+		 want < 0 ? "none" :
+		 want	  ? "TIME_WAIT" :
+			    "live");
 }
 
 static int trace_case(bool v6, int lfd, __u16 port)
@@ -468,10 +470,9 @@ int t_flow_seed(void)
 	if (entry_of(&pl) >= 0 || entry_of(&pt) >= 0)
 		r = swt_failf(__FILE__, __LINE__,
 			      "entries before the seed ran (no trace here)");
-	l = r == SWT_PASS ?
-		    bpf_program__attach_iter(env.skel->progs.synwall_flow_seed,
-					     NULL) :
-		    NULL;
+	l = r == SWT_PASS ? bpf_program__attach_iter(
+				    env.skel->progs.synwall_flow_seed, NULL) :
+			    NULL;
 	if (r == SWT_PASS && !l)
 		r = swt_failf(__FILE__, __LINE__, "attach iter/tcp: %s",
 			      strerror(errno));
