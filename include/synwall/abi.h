@@ -159,6 +159,8 @@ struct synwall_flow_ctl {
 	__u32 netns_ino;  /* the namespace whose sockets are tracked */
 	__u64 insert_err; /* inserts that failed (table full): misses */
 	__u64 seeded;	  /* entries the attach-time seed inserted */
+	__u64 swept_at;	  /* bpf_ktime_get_ns() of the last sweep */
+	__u64 sweeps;	  /* sweeps of expired entries (a table was full) */
 };
 
 /*

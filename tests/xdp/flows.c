@@ -397,6 +397,75 @@ int t_flow_trace_sockets(long v6)
 	return r;
 }
 
+/* Entries of the IPv4 table. */
+static unsigned long count4(void)
+{
+	__u8 k[12], next[12];
+	unsigned long n = 0;
+
+	while (!bpf_map_get_next_key(flows_fd(false), n ? k : NULL, next)) {
+		memcpy(k, next, sizeof(k));
+		n++;
+	}
+	return n;
+}
+
+/*
+ * A full table: the trace sweeps the TIME_WAIT entries past their time
+ * (bpf/flows.h, sw_flow_sweep) and inserts the new flow.  The table is
+ * filled with expired TIME_WAIT entries of other 4-tuples, then a real
+ * connection is made.
+ */
+int t_flow_sweep(void)
+{
+	struct synwall_flow v = {.tw_until = 1}; /* long past */
+	struct synwall_flow_ctl ctl;
+	__u32 max = bpf_map__max_entries(env.skel->maps.flows4), i;
+	struct bpf_link *l;
+	struct swt_conn c;
+	struct swt_pkt p;
+	__u16 port;
+	int lfd, r;
+
+	for (i = 0; i < max; i++) {
+		struct {
+			__u32 raddr, laddr;
+			__u16 rport, lport;
+		} k = {htonl(0x0a000000u + i), htonl(0x0a630001u), htons(4242),
+		       htons(PORT_FLOW)};
+
+		if (bpf_map_update_elem(flows_fd(false), &k, &v, BPF_NOEXIST))
+			SWT_FAIL("filling entry %u of %u: %s", i, max,
+				 strerror(errno));
+	}
+	ASSERT_EQ(count4(), max, "entries after the fill");
+	TRY(ctl_write(1, netns_ino()));
+	if ((r = listen_protected(false, &lfd, &port)))
+		SWT_FAIL("loopback listener: %s", strerror(-r));
+	l = bpf_program__attach(env.skel->progs.synwall_flow_trace);
+	if (!l) {
+		close(lfd);
+		SWT_FAIL("attach: %s", strerror(errno));
+	}
+	r = connect_to(false, lfd, port, &c);
+	swt_pkt_loopback(&p, false, c.cport, c.lport);
+	if (r)
+		r = swt_failf(__FILE__, __LINE__, "connect: %s", strerror(-r));
+	else
+		r = wait_entry(&p, 0, "the connection, table full before");
+	bpf_link__destroy(l);
+	swt_conn_close(&c);
+	close(lfd);
+	if (r != SWT_PASS)
+		return r;
+	TRY(ctl_read(&ctl));
+	ASSERT_EQ(ctl.sweeps, 1, "flow_ctl.sweeps");
+	ASSERT_EQ(ctl.insert_err, 0, "flow_ctl.insert_err");
+	/* the expired ones went; what is left is the loopback pair's */
+	ASSERT_TRUE(count4() < 8, "%lu entries left after the sweep", count4());
+	return SWT_PASS;
+}
+
 /* Another namespace's sockets are not this table's: none is written. */
 int t_flow_trace_v4_mapped(void)
 {

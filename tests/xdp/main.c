@@ -57,6 +57,7 @@ static const struct swt_case cases[] = {
 	SWT_CASE(flow_trace_v4_mapped),
 	SWT_CASE(flow_trace_other_netns),
 	SWT_CASE(flow_seed),
+	SWT_CASE(flow_sweep),
 	/* ack.c: keys and the program's own state */
 	SWT_CASE(unkeyed),
 	SWT_CASE(fresh_program),

@@ -140,6 +140,7 @@ int t_flow_trace_sockets(long v6);
 int t_flow_trace_v4_mapped(void);
 int t_flow_trace_other_netns(void);
 int t_flow_seed(void);
+int t_flow_sweep(void);
 int t_request_socket(void);
 
 /* malformed.c: what is not a TCP segment to answer */
