@@ -267,11 +267,12 @@ void sw_flows_print(const char *dir, const char *indent)
 		       indent, li.prog_id);
 	else
 		printf("%sflows:  %s: IPv4 %lu of %u, IPv6 %lu of %u entries; "
-		       "%llu seeded at attach, %llu inserts failed (those "
-		       "flows are looked up)\n",
+		       "%llu seeded at attach, %llu sweeps of a full table, "
+		       "%llu inserts failed (those flows are looked up)\n",
 		       indent, c.on ? "on" : "off", count_keys(f4, i4.key_size),
 		       i4.max_entries, count_keys(f6, i6.key_size),
 		       i6.max_entries, (unsigned long long)c.seeded,
+		       (unsigned long long)c.sweeps,
 		       (unsigned long long)c.insert_err);
 	if (cfd >= 0)
 		close(cfd);
