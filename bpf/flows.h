@@ -236,33 +236,53 @@ sw_flow_ctl_of(const struct sock_common *skc)
 	return c;
 }
 
-/* bpf_for_each_map_elem() callback: delete a TIME_WAIT entry past its time */
+/* entries one sweep deletes at most: ~200 ns each (a delete takes the
+ * bucket lock), so a sweep stays under a millisecond */
+#define SW_SWEEP_MAX 4096
+
+struct sw_sweep {
+	__u64 now;
+	/* the budget lives in the map value, where the verifier does not
+	 * follow it: a countdown on the stack it would trace call by call */
+	struct synwall_flow_ctl *c;
+};
+
+/* bpf_for_each_map_elem() callback: delete a TIME_WAIT entry past its
+ * time; stop once the sweep's budget is spent */
 static long sw_flow_sweep_one(struct bpf_map *map, const void *key,
-			      struct synwall_flow *v, __u64 *now)
+			      struct synwall_flow *v, struct sw_sweep *w)
 {
-	if (v->tw_until && v->tw_until <= *now)
-		bpf_map_delete_elem(map, key);
+	struct synwall_flow_ctl *c = w->c;
+
+	if (!v->tw_until || v->tw_until > w->now)
+		return 0;
+	bpf_map_delete_elem(map, key);
+	if (c->sweep_left <= 1)
+		return 1;
+	c->sweep_left--;
 	return 0;
 }
 
 /*
  * A table is full: TIME_WAIT entries that no packet hit after their time
- * are still in it (XDP deletes only those it meets).  Walk the table once
- * and delete them -- at most once a second, by one CPU at a time; a walk
- * costs ~20 ns an entry (~1.3 ms for 65536), in the context of the socket
- * event that found the table full.  1 if this call swept.
+ * are still in it (XDP deletes only those it meets).  Walk the table and
+ * delete up to SW_SWEEP_MAX of them -- at most once a second, by one CPU
+ * at a time, in the context of the socket event that found the table
+ * full.  1 if this call swept.
  */
 static __always_inline int sw_flow_sweep(struct synwall_flow_ctl *c, int v6)
 {
-	__u64 now = bpf_ktime_get_ns(), last = c->swept_at;
+	struct sw_sweep w = {.now = bpf_ktime_get_ns(), .c = c};
+	__u64 last = c->swept_at;
 
-	if (now - last < 1000000000ULL ||
-	    !__sync_bool_compare_and_swap(&c->swept_at, last, now))
+	if (w.now - last < 1000000000ULL ||
+	    !__sync_bool_compare_and_swap(&c->swept_at, last, w.now))
 		return 0;
+	c->sweep_left = SW_SWEEP_MAX;
 	if (v6)
-		bpf_for_each_map_elem(&flows6, sw_flow_sweep_one, &now, 0);
+		bpf_for_each_map_elem(&flows6, sw_flow_sweep_one, &w, 0);
 	else
-		bpf_for_each_map_elem(&flows4, sw_flow_sweep_one, &now, 0);
+		bpf_for_each_map_elem(&flows4, sw_flow_sweep_one, &w, 0);
 	__sync_fetch_and_add(&c->sweeps, 1);
 	return 1;
 }

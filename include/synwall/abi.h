@@ -161,6 +161,8 @@ struct synwall_flow_ctl {
 	__u64 seeded;	  /* entries the attach-time seed inserted */
 	__u64 swept_at;	  /* bpf_ktime_get_ns() of the last sweep */
 	__u64 sweeps;	  /* sweeps of expired entries (a table was full) */
+	__u32 sweep_left; /* during a sweep: deletions it may still make */
+	__u32 pad;
 };
 
 /*
