@@ -140,11 +140,18 @@ probe_synack() { # DST PORT MSS WS SACK TS ECN -> kv lines
 }
 kv() { sed -n "s/^$1=//p" <<<"$2"; }
 child_ws() { # the server child's "wscale:C,S" while a connection is held
-	nsc "$E2E_OUT/tcpprobe" hold "$1" "$PORT" 1500 500 >/dev/null 2>&1 &
-	local hp=$!
-	sleep 0.7
-	nss ss -tniH state established "( sport = :$PORT )" | grep -Eo 'wscale:[0-9]+,[0-9]+' | head -1
-	wait $hp
+	# held long and polled: in a TCG guest the connect alone can take
+	# most of a second (a fixed 0.7 s once saw no child yet)
+	nsc "$E2E_OUT/tcpprobe" hold "$1" "$PORT" 8000 500 >/dev/null 2>&1 &
+	local hp=$! i c=
+	for i in $(seq 30); do
+		sleep 0.2
+		c=$(nss ss -tniH state established "( sport = :$PORT )" | grep -Eo 'wscale:[0-9]+,[0-9]+' | head -1)
+		[ -n "$c" ] && break
+	done
+	echo "$c"
+	kill "$hp" 2>/dev/null
+	wait "$hp" 2>/dev/null
 }
 for rmem in "4096 131072 33554432" "4096 131072 1048576"; do
 	nss sysctl -qw net.ipv4.tcp_rmem="$rmem"
