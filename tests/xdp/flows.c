@@ -309,6 +309,20 @@ static int wait_entry(const struct swt_pkt *p, int want, const char *what)
 			    "live");
 }
 
+/* Connect, and wait for the connection's live entry; p: its ACK. */
+static int connect_live(bool v6, int lfd, __u16 port, struct swt_conn *c,
+			struct swt_pkt *p, const char *what)
+{
+	int r = connect_to(v6, lfd, port, c);
+
+	if (r) {
+		swt_conn_close(c);
+		SWT_FAIL("loopback connect: %s", strerror(-r));
+	}
+	swt_pkt_loopback(p, v6, c->cport, c->lport);
+	return wait_entry(p, 0, what);
+}
+
 static int trace_case(bool v6, int lfd, __u16 port)
 {
 	struct swt_conn c;
@@ -318,13 +332,7 @@ static int trace_case(bool v6, int lfd, __u16 port)
 	int r;
 
 	/* 1. a connection: live, and its segments pass on the table */
-	r = connect_to(v6, lfd, port, &c);
-	if (r) {
-		swt_conn_close(&c);
-		SWT_FAIL("loopback connect: %s", strerror(-r));
-	}
-	swt_pkt_loopback(&p, v6, c.cport, c.lport);
-	r = wait_entry(&p, 0, "established");
+	r = connect_live(v6, lfd, port, &c, &p, "established");
 	if (r == SWT_PASS)
 		r = swt_sub(expect_pass(&p, SWT_STAT(xdp_pass_flow)),
 			    "ACK of the traced connection");
@@ -344,13 +352,11 @@ static int trace_case(bool v6, int lfd, __u16 port)
 	if (r != SWT_PASS)
 		return r;
 	/* 3. the server closes first: its TIME_WAIT keeps the entry 61 s */
-	r = connect_to(v6, lfd, port, &c);
-	if (r) {
+	r = connect_live(v6, lfd, port, &c, &p, "second connection");
+	if (r != SWT_PASS) {
 		swt_conn_close(&c);
-		SWT_FAIL("loopback connect: %s", strerror(-r));
+		return r;
 	}
-	swt_pkt_loopback(&p, v6, c.cport, c.lport);
-	TRY(wait_entry(&p, 0, "second connection"));
 	close(c.afd);
 	c.afd = -1;
 	if (read(c.cfd, &b, 1) != 0) {
