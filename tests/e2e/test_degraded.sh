@@ -230,37 +230,45 @@ sleep 0.3
 	fail "not for this host: $(stat_deltas)"
 
 # ==== 7. past the kernel's two minutes, plain and reuseport =================
-stat_snap
-ok=0 bad=0 detail= len=0
-lenient && len=1
-while [ $((SECONDS - T0)) -lt 150 ]; do
-	if o=$(nsc "$E2E_OUT/tcpprobe" seq "$S4" "$PORT" 1 2>&1); then
-		ok=$((ok + 1))
-	else
-		bad=$((bad + 1))
-		detail+=" t=$((SECONDS - T0))s port $PORT: $o;"
-	fi
-	for p in "$RPORT"; do
-		if o=$(nsc timeout 10 "$SYSPY" -c '
+# DEGRADED_WAIT=short (the VM lab sets it in guests whose kernel has the
+# handoff kfunc): there degraded mode is only the flag's, the same code the
+# host runs past the two minutes; the 6.1 guest, where attach picks degraded
+# mode itself, runs the wait here and in tests/vm/test_virtio_degraded.sh.
+if [ "${DEGRADED_WAIT:-}" = short ] && has_handoff_kfunc; then
+	info "past two minutes: not in this guest (DEGRADED_WAIT=short; the kfunc exists, so degraded mode is the flag's: the host and the 6.1 guest run it)"
+else
+	stat_snap
+	ok=0 bad=0 detail= len=0
+	lenient && len=1
+	while [ $((SECONDS - T0)) -lt 150 ]; do
+		if o=$(nsc "$E2E_OUT/tcpprobe" seq "$S4" "$PORT" 1 2>&1); then
+			ok=$((ok + 1))
+		else
+			bad=$((bad + 1))
+			detail+=" t=$((SECONDS - T0))s port $PORT: $o;"
+		fi
+		for p in "$RPORT"; do
+			if o=$(nsc timeout 10 "$SYSPY" -c '
 import socket, sys
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
 s.sendall(b"PING\n"); d = s.recv(100)
 sys.exit(0 if d else 1)' "$S4" "$p" 2>&1); then
-			ok=$((ok + 1))
-		else
-			bad=$((bad + 1))
-			detail+=" t=$((SECONDS - T0))s port $p: $o;"
-		fi
+				ok=$((ok + 1))
+			else
+				bad=$((bad + 1))
+				detail+=" t=$((SECONDS - T0))s port $p: $o;"
+			fi
+		done
+		lenient && len=1
+		sleep 10
 	done
-	lenient && len=1
-	sleep 10
-done
-mk=$(stat_delta xdp_pass_syn_mark) tx=$(stat_delta xdp_tx_synack)
-[ $len = 1 ] && info "uptime within 290-430 s during the loop: marks of 0 count as fresh, fewer renewals needed"
-if [ $bad -eq 0 ] && { [ "$mk" -ge 2 ] || [ $len = 1 ]; } && [ "$tx" -ge $((ok - mk)) ]; then
-	pass "$ok connects over $((SECONDS - T0)) s after attach to a listener and a reuseport group: all succeeded, $tx SYN-ACKs from XDP, $mk SYNs renewed the marks"
-else
-	fail "past two minutes: $ok ok, $bad failed:$detail $(stat_deltas)"
+	mk=$(stat_delta xdp_pass_syn_mark) tx=$(stat_delta xdp_tx_synack)
+	[ $len = 1 ] && info "uptime within 290-430 s during the loop: marks of 0 count as fresh, fewer renewals needed"
+	if [ $bad -eq 0 ] && { [ "$mk" -ge 2 ] || [ $len = 1 ]; } && [ "$tx" -ge $((ok - mk)) ]; then
+		pass "$ok connects over $((SECONDS - T0)) s after attach to a listener and a reuseport group: all succeeded, $tx SYN-ACKs from XDP, $mk SYNs renewed the marks"
+	else
+		fail "past two minutes: $ok ok, $bad failed:$detail $(stat_deltas)"
+	fi
 fi
 
 # ==== 8. detach =============================================================

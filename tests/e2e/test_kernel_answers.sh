@@ -50,8 +50,8 @@ NET6=fd00:201:$E2E_N
 # within a second: "name synack=N rst=N" per case.  CASE is
 # name,dstmac,dstip,dport (dstmac "srv" = the server's MAC).
 probe_syns() {
-	nsc "$SYSPY" - "$E2E_CIF" "$SMAC" "$C4" "$C6" "$@" <<'EOF' 2>"$E2E_TMP/scapy.err"
-import sys, time
+	nsc "$SYSPY" - "$E2E_CIF" "$SMAC" "$C4" "$C6" "$@" <<'EOF' 2>>"$E2E_TMP/scapy.err"
+import sys, threading, time
 from scapy.all import Ether, IP, IPv6, TCP, AsyncSniffer, sendp, conf
 conf.verb = 0
 ifc, smac, c4, c6 = sys.argv[1:5]
@@ -64,9 +64,15 @@ for i, (name, mac, dst, dport) in enumerate(cases):
         sport=sport, dport=int(dport), flags="S", seq=12345,
         options=[("MSS", 1460), ("SAckOK", b""), ("Timestamp", (1, 0)),
                  ("NOP", None), ("WScale", 7)])
-    sn = AsyncSniffer(iface=ifc, filter="tcp and dst port %d" % sport)
+    # stop() before the sniffer thread has compiled its filter and opened
+    # its socket raises (slow under TCG): wait until it is sniffing
+    started = threading.Event()
+    sn = AsyncSniffer(iface=ifc, filter="tcp and dst port %d" % sport,
+                      started_callback=started.set)
     sn.start()
-    time.sleep(0.2)
+    if not started.wait(20):
+        sys.exit("sniffer on %s did not start within 20 s" % ifc)
+    time.sleep(0.1)
     sendp(syn, iface=ifc)
     time.sleep(0.8)
     got = sn.stop() or []
@@ -114,7 +120,7 @@ for c in "${CASES[@]}"; do
 	if [ -n "$ok" ]; then
 		pass "SYN $n: with synwall '$wi', without '$wo' (kernel: $(want "$n"))"
 	else
-		fail "SYN $n: with synwall '$wi', without '$wo', want $(want "$n") (scapy: $(tail -1 "$E2E_TMP/scapy.err"))"
+		fail "SYN $n: with synwall '$wi', without '$wo', want $(want "$n") (scapy: $(grep -v WARNING "$E2E_TMP/scapy.err" | tail -2 | tr "\n" " "))"
 	fi
 done
 nh=$(stat_delta xdp_pass_not_host) nl=$(stat_delta xdp_pass_not_local)

@@ -104,7 +104,7 @@ nsc nft add table inet swraw &&
 	fail "nots: nft rule against the client kernel's resets"
 raw() { # PROFILE FAMILY SPORT: one handshake and request; key=value words
 	nsc timeout 30 "$SYSPY" - "$@" <<'EOF' 2>&1
-import os, random, sys, time
+import os, random, sys, threading, time
 from scapy.all import Ether, IP, IPv6, TCP, Raw, AsyncSniffer, conf, sendp, srp1
 conf.verb = 0
 E = os.environ
@@ -137,9 +137,15 @@ def keep(p):
     seen.append("%s:%d" % (p[TCP].flags, len(p[TCP].payload)))
     if Raw in p:
         got.append(p)
-sn = AsyncSniffer(iface=IFACE, prn=keep, store=False,
+# stop() before the sniffer thread has opened its socket raises (slow
+# under TCG): wait until it is sniffing
+started = threading.Event()
+sn = AsyncSniffer(iface=IFACE, prn=keep, store=False, started_callback=started.set,
                   lfilter=lambda p: TCP in p and p[TCP].sport == PORT and p[TCP].dport == sport)
-sn.start(); time.sleep(0.3)
+sn.start()
+if not started.wait(20):
+    sys.exit("sniffer on %s did not start within 20 s" % IFACE)
+time.sleep(0.1)
 sendp(frame(flags="PA", seq=isn + 1, ack=sa[TCP].seq + 1, window=1024, options=aopts) / Raw(b"HI\n"),
       iface=IFACE)
 for _ in range(30):
