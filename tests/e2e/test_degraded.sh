@@ -141,9 +141,16 @@ probe_synack() { # DST PORT MSS WS SACK TS ECN -> kv lines
 kv() { sed -n "s/^$1=//p" <<<"$2"; }
 child_ws() { # the server child's "wscale:C,S" while a connection is held
 	# held long and polled: in a TCG guest the connect alone can take
-	# most of a second (a fixed 0.7 s once saw no child yet)
-	nsc "$E2E_OUT/tcpprobe" hold "$1" "$PORT" 8000 500 >/dev/null 2>&1 &
-	local hp=$! i c=
+	# most of a second (a fixed 0.7 s once saw no child yet).  The last
+	# call's child must be gone first (it was once read for this one's);
+	# nsenter itself in the background, so that $! is the probe to kill
+	local hp i c=
+	for i in $(seq 30); do
+		[ -z "$(nss ss -tnH state established "( sport = :$PORT )")" ] && break
+		sleep 0.1
+	done
+	nsenter --net=/run/netns/"$E2E_CNS" "$E2E_OUT/tcpprobe" hold "$1" "$PORT" 8000 500 >/dev/null 2>&1 &
+	hp=$!
 	for i in $(seq 30); do
 		sleep 0.2
 		c=$(nss ss -tniH state established "( sport = :$PORT )" | grep -Eo 'wscale:[0-9]+,[0-9]+' | head -1)
