@@ -39,9 +39,10 @@ t1=$SECONDS
 # on the host; a guest checks with 10^6 that this kernel runs the program
 # to the same verdicts (every one compared with cookie.h), in a tenth of
 # the time under TCG.  LATENCY_N: test_handoff's connect latency (a note,
-# not a verdict) from 200 connects, not 1000.  DEGRADED_WAIT=short: a
-# kernel with the handoff kfunc runs degraded mode only by the flag, as the
-# host does past the two minutes; the 6.1 guest still waits.
+# not a verdict) from 200 connects, not 1000.  DEGRADED_WAIT=short:
+# test_degraded.sh skips its two-minute wait (the host runs it on the
+# flag's degraded mode; test_virtio_degraded.sh runs it in the 6.1 guest,
+# whose attach picks degraded mode itself, on the real driver).
 vm_exec -s -t "${VM_SUITES_TIMEOUT:-2700}" \
 	"FORGERY_N=1000000 LATENCY_N=200 DEGRADED_WAIT=short tests/run.sh $*" |
 	grep --line-buffered -vE '^[0-9]+ passed, [0-9]+ failed'
