@@ -131,10 +131,11 @@ vd_main() {
 	# kernel would refuse a cookie on a mark that old; synwall left a SYN
 	# to it first, and the connects after it go through XDP's cookies.
 	# This part runs where attach picks degraded mode by itself (6.1);
-	# on a kernel with the handoff (--datapath degraded), the guest's
-	# tests/e2e/test_degraded.sh runs past the two minutes instead.
+	# on a kernel with the handoff (--datapath degraded) the flag's
+	# degraded mode is the host's, whose tests/e2e/test_degraded.sh runs
+	# past the two minutes.
 	if [ -n "$flag" ]; then
-		info "past two minutes: not here (the handoff kfunc exists); test_degraded.sh covers it in this guest"
+		info "past two minutes: not here (the handoff kfunc exists: degraded mode only by the flag); the host's test_degraded.sh runs it"
 		vd_detach
 		return
 	fi
