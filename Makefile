@@ -20,9 +20,11 @@ LDLIBS_XDP := -lxdp $(LDLIBS_BPF)
 LDLIBS_CRYPTO := -lcrypto
 
 BPF_SRCS   := $(wildcard bpf/*.h) $(wildcard include/synwall/*.h)
-# the two data path objects, each with its skeleton: the full one, and the
-# degraded mode's for 6.0-6.8 (XDP only, no kfunc; docs/degraded.md)
-BPF_OBJS   := $(BUILD)/synwall.bpf.o $(BUILD)/synwall_compat.bpf.o
+# the BPF objects, each with its skeleton: the full data path, the degraded
+# mode's for 6.0-6.8 (XDP only, no kfunc; docs/degraded.md), and the full
+# one's kernel function hooks (fentry: the flow table's trusted misses)
+BPF_OBJS   := $(BUILD)/synwall.bpf.o $(BUILD)/synwall_compat.bpf.o \
+	      $(BUILD)/synwall_hooks.bpf.o
 SKELS      := $(BPF_OBJS:.bpf.o=.skel.h)
 # the loader: verbs (loader/cmd) on a library of modules (loader/lib),
 # an archive that the unit tests link too
@@ -44,7 +46,7 @@ TEST_DIRS  := $(patsubst tests/%/main.c,%,$(wildcard tests/*/main.c))
 TEST_PROGS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c)) \
 	      $(patsubst %,$(BUILD)/tests/test_%,$(TEST_DIRS))
 BENCH_PROGS:= $(patsubst bench/%.c,$(BUILD)/bench/%,$(filter-out %.bpf.c,$(wildcard bench/*.c)))
-E2E_PROGS  := $(BUILD)/e2e/xdp_pass.bpf.o $(BUILD)/e2e/tcpprobe $(BUILD)/e2e/swcookie \
+E2E_PROGS  := $(BUILD)/e2e/xdp_pass.bpf.o $(BUILD)/e2e/fentry_probe.bpf.o $(BUILD)/e2e/tcpprobe $(BUILD)/e2e/swcookie \
 	      $(BUILD)/bench/swb_count.bpf.o $(BUILD)/bench/swb_floor.bpf.o
 DEPS_STAMP := $(BUILD)/.deps-ok
 
@@ -122,7 +124,7 @@ $(BUILD)/bench/%: bench/%.c $(TEST_ARCHIVE) $(TEST_HDR) $(SKELS) include/synwall
 
 # end-to-end helpers: an XDP_PASS program for the client veth (XDP_TX
 # frames reach a veth peer only if it runs XDP), a TCP probe, a cookie tool
-$(BUILD)/e2e/xdp_pass.bpf.o: tests/e2e/xdp_pass.bpf.c | $(DEPS_STAMP)
+$(BUILD)/e2e/%.bpf.o: tests/e2e/%.bpf.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CLANG) -O2 -g -target bpf -I/usr/include/$(MULTIARCH) -c $< -o $@
 

@@ -354,6 +354,11 @@ struct pclass {
 	const char *na;
 	/* 1: synwall's flow table off for this class (an `ip link` load) */
 	int table_off;
+	/* 1: the table trusted (every socket in it: a miss skips the socket
+	 * lookup), as `synwall attach` leaves it where fentry works */
+	int trusted;
+	/* 1: a cookie ACK, made anew before it is timed */
+	int fresh;
 	/* results */
 	double sw_min, sw_med, sw_rep, sw_live;
 	double p_min, p_med, p_live;
@@ -632,7 +637,7 @@ static void compat_renew(void)
  * sockets that exist (the established loopback connection).  on = 0: as
  * an `ip link` load has it.  -1 if the object has no table (degraded).
  */
-static int flow_table(struct bpf_object *obj, int on, int seed)
+static int flow_table(struct bpf_object *obj, int on, int seed, int trusted)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, "flow_ctl");
 	struct bpf_program *it =
@@ -645,6 +650,9 @@ static int flow_table(struct bpf_object *obj, int on, int seed)
 		return -1;
 	c.netns_ino = (__u32)sb.st_ino;
 	c.on = (__u32)on;
+	/* trusted, with no kernel cookie in the last 130 s (kcookie_at 0):
+	 * a forged ACK is judged on synwall's cookie alone */
+	c.trusted = (__u32)trusted;
 	if (bpf_map_update_elem(bpf_map__fd(m), &zero, &c, BPF_ANY))
 		return -1;
 	if (seed) {
@@ -667,9 +675,11 @@ static int flow_table(struct bpf_object *obj, int on, int seed)
 }
 
 /* Class keys for --only. */
-static const char *const class_keys[] = {"syn4", "syn6",	      "ack",
-					 "badack", "est", "est-lookup", "udp"};
-#define NCLASSES 7
+static const char *const class_keys[] = {
+	"syn4", "syn6",	      "ack", "badack", "ack-trusted", "badack-trusted",
+	"est",	"est-lookup", "udp"};
+#define NCLASSES 9
+#define CLASS_EST_LOOKUP 7
 
 /*
  * The valid third ACK of the v4 SYN, for synwall and for the peer, each
@@ -884,9 +894,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	tobj = g_obj ? g_obj : env.skel->obj;
-	has_table = flow_table(tobj, 1, 1) == 0;
-	if (!has_table)
-		want[5] = 0; /* est-lookup: the same as est */
+	has_table = flow_table(tobj, 1, 1, 0) == 0;
+	if (!has_table) {
+		/* est-lookup: the same as est; no trusted classes */
+		want[CLASS_EST_LOOKUP] = 0;
+		want[4] = want[5] = 0;
+	}
 	if (compat) {
 		struct swt_pkt s4, s6;
 
@@ -945,7 +958,8 @@ int main(int argc, char **argv)
 	cls[ncls] = (struct pclass){.name = "valid ACK v4 (cookie)",
 				    .expect = XDP_PASS,
 				    .counter = SWT_STAT(xdp_pass_cookie),
-				    .pexpect = XDP_PASS};
+				    .pexpect = XDP_PASS,
+				    .fresh = 1};
 	if (make_valid_acks(&cls[ncls], &syn, &cls[0], env.xdp_fd, pe))
 		return 1;
 	ncls++;
@@ -967,6 +981,15 @@ int main(int argc, char **argv)
 				    .unchanged = 1,
 				    .pexpect = XDP_DROP};
 	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &p);
+	ncls++;
+	/* both with the table trusted: no socket lookup on a miss */
+	cls[ncls] = cls[2];
+	cls[ncls].name = "valid ACK v4 (trusted table)";
+	cls[ncls].trusted = 1;
+	ncls++;
+	cls[ncls] = cls[3];
+	cls[ncls].name = "invalid ACK v4 (trusted table)";
+	cls[ncls].trusted = 1;
 	ncls++;
 
 	/* ACK of the established loopback connection (lo's MACs are zero) */
@@ -1019,7 +1042,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < ncls; i++) {
 		if (!want[i])
 			continue;
-		if (has_table && flow_table(tobj, !cls[i].table_off, 0))
+		if (has_table && flow_table(tobj, !cls[i].table_off, 0,
+					    cls[i].trusted))
 			return 1;
 		if (check_class(&env, pe, &cls[i]))
 			return 1;
@@ -1040,12 +1064,13 @@ int main(int argc, char **argv)
 
 		if (!want[i])
 			continue;
-		if (has_table && flow_table(tobj, !c->table_off, 0))
+		if (has_table &&
+		    flow_table(tobj, !c->table_off, 0, c->trusted))
 			return 1;
 		if (compat)
 			compat_renew();
 		/* a fresh cookie: valid for at least 64 s from now */
-		if (i == 2 &&
+		if (c->fresh &&
 		    (make_valid_acks(c, &syn, &cls[0], env.xdp_fd, pe) ||
 		     check_class(&env, pe, c)))
 			return 1;

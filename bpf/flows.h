@@ -5,30 +5,36 @@
  * of bpf_skc_lookup_tcp() (docs/datapath.md, "The flow table").
  *
  * Who writes it:
- *   - sw_flow_trace (tp_btf/inet_sock_set_state): every state change of a
- *     TCP socket of the tracked namespace on a protected local port.  A
- *     socket in any state but CLOSE and LISTEN is live; a socket that
- *     closes from FIN_WAIT2, CLOSING or FIN_WAIT1 has left a TIME_WAIT,
- *     kept SYNWALL_FLOW_TW_NS; any other close deletes the entry.
- *   - sw_flow_seed (iter/tcp), run by the loader once the trace program
- *     is attached (hooks first, then the seed, so that no change falls
- *     between): the sockets that exist, TIME_WAIT ones included.  It adds
- *     only what the trace has not written, which is newer.
- *   - XDP deletes a TIME_WAIT entry it finds expired.
+ *   - sw_flow_trace, twice (tp_btf/inet_sock_set_state): every state
+ *     change of a TCP socket of the tracked namespace on a protected local
+ *     port.  A socket in any state but CLOSE and LISTEN is live; a socket
+ *     that closes from FIN_WAIT2, CLOSING or FIN_WAIT1 has left a
+ *     TIME_WAIT, kept SYNWALL_FLOW_TW_NS; any other close deletes the
+ *     entry.
+ *   - the kernel function hooks (synwall_hooks.bpf.c, fentry), twice each:
+ *     request sockets as the kernel hashes them (they have no state
+ *     event), kept as long as their SYN-ACK retransmissions can run
+ *     (sw_req_life); every socket entering the established hash with its
+ *     whole 4-tuple (children of every kind of handshake, connects); and
+ *     the time of the kernel's own last cookie (flow_ctl.kcookie_at).
+ *   - sw_flow_seed (iter/tcp), run by the loader once the hooks are on
+ *     (hooks first, then the seed, so that no change falls between): the
+ *     sockets that exist, TIME_WAIT and request ones included.  It adds
+ *     only what the hooks have not written, which is newer.
+ *   - XDP deletes a TIME_WAIT or request entry it finds expired.
  *
- * The table may only err toward passing, and it does by construction: a
- * miss is never trusted.  A packet whose 4-tuple is not in the table goes
- * on to the socket lookup exactly as without the table, so a missed event,
- * a full table (inserts fail, counted in flow_ctl.insert_err), a port
- * protected after its sockets were made, or an `ip link` load without the
- * hooks costs time, never a packet.  An extra entry -- a socket closed
- * between the seed's read and its insert -- passes that 4-tuple's
+ * The table may only err toward passing.  An extra entry -- a socket
+ * closed between the seed's read and its insert -- passes that 4-tuple's
  * segments to the kernel, which does with them what it would without
- * synwall.  SYNs never read the table: the socket lookup also answers
- * "does anything listen?", which they need.
- *
- * Request sockets have no state event and are not in the table: the final
- * ACK of a kernel handshake finds its request socket through the lookup.
+ * synwall.  A missing entry would drop a live flow's segment, so a miss is
+ * an answer ("no socket") only while flow_ctl.trusted says that every
+ * socket is in the table: the loader sets it once all the hooks are
+ * attached and the seed is done; a failed insert (a full table), a port
+ * protected after the seed (synwall config) clear it for good, and where
+ * the hooks cannot attach it is never set.  Untrusted, a miss goes on to
+ * the socket lookup exactly as without the table: it costs time, never a
+ * packet.  SYNs never trust a miss: the socket lookup also answers "does
+ * anything listen?", which they need.
  */
 #ifndef SYNWALL_FLOWS_H
 #define SYNWALL_FLOWS_H
@@ -52,8 +58,10 @@ struct {
 	__type(value, struct synwall_flow);
 } flows6 SEC(".maps");
 
+/* mapped by the loader, which writes its fields one at a time */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct synwall_flow_ctl);
@@ -129,11 +137,42 @@ static __noinline int sw_flow_known6(const struct sw_pkt *p)
 	return 0;
 }
 
+/* What the table says of a segment's flow. */
+enum sw_flow_res {
+	SW_FLOW_ASK = 0, /* not known: look the socket up */
+	SW_FLOW_SOCKET,	 /* in the table: it has a socket */
+	/* trusted miss: no socket; the listener, if any, has no request
+	 * socket for it either */
+	SW_FLOW_NONE,
+	/* the same, and the kernel sent cookies of its own lately: its
+	 * check could accept this ACK */
+	SW_FLOW_NONE_KCOOKIE,
+};
+
 /*
- * 1 if the table says the flow of p has a socket.  A TIME_WAIT entry past
- * its time is deleted and answers 0, like any miss.
+ * A miss of the trusted table: whether the kernel's own cookies could be
+ * valid now.  The coarse clock lags the fine one that wrote kcookie_at by
+ * up to a tick: just after, "now - at" is negative (signed), which is
+ * within the window too; the window closes late, never early.
  */
-static __always_inline int sw_flow_known(const struct sw_pkt *p)
+static __always_inline enum sw_flow_res
+sw_flow_none(const struct synwall_flow_ctl *c)
+{
+	__u64 at = c->kcookie_at;
+
+	if (at &&
+	    (__s64)(bpf_ktime_get_coarse_ns() - at) < (__s64)SYNWALL_KCOOKIE_NS)
+		return SW_FLOW_NONE_KCOOKIE;
+	return SW_FLOW_NONE;
+}
+
+/*
+ * What the table says of the flow of p.  A TIME_WAIT or request entry past
+ * its time is deleted and counts as a miss.  A miss is an answer only
+ * where the table is trusted (flow_ctl.trusted); elsewhere the socket is
+ * looked up.
+ */
+static __always_inline enum sw_flow_res sw_flow_known(const struct sw_pkt *p)
 {
 	struct synwall_flow4_key k;
 	struct synwall_flow_ctl *c;
@@ -142,34 +181,38 @@ static __always_inline int sw_flow_known(const struct sw_pkt *p)
 
 	c = bpf_map_lookup_elem(&flow_ctl, &zero);
 	if (!c || !c->on)
-		return 0;
-	if (p->v6)
-		return sw_flow_known6(p);
+		return SW_FLOW_ASK;
+	if (p->v6) {
+		if (sw_flow_known6(p))
+			return SW_FLOW_SOCKET;
+		goto miss;
+	}
 	k.raddr = p->flow.saddr[0];
 	k.laddr = p->flow.daddr[0];
 	k.rport = p->flow.sport;
 	k.lport = p->flow.dport;
 	f = bpf_map_lookup_elem(&flows4, &k);
-	if (!f)
-		return 0;
-	if (sw_flow_fresh(f))
-		return 1;
-	bpf_map_delete_elem(&flows4, &k);
-	return 0;
+	if (f) {
+		if (sw_flow_fresh(f))
+			return SW_FLOW_SOCKET;
+		bpf_map_delete_elem(&flows4, &k);
+	}
+miss:
+	return c->trusted ? sw_flow_none(c) : SW_FLOW_ASK;
 }
 
 /*
- * The fast path of XDP: 1 if the packet at data is a TCP segment, not a
- * SYN, of a flow in the table -- a socket's, whatever its flags, options
- * or payload (docs/datapath.md: a flow with a socket is the kernel's).
+ * The fast path of XDP: what the table says of the packet at data, a TCP
+ * segment.  SYNs are always asked about: the socket lookup also answers
+ * "does anything listen?", which they need.
  */
-static __always_inline int sw_flow_segment(void *data, void *data_end,
-					   const struct sw_pkt *p)
+static __always_inline enum sw_flow_res
+sw_flow_segment(void *data, void *data_end, const struct sw_pkt *p)
 {
 	struct tcphdr *th = data + (p->l4_off & 0xff);
 
 	if ((void *)(th + 1) > data_end || th->syn)
-		return 0;
+		return SW_FLOW_ASK;
 	return sw_flow_known(p);
 }
 
@@ -183,10 +226,10 @@ static __always_inline int sw_flow_segment(void *data, void *data_end,
  * receives IPv4 packets: its key is IPv4.
  */
 static __always_inline int sw_flow_key_of(const struct sock_common *skc,
-					  __u16 lport, struct sw_flow_k *k)
+					  __u16 lport, int family,
+					  struct sw_flow_k *k)
 {
 	__u16 rport = BPF_CORE_READ(skc, skc_dport);
-	__u16 family = BPF_CORE_READ(skc, skc_family);
 	struct in6_addr ra, la;
 
 	if (!lport || !rport)
@@ -194,17 +237,17 @@ static __always_inline int sw_flow_key_of(const struct sock_common *skc,
 	if (!sw_port_protected(lport))
 		return -1;
 	__builtin_memset(k, 0, sizeof(*k));
-	if (family == 2 /* AF_INET */) {
-		k->k4.raddr = BPF_CORE_READ(skc, skc_daddr);
-		k->k4.laddr = BPF_CORE_READ(skc, skc_rcv_saddr);
-		k->k4.rport = rport;
-		k->k4.lport = lport;
-		return 0;
-	}
+	if (family == 2 /* AF_INET */)
+		goto v4;
 	if (family != 10 /* AF_INET6 */)
 		return -1;
 	ra = BPF_CORE_READ(skc, skc_v6_daddr);
 	la = BPF_CORE_READ(skc, skc_v6_rcv_saddr);
+	/* no IPv6 peer: the IPv4 child of a dual-stack listener, hashed
+	 * before tcp_v6_syn_recv_sock() maps its addresses */
+	if (!(ra.in6_u.u6_addr32[0] | ra.in6_u.u6_addr32[1] |
+	      ra.in6_u.u6_addr32[2] | ra.in6_u.u6_addr32[3]))
+		goto v4;
 	if (!ra.in6_u.u6_addr32[0] && !ra.in6_u.u6_addr32[1] &&
 	    ra.in6_u.u6_addr32[2] == bpf_htonl(0xffff)) {
 		k->k4.raddr = ra.in6_u.u6_addr32[3];
@@ -219,6 +262,25 @@ static __always_inline int sw_flow_key_of(const struct sock_common *skc,
 	k->k6.lport = lport;
 	k->v6 = 1;
 	return 0;
+v4:
+	k->k4.raddr = BPF_CORE_READ(skc, skc_daddr);
+	k->k4.laddr = BPF_CORE_READ(skc, skc_rcv_saddr);
+	if (!k->k4.raddr)
+		return -1;
+	k->k4.rport = rport;
+	k->k4.lport = lport;
+	return 0;
+}
+
+/* The address family of a socket's 4-tuple: a request socket's is its
+ * handshake's (an IPv4 SYN to a dual-stack listener makes an IPv4 request
+ * in a socket marked with the listener's AF_INET6) */
+static __always_inline int sw_sk_family(const struct sock_common *skc)
+{
+	if (BPF_CORE_READ(skc, skc_state) == TCP_NEW_SYN_RECV)
+		return BPF_CORE_READ((struct request_sock *)skc, rsk_ops,
+				     family);
+	return BPF_CORE_READ(skc, skc_family);
 }
 
 /* The tracked namespace's control entry, if skc belongs to it. */
@@ -297,10 +359,108 @@ static __always_inline void sw_flow_put(struct synwall_flow_ctl *c,
 	/* E2BIG: the table is full; sweep it and try once more */
 	if (err == -7 && sw_flow_sweep(c, k->v6))
 		err = sw_flows_set(k, &v, how);
-	if (!err && how == BPF_NOEXIST)
+	if (!err && how == BPF_NOEXIST) {
 		__sync_fetch_and_add(&c->seeded, 1);
-	else if (err && err != -17 /* EEXIST: the trace's is newer */)
+	} else if (err && err != -17 /* EEXIST: the trace's is newer */) {
+		/* a socket is missing: misses are no answer any more (the
+		 * count first: the loader's trust() reads it after it set
+		 * trusted) */
 		__sync_fetch_and_add(&c->insert_err, 1);
+		if (c->trusted)
+			c->trusted = 0;
+	}
+}
+
+/* the kernel's largest retransmission timeout (TCP_RTO_MAX) */
+#define SW_RTO_MAX_NS (120ULL * 1000000000ULL)
+
+/*
+ * How long a request socket of listener lsk, whose first SYN-ACK timeout
+ * is rto0 jiffies, can live at most: the SYN-ACK is sent again up to n
+ * times (the listener's TCP_SYNCNT, else the namespace's
+ * tcp_synack_retries; TCP_DEFER_ACCEPT can hold it longer), each wait
+ * twice the last, capped at TCP_RTO_MAX; then it expires.  HZ is not known
+ * here: a jiffy is taken for 10 ms, the longest (HZ=100), so that the
+ * entry outlives its socket, never the other way round.  Plus 10 s.
+ */
+static __always_inline __u64 sw_req_life(const struct sock *lsk, __u64 rto0)
+{
+	const struct inet_connection_sock *icsk = (const void *)lsk;
+	__u64 t = rto0 * 10000000ULL, life = 10000000000ULL;
+	__u32 n, d, i;
+
+	n = BPF_CORE_READ(icsk, icsk_syn_retries);
+	if (!n)
+		n = BPF_CORE_READ(lsk, __sk_common.skc_net.net,
+				  ipv4.sysctl_tcp_synack_retries);
+	d = BPF_CORE_READ(icsk, icsk_accept_queue.rskq_defer_accept);
+	if (d > n)
+		n = d;
+	if (!t || t > SW_RTO_MAX_NS)
+		t = SW_RTO_MAX_NS;
+	for (i = 0; i < 16; i++) {
+		if (i > n)
+			return life;
+		life += t;
+		t = t * 2 > SW_RTO_MAX_NS ? SW_RTO_MAX_NS : t * 2;
+	}
+	/* n counts up to 255: the rest at the cap */
+	return life + (__u64)(n - 15) * SW_RTO_MAX_NS;
+}
+
+/* The kernel hashed request socket req of listener lsk (its SYN-ACK
+ * went out or is about to): the final ACK must find it. */
+static __always_inline void
+sw_flow_req(const struct sock *lsk, const struct request_sock *req, __u64 rto0)
+{
+	const struct sock_common *skc = &req->__req_common;
+	struct synwall_flow_ctl *c = sw_flow_ctl_of(skc);
+	struct sw_flow_k k;
+
+	if (!c || sw_flow_key_of(skc, bpf_htons(BPF_CORE_READ(skc, skc_num)),
+				 BPF_CORE_READ(req, rsk_ops, family), &k))
+		return;
+	sw_flow_put(c, &k, bpf_ktime_get_ns() + sw_req_life(lsk, rto0),
+		    BPF_ANY);
+}
+
+/*
+ * A socket is about to enter the established hash with its whole 4-tuple
+ * (inet_ehash_nolisten()): a child of any handshake -- the kernel's, its
+ * cookies', synwall's handoff, TCP Fast Open's, whose SYN_RECV child has
+ * no state event with its ports yet -- or a connecting socket.
+ */
+static __always_inline void sw_flow_hashed(const struct sock *sk)
+{
+	const struct sock_common *skc = &sk->__sk_common;
+	struct synwall_flow_ctl *c;
+	struct sw_flow_k k;
+
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return;
+	c = sw_flow_ctl_of(skc);
+	if (!c || sw_flow_key_of(skc, bpf_htons(BPF_CORE_READ(skc, skc_num)),
+				 BPF_CORE_READ(skc, skc_family), &k))
+		return;
+	sw_flow_put(c, &k, 0, BPF_ANY);
+}
+
+/* The kernel answers a SYN with a cookie of its own (its SYN queue is
+ * full): its check may accept ACKs of it for two minutes.  Written at
+ * most once a second: XDP reads the entry on every packet. */
+static __always_inline void sw_flow_kcookie(const struct sk_buff *skb)
+{
+	struct synwall_flow_ctl *c;
+	__u32 zero = 0;
+	__u64 now;
+
+	c = bpf_map_lookup_elem(&flow_ctl, &zero);
+	if (!c || !c->netns_ino ||
+	    BPF_CORE_READ(skb, dev, nd_net.net, ns.inum) != c->netns_ino)
+		return;
+	now = bpf_ktime_get_ns();
+	if (now - c->kcookie_at > 1000000000ULL)
+		c->kcookie_at = now;
 }
 
 /* A TCP socket of the tracked namespace changed state. */
@@ -317,8 +477,9 @@ static __always_inline void sw_flow_state_change(const struct sock *sk,
 	/* the local port from inet_sport: tcp_set_state(TCP_CLOSE) releases
 	 * the port (inet_put_port() zeroes skc_num) before this event */
 	if (!c ||
-	    sw_flow_key_of(
-		    skc, BPF_CORE_READ((struct inet_sock *)sk, inet_sport), &k))
+	    sw_flow_key_of(skc,
+			   BPF_CORE_READ((struct inet_sock *)sk, inet_sport),
+			   BPF_CORE_READ(skc, skc_family), &k))
 		return;
 	switch (newstate) {
 	case TCP_LISTEN:
@@ -329,6 +490,13 @@ static __always_inline void sw_flow_state_change(const struct sock *sk,
 		 * entry: the table may err toward passing) */
 		if (oldstate == TCP_FIN_WAIT2 || oldstate == TCP_CLOSING ||
 		    oldstate == TCP_FIN_WAIT1)
+			sw_flow_put(c, &k,
+				    bpf_ktime_get_ns() + SYNWALL_FLOW_TW_NS,
+				    BPF_ANY);
+		/* a child that lost the race to the established hash (two
+		 * CPUs, one request) closes with the winner's 4-tuple: the
+		 * entry is the winner's too, so it only expires */
+		else if (oldstate == TCP_SYN_RECV)
 			sw_flow_put(c, &k,
 				    bpf_ktime_get_ns() + SYNWALL_FLOW_TW_NS,
 				    BPF_ANY);
@@ -348,16 +516,22 @@ static __always_inline void sw_flow_seed_one(const struct sock_common *skc)
 	__u8 state = BPF_CORE_READ(skc, skc_state);
 	__u64 tw = 0;
 
-	if (state == TCP_LISTEN || state == TCP_NEW_SYN_RECV ||
-	    state == TCP_CLOSE)
+	if (state == TCP_LISTEN || state == TCP_CLOSE)
 		return;
 	c = sw_flow_ctl_of(skc);
-	if (!c ||
-	    sw_flow_key_of(skc, bpf_htons(BPF_CORE_READ(skc, skc_num)), &k))
+	if (!c || sw_flow_key_of(skc, bpf_htons(BPF_CORE_READ(skc, skc_num)),
+				 sw_sk_family(skc), &k))
 		return;
-	/* its remaining time is not known here: a whole one, to err long */
+	/* its remaining time is not known here: a whole one, to err long
+	 * (a request socket's first timeout taken for 1 s at the largest
+	 * HZ, 1000 jiffies, which sw_req_life() reads as 10 s) */
 	if (state == TCP_TIME_WAIT)
 		tw = bpf_ktime_get_ns() + SYNWALL_FLOW_TW_NS;
+	else if (state == TCP_NEW_SYN_RECV)
+		tw = bpf_ktime_get_ns() +
+		     sw_req_life(BPF_CORE_READ((struct request_sock *)skc,
+					       __req_common.skc_listener),
+				 1000);
 	sw_flow_put(c, &k, tw, BPF_NOEXIST);
 }
 

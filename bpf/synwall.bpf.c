@@ -73,6 +73,7 @@ static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
 	enum sw_host_res host;
 	enum sw_reason r;
 	struct tcphdr *th;
+	enum sw_flow_res fl;
 	enum sw_sk_res sk;
 	__u32 zero = 0, doff;
 	__u8 flags;
@@ -81,7 +82,8 @@ static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
 	if (r != SW_R_NONE)
 		return r;
 	/* the common case first: a segment of a flow that has a socket */
-	if (sw_flow_segment(data, data_end, &p))
+	fl = sw_flow_segment(data, data_end, &p);
+	if (fl == SW_FLOW_SOCKET)
 		return SW_R_xdp_pass_flow;
 	/* only traffic to protected ports needs the keys and the config */
 	cfg = bpf_map_lookup_elem(&config, &zero);
@@ -105,9 +107,15 @@ static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
 	 * reusing a TIME_WAIT 4-tuple: only the kernel can recycle it; a
 	 * cookie would be answered by the old socket) and request sockets.
 	 */
-	sk = sw_socket_of(ctx, &p);
-	if (sk == SW_SK_FLOW)
-		return SW_R_xdp_pass_socket;
+	if (fl == SW_FLOW_ASK) {
+		sk = sw_socket_of(ctx, &p);
+		if (sk == SW_SK_FLOW)
+			return SW_R_xdp_pass_socket;
+	} else {
+		/* the trusted table has no socket for it (never a SYN) */
+		sk = fl == SW_FLOW_NONE_KCOOKIE ? SW_SK_LISTENER_COOKIES :
+						  SW_SK_LISTENER;
+	}
 
 	if ((flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN) {
 		/* nothing listens: the kernel answers RST */
@@ -225,8 +233,28 @@ int synwall_tc(struct __sk_buff *skb)
 
 /* ---- the flow table's writers (flows.h) --------------------------------- */
 
+/*
+ * The flow table's writers that need kernel function hooks (fentry) are in
+ * synwall_hooks.bpf.c, an object of their own: not every kernel lets a
+ * program attach there, and `ip link` loads every program of this one.
+ *
+ * Each writer of a socket event comes twice.  The kernel does not run a
+ * tracing program inside itself on one CPU: a socket event in a softirq
+ * that interrupts the program's run for another socket in process context
+ * would be missed (counted in the program's recursion_misses), and the
+ * table trusted with a socket missing.  Of two programs on one hook one
+ * is always free; both write the same entry, which is idempotent.
+ */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(synwall_flow_trace, const struct sock *sk, int oldstate,
+	     int newstate)
+{
+	sw_flow_state_change(sk, oldstate, newstate);
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(synwall_flow_trace2, const struct sock *sk, int oldstate,
 	     int newstate)
 {
 	sw_flow_state_change(sk, oldstate, newstate);

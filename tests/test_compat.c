@@ -36,6 +36,7 @@
 #include "swt.h"
 #include "swt_test.h"
 #include <synwall/compat.h>
+#include "synwall.skel.h"
 #include "synwall_compat.skel.h"
 
 static struct synwall_compat *skel;
@@ -330,6 +331,7 @@ static int t_full_kernel_cookie_gate(void)
 	struct swt_xdp_out o;
 	struct swt_pkt syn, ack;
 	__u32 cookie = 0, tsval = 0, now, want;
+	__u64 now64;
 	const char *missing = swt_missing_kfunc();
 	LIBBPF_OPTS(bpf_test_run_opts, tr);
 	char err[256], w[256];
@@ -389,6 +391,43 @@ static int t_full_kernel_cookie_gate(void)
 					w, sizeof(w)))
 			SWT_FAIL("%s: counters: %s",
 				 i ? "listener with mark 0" : "fresh mark", w);
+	}
+	/* a trusted flow table gates on the time of the kernel's last own
+	 * cookie (fentry cookie_v4_init_sequence), not on a listener */
+	for (i = 0; i < 3; i++) {
+		static const char *const what[] = {
+			"trusted table, no kernel cookie since attach",
+			"trusted table, a kernel cookie just now",
+			"trusted table, the last kernel cookie 131 s ago"};
+		struct synwall_flow_ctl fc = {.on = 1, .trusted = 1};
+		struct timespec ts;
+		__u32 z = 0;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now64 = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+		fc.kcookie_at = i == 0 ? 0 :
+				i == 1 ? now64 :
+					 now64 - 131ull * 1000000000ull;
+		want = i == 1 ? XDP_PASS : XDP_DROP;
+		if (bpf_map_update_elem(bpf_map__fd(env.skel->maps.flow_ctl),
+					&z, &fc, BPF_ANY) ||
+		    swt_stats_read(&env, &b) ||
+		    swt_xdp_run(env.xdp_fd, buf, len, 0, &o) ||
+		    swt_stats_read(&env, &a))
+			SWT_FAIL("full object run: %s", strerror(errno));
+		if (o.verdict != want)
+			SWT_FAIL("%s: verdict %s, expected %s", what[i],
+				 swt_xdp_verdict_name(o.verdict),
+				 swt_xdp_verdict_name(want));
+		if (swt_stats_check_one(&b, &a,
+					want == XDP_PASS ?
+						SWT_STAT(xdp_pass_kernel_cookie) :
+						SWT_STAT(xdp_drop_bad_ack),
+					w, sizeof(w)))
+			SWT_FAIL("%s: counters: %s", what[i], w);
+		memset(&fc, 0, sizeof(fc));
+		bpf_map_update_elem(bpf_map__fd(env.skel->maps.flow_ctl), &z,
+				    &fc, BPF_ANY);
 	}
 	return SWT_PASS;
 }

@@ -150,7 +150,8 @@ struct synwall_flow6_key {
 
 struct synwall_flow {
 	/* 0: a live socket; else the bpf_ktime_get_ns() after which the
-	 * TIME_WAIT that the closed socket left is surely gone */
+	 * socket the entry stands for -- the TIME_WAIT a closed socket left,
+	 * or a request socket -- is surely gone */
 	__u64 tw_until;
 };
 
@@ -162,8 +163,23 @@ struct synwall_flow_ctl {
 	__u64 swept_at;	  /* bpf_ktime_get_ns() of the last sweep */
 	__u64 sweeps;	  /* sweeps of expired entries (a table was full) */
 	__u32 sweep_left; /* during a sweep: deletions it may still make */
-	__u32 pad;
+	/*
+	 * 1: every socket of a protected port is in the table, so that a
+	 * miss means "no socket" and XDP skips the socket lookup for
+	 * segments that are not SYNs.  The loader sets it once every hook is
+	 * attached and the seed is done; it drops to 0 for good (until the
+	 * next attach) when an insert fails or a port becomes protected.
+	 */
+	__u32 trusted;
+	/* bpf_ktime_get_ns() of the last SYN the kernel itself answered
+	 * with a cookie in the namespace (the loader writes the attach
+	 * time: earlier ones are not known) */
+	__u64 kcookie_at;
 };
+
+/* the kernel accepts a cookie of its own for less than 2 minutes after
+ * it sent it (MAX_SYNCOOKIE_AGE); XDP checks them for 130 s */
+#define SYNWALL_KCOOKIE_NS (130ULL * 1000000000ULL)
 
 /*
  * Protected ports: array map "ports" of SYNWALL_PORT_WORDS entries of

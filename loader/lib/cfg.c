@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "flows.h"
 #include "log.h"
 #include "util.h"
 
@@ -133,6 +134,20 @@ bool sw_cfg_any(const struct sw_cfg_req *r)
 	       r->set_flood_on || r->set_flood_off || r->set_flood_hold;
 }
 
+/* Does ps protect a port that the ports map does not yet? */
+static bool ports_widen(const struct sw_maps *m, const struct sw_portset *ps)
+{
+	struct sw_portset old;
+	__u32 i;
+
+	if (sw_ports_read(m->ports, &old))
+		return true;
+	for (i = 0; i < SYNWALL_PORT_WORDS; i++)
+		if (ps->w[i] & ~old.w[i])
+			return true;
+	return false;
+}
+
 int sw_cfg_apply(const struct sw_maps *m, const struct sw_cfg_req *r,
 		 bool defaults)
 {
@@ -207,6 +222,10 @@ int sw_cfg_apply(const struct sw_maps *m, const struct sw_cfg_req *r,
 						  ps.w[i] | r->ports.w[i] :
 						  ps.w[i] & ~r->ports.w[i];
 		}
+		/* a port newly protected: distrust the flow table first */
+		if (ports_widen(m, &ps) &&
+		    sw_flows_distrust(m->dir, m->prog_id))
+			return -1;
 		if (sw_ports_write(m->ports, &ps))
 			return -1;
 	} else if (defaults) {

@@ -3,21 +3,29 @@
  * The flow table at attach: hooks first, then the seed, then on.
  *
  * 1. flow_ctl gets the namespace (its inode) and stays off;
- * 2. the trace program (tp_btf/inet_sock_set_state) is attached and its
- *    link pinned as DIR/flow_trace, so that it outlives the loader and
- *    `synwall detach` (which removes the pins) ends it;
+ * 2. the two socket-state traces (tp_btf/inet_sock_set_state) are
+ *    attached, then the kernel function hooks (synwall_hooks.bpf.o: request
+ *    sockets, children entering the established hash, the kernel's own
+ *    cookies), each link pinned in the pin directory, so that they outlive
+ *    the loader and `synwall detach` (which removes the pins) ends them;
+ *    the hooks may be refused (no fentry here): the table is then kept
+ *    without them and not trusted, and attach says why;
  * 3. the seed (iter/tcp) walks the namespace's TCP sockets once;
- * 4. flow_ctl.on = 1: XDP starts reading the table.
+ * 4. flow_ctl.trusted = 1 if the hooks are on and no insert failed, then
+ *    flow_ctl.on = 1: XDP starts reading the table.
  * Every socket change after step 2 is traced, every socket that exists at
  * step 3 is seeded: none falls between.  Until step 4 XDP looks every
  * socket up, as it does where the table is off for good (an `ip link`
- * load).
+ * load).  flow_ctl is written field by field through a mapping
+ * (BPF_F_MMAPABLE), never as a whole over the BPF side's own writes.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -28,8 +36,8 @@
 #include "load.h"
 #include "log.h"
 #include "netns.h"
+#include "synwall_hooks.skel.h"
 
-#define SW_FLOW_TRACE_PROG "synwall_flow_trace"
 #define SW_FLOW_SEED_PROG "synwall_flow_seed"
 
 int sw_flows_arg(const char *arg, unsigned long *out)
@@ -95,6 +103,151 @@ out:
 	return err;
 }
 
+/* the table's links: the state traces (synwall.bpf.o), then the kernel
+ * function hooks (synwall_hooks.bpf.o); pin name = program name less
+ * "synwall_" */
+const char *const sw_flow_links[SW_FLOW_NLINKS] = {
+	"synwall_flow_trace",	 "synwall_flow_trace2",
+	"synwall_flow_req",	 "synwall_flow_req2",
+	"synwall_flow_hashed",	 "synwall_flow_hashed2",
+	"synwall_flow_kcookie4", "synwall_flow_kcookie6",
+};
+
+const char *sw_flow_link_pin(int i)
+{
+	return sw_flow_links[i] + strlen("synwall_");
+}
+
+/* Attach program name of obj and pin its link in dir; 0 or -errno. */
+static int attach_pin(struct bpf_object *obj, const char *name, const char *pin,
+		      const char *dir)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, name);
+	struct bpf_link *l;
+	char path[4096];
+	int err;
+
+	if (!p)
+		return -ENOENT;
+	l = bpf_program__attach(p);
+	if (!l)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/%s", dir, pin);
+	err = bpf_link__pin(l, path);
+	/* the pin holds the link (or nothing does: it goes) */
+	bpf_link__disconnect(l);
+	if (err)
+		bpf_link__detach(l);
+	bpf_link__destroy(l);
+	return err;
+}
+
+static void unpin_links(const char *dir, int from, int to)
+{
+	char path[4096];
+	int i;
+
+	for (i = from; i < to; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, sw_flow_link_pin(i));
+		unlink(path);
+	}
+}
+
+/*
+ * The kernel function hooks (synwall_hooks.bpf.o) on the maps of skel,
+ * attached and pinned; 0, or -1 with *why set and nothing of them left.
+ * Not fatal: without them the table is not trusted.
+ */
+static int start_hooks(struct bpf_object *skel, const char *dir, char *why,
+		       size_t len)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "synwall_hooks");
+	struct bpf_object *h;
+	struct bpf_map *m;
+	const void *elf;
+	char r[256];
+	size_t sz;
+	int i, err;
+
+	elf = synwall_hooks__elf_bytes(&sz);
+	h = bpf_object__open_mem(elf, sz, &oo);
+	if (libbpf_get_error(h)) {
+		snprintf(why, len, "cannot open the hooks' object: %s",
+			 strerror(errno));
+		return -1;
+	}
+	bpf_object__for_each_map(m, h)
+	{
+		struct bpf_map *same =
+			bpf_object__find_map_by_name(skel, bpf_map__name(m));
+
+		bpf_map__set_pin_path(m, NULL);
+		err = same ? bpf_map__reuse_fd(m, bpf_map__fd(same)) : 0;
+		if (err) {
+			snprintf(why, len, "cannot share map %s: %s",
+				 bpf_map__name(m), strerror(-err));
+			goto fail;
+		}
+	}
+	sw_lib_log_clear();
+	err = bpf_object__load(h);
+	if (err) {
+		snprintf(why, len, "the kernel refused to load them: %s",
+			 sw_kernel_reason(err, r, sizeof(r)));
+		goto fail;
+	}
+	for (i = SW_FLOW_NTRACES; i < SW_FLOW_NLINKS; i++) {
+		err = attach_pin(h, sw_flow_links[i], sw_flow_link_pin(i), dir);
+		if (err) {
+			snprintf(why, len, "cannot attach %s: %s",
+				 sw_flow_links[i],
+				 sw_kernel_reason(err, r, sizeof(r)));
+			unpin_links(dir, SW_FLOW_NTRACES, i);
+			goto fail;
+		}
+	}
+	/* the links hold the programs */
+	bpf_object__close(h);
+	sw_lib_log_clear();
+	return 0;
+fail:
+	bpf_object__close(h);
+	sw_lib_log_clear();
+	return -1;
+}
+
+/* The control entry, mapped: fields are written one at a time, never
+ * the whole value over the BPF side's counters and its trusted = 0. */
+static struct synwall_flow_ctl *map_ctl(int fd)
+{
+	void *p = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE),
+		       PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void unmap_ctl(struct synwall_flow_ctl *c)
+{
+	munmap(c, (size_t)sysconf(_SC_PAGESIZE));
+}
+
+/*
+ * Trust the table (misses mean "no socket") unless an insert has failed;
+ * BPF counts a failure before it clears trusted, so a failure either
+ * shows here or clears what this wrote.
+ */
+static bool trust(struct synwall_flow_ctl *c)
+{
+	if (__atomic_load_n(&c->insert_err, __ATOMIC_SEQ_CST))
+		return false;
+	__atomic_store_n(&c->trusted, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&c->insert_err, __ATOMIC_SEQ_CST)) {
+		__atomic_store_n(&c->trusted, 0, __ATOMIC_SEQ_CST);
+		return false;
+	}
+	return true;
+}
+
 int sw_flows_start(struct bpf_object *skel, const char *dir,
 		   struct sw_flows_started *out)
 {
@@ -104,23 +257,20 @@ int sw_flows_start(struct bpf_object *skel, const char *dir,
 		bpf_object__find_map_by_name(skel, SYNWALL_MAP_FLOWS4);
 	struct bpf_map *f6 =
 		bpf_object__find_map_by_name(skel, SYNWALL_MAP_FLOWS6);
-	struct bpf_program *trace =
-		bpf_object__find_program_by_name(skel, SW_FLOW_TRACE_PROG);
 	struct bpf_program *iter =
 		bpf_object__find_program_by_name(skel, SW_FLOW_SEED_PROG);
-	struct synwall_flow_ctl c = {0};
-	struct bpf_link *link = NULL;
-	char path[4096], why[256];
+	struct synwall_flow_ctl c = {0}, *mc = NULL;
+	char why[256];
+	struct timespec ts;
 	__u64 dev, ino;
 	__u32 zero = 0;
-	int err;
+	int i, err;
 
 	memset(out, 0, sizeof(*out));
-	if (!ctl || !f4 || !f6 || !trace || !iter) {
-		sw_err("the BPF object has no flow table (%s, %s, %s, %s, %s)",
+	if (!ctl || !f4 || !f6 || !iter) {
+		sw_err("the BPF object has no flow table (%s, %s, %s, %s)",
 		       SYNWALL_MAP_FLOWS4, SYNWALL_MAP_FLOWS6,
-		       SYNWALL_MAP_FLOW_CTL, SW_FLOW_TRACE_PROG,
-		       SW_FLOW_SEED_PROG);
+		       SYNWALL_MAP_FLOW_CTL, SW_FLOW_SEED_PROG);
 		return -1;
 	}
 	if (sw_netns_id(&dev, &ino)) {
@@ -137,26 +287,43 @@ int sw_flows_start(struct bpf_object *skel, const char *dir,
 		       strerror(errno));
 		return -1;
 	}
+	mc = map_ctl(bpf_map__fd(ctl));
+	if (!mc) {
+		sw_err("cannot map the flow table's control entry: %s",
+		       strerror(errno));
+		return -1;
+	}
 
+	/* hooks first: the state traces (required), the kernel function
+	 * hooks (for trusted misses) */
 	sw_lib_log_clear();
-	link = bpf_program__attach(trace);
-	if (!link) {
-		err = -errno;
-		sw_lib_log_flush();
-		sw_err("cannot attach the socket-state trace "
-		       "(tp_btf/inet_sock_set_state) that keeps the flow "
-		       "table: %s",
-		       sw_kernel_reason(err, why, sizeof(why)));
-		return -1;
+	for (i = 0; i < SW_FLOW_NTRACES; i++) {
+		err = attach_pin(skel, sw_flow_links[i], sw_flow_link_pin(i),
+				 dir);
+		if (err) {
+			sw_lib_log_flush();
+			sw_err("cannot attach the socket-state trace %s "
+			       "(tp_btf/inet_sock_set_state) that keeps the "
+			       "flow table, pinned as %s/%s: %s",
+			       sw_flow_links[i], dir, sw_flow_link_pin(i),
+			       sw_kernel_reason(err, why, sizeof(why)));
+			goto undo_traces;
+		}
 	}
-	snprintf(path, sizeof(path), "%s/%s", dir, SW_FLOW_TRACE_PIN);
-	err = bpf_link__pin(link, path);
-	if (err) {
-		sw_err("cannot pin the flow trace's link as %s: %s", path,
-		       strerror(-err));
-		bpf_link__destroy(link);
-		return -1;
+	if (start_hooks(skel, dir, why, sizeof(why))) {
+		snprintf(out->untrusted, sizeof(out->untrusted),
+			 "the kernel function hooks (fentry, "
+			 "synwall_hooks.bpf.o) are not attached: %s",
+			 why);
+		sw_warn("flow table: %s; every segment that misses the table "
+			"is looked up (bpf_skc_lookup_tcp), as without "
+			"trusted misses",
+			out->untrusted);
+	} else {
+		out->hooks = true;
 	}
+
+	/* then the seed */
 	err = seed(iter);
 	if (err) {
 		sw_err("cannot seed the flow table from this namespace's TCP "
@@ -164,29 +331,70 @@ int sw_flows_start(struct bpf_object *skel, const char *dir,
 		       sw_kernel_reason(err, why, sizeof(why)));
 		goto undo;
 	}
-	if (bpf_map_lookup_elem(bpf_map__fd(ctl), &zero, &c)) {
-		err = -errno;
-		goto undo;
-	}
-	c.on = 1;
-	if (bpf_map_update_elem(bpf_map__fd(ctl), &zero, &c, BPF_ANY)) {
-		err = -errno;
-		sw_err("cannot switch the flow table on: %s", strerror(-err));
-		goto undo;
-	}
-	out->seeded = c.seeded;
-	/* the pin holds the link; the loader's reference goes */
-	bpf_link__disconnect(link);
-	bpf_link__destroy(link);
+
+	/* the kernel's cookies before now are not known: taken for now */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	__atomic_store_n(&mc->kcookie_at,
+			 (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec,
+			 __ATOMIC_SEQ_CST);
+	if (out->hooks && !trust(mc))
+		snprintf(out->untrusted, sizeof(out->untrusted),
+			 "%llu inserts into the table failed while seeding",
+			 (unsigned long long)mc->insert_err);
+	out->trusted = out->hooks && !out->untrusted[0];
+	__atomic_store_n(&mc->on, 1, __ATOMIC_SEQ_CST);
+	out->seeded = __atomic_load_n(&mc->seeded, __ATOMIC_SEQ_CST);
+	unmap_ctl(mc);
 	return 0;
 undo:
-	bpf_link__unpin(link);
-	bpf_link__destroy(link);
+	i = SW_FLOW_NLINKS;
+undo_traces:
+	unpin_links(dir, 0, i);
+	unmap_ctl(mc);
 	return -1;
 }
 
-/* The map named name of program prog_id, as a new fd, or -1. */
-static int prog_map(__u32 prog_id, const char *name, struct bpf_map_info *mi)
+int sw_flows_distrust(const char *dir, __u32 xdp_prog_id)
+{
+	struct bpf_link_info li = {};
+	struct synwall_flow_ctl *c;
+	struct bpf_map_info mi;
+	__u32 len = sizeof(li);
+	char path[4096];
+	int fd;
+
+	if (!xdp_prog_id && dir[0]) {
+		/* found by its pins: the trace's link names the program */
+		snprintf(path, sizeof(path), "%s/%s", dir, sw_flow_link_pin(0));
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			return 0; /* no table (yet): nothing trusts it */
+		if (!bpf_obj_get_info_by_fd(fd, &li, &len))
+			xdp_prog_id = li.prog_id;
+		close(fd);
+	}
+	if (!xdp_prog_id)
+		return 0;
+	fd = sw_prog_map(xdp_prog_id, SYNWALL_MAP_FLOW_CTL, &mi);
+	if (fd < 0)
+		return 0; /* an object without a table */
+	c = map_ctl(fd);
+	close(fd);
+	if (!c) {
+		sw_err("cannot map the flow table's control entry to stop "
+		       "trusting it before a port is protected: %s",
+		       strerror(errno));
+		return -1;
+	}
+	if (__atomic_exchange_n(&c->trusted, 0, __ATOMIC_SEQ_CST))
+		sw_info("flow table: a newly protected port's sockets may be "
+			"missing from it: misses are looked up from now on "
+			"(re-attach to re-seed)");
+	unmap_ctl(c);
+	return 0;
+}
+
+int sw_prog_map(__u32 prog_id, const char *name, struct bpf_map_info *mi)
 {
 	struct bpf_prog_info pi = {};
 	__u32 len = sizeof(pi), ids[16], i, n;
@@ -233,6 +441,32 @@ static unsigned long count_keys(int fd, size_t key_size)
 	return n;
 }
 
+/* Why a miss is (not) trusted, for status. */
+static const char *trust_line(const char *dir, const struct synwall_flow_ctl *c)
+{
+	char path[4096];
+	int i;
+
+	if (c->trusted)
+		return "trusted: every socket of a protected port is in the "
+		       "table, so a segment that misses it (not a SYN) is "
+		       "judged without a socket lookup";
+	for (i = SW_FLOW_NTRACES; i < SW_FLOW_NLINKS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, sw_flow_link_pin(i));
+		if (access(path, F_OK))
+			return "looked up: the kernel function hooks (fentry) "
+			       "are not attached (attach printed the kernel's "
+			       "reason)";
+	}
+	if (c->insert_err)
+		return "looked up: an insert failed (the table was full), so "
+		       "a socket may be missing; re-attach (--flows N) to "
+		       "trust misses again";
+	return "looked up: a port was protected after the seed (synwall "
+	       "config --ports), whose sockets the table may lack; "
+	       "re-attach to re-seed";
+}
+
 void sw_flows_print(const char *dir, const char *indent)
 {
 	struct bpf_link_info li = {};
@@ -242,7 +476,7 @@ void sw_flows_print(const char *dir, const char *indent)
 	char path[4096];
 	int lfd, cfd, f4, f6;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, SW_FLOW_TRACE_PIN);
+	snprintf(path, sizeof(path), "%s/%s", dir, sw_flow_link_pin(0));
 	lfd = bpf_obj_get(path);
 	if (lfd < 0) {
 		printf("%sflows:  off: no socket-state trace pinned (%s): "
@@ -258,14 +492,14 @@ void sw_flows_print(const char *dir, const char *indent)
 		return;
 	}
 	close(lfd);
-	cfd = prog_map(li.prog_id, SYNWALL_MAP_FLOW_CTL, &mi);
-	f4 = prog_map(li.prog_id, SYNWALL_MAP_FLOWS4, &i4);
-	f6 = prog_map(li.prog_id, SYNWALL_MAP_FLOWS6, &i6);
+	cfd = sw_prog_map(li.prog_id, SYNWALL_MAP_FLOW_CTL, &mi);
+	f4 = sw_prog_map(li.prog_id, SYNWALL_MAP_FLOWS4, &i4);
+	f6 = sw_prog_map(li.prog_id, SYNWALL_MAP_FLOWS6, &i6);
 	if (cfd < 0 || f4 < 0 || f6 < 0 || bpf_map_lookup_elem(cfd, &zero, &c))
 		printf("%sflows:  the trace (program id %u) has no readable "
 		       "flow table\n",
 		       indent, li.prog_id);
-	else
+	else {
 		printf("%sflows:  %s: IPv4 %lu of %u, IPv6 %lu of %u entries; "
 		       "%llu seeded at attach, %llu sweeps of a full table, "
 		       "%llu inserts failed (those flows are looked up)\n",
@@ -274,6 +508,8 @@ void sw_flows_print(const char *dir, const char *indent)
 		       i6.max_entries, (unsigned long long)c.seeded,
 		       (unsigned long long)c.sweeps,
 		       (unsigned long long)c.insert_err);
+		printf("%sflows:  misses %s\n", indent, trust_line(dir, &c));
+	}
 	if (cfd >= 0)
 		close(cfd);
 	if (f4 >= 0)

@@ -6,16 +6,30 @@
 #ifndef SYNWALL_LOADER_FLOWS_H
 #define SYNWALL_LOADER_FLOWS_H
 
+#include <stdbool.h>
 #include <linux/types.h>
 
 struct bpf_object;
+struct bpf_map_info;
 
-/* the trace program's link, pinned beside the maps */
-#define SW_FLOW_TRACE_PIN "flow_trace"
+/*
+ * The programs that keep the table, each attached with its link pinned
+ * beside the maps as sw_flow_link_pin(i) ("flow_trace", ...), so that they
+ * outlive the loader and `synwall detach` (which removes the pins) ends
+ * them: first the SW_FLOW_NTRACES socket-state traces of synwall.bpf.o,
+ * then the kernel function hooks of synwall_hooks.bpf.o.
+ */
+#define SW_FLOW_NTRACES 2
+#define SW_FLOW_NLINKS 8
+extern const char *const sw_flow_links[SW_FLOW_NLINKS];
+const char *sw_flow_link_pin(int i);
 
 struct sw_flows_started {
-	__u64 seeded;	  /* entries the seed inserted */
-	__u32 max4, max6; /* the tables' sizes */
+	__u64 seeded;	     /* entries the seed inserted */
+	__u32 max4, max6;    /* the tables' sizes */
+	bool hooks;	     /* the kernel function hooks are attached */
+	bool trusted;	     /* XDP trusts a miss (flow_ctl.trusted) */
+	char untrusted[400]; /* why not, when not */
 };
 
 /* --flows N: entries of each table */
@@ -35,6 +49,19 @@ int sw_flows_size(struct bpf_object *skel, unsigned long n);
  */
 int sw_flows_start(struct bpf_object *skel, const char *dir,
 		   struct sw_flows_started *out);
+
+/*
+ * A port becomes protected: its sockets are not in the table (the seed and
+ * the hooks tracked only protected ports), so a miss is no answer any more
+ * (flow_ctl.trusted = 0, until the next attach).  The table is found
+ * from xdp_prog_id, the XDP program, or if 0 from the trace's link pinned
+ * in dir; where there is none, nothing trusts it.  0 or -1 (printed).
+ */
+int sw_flows_distrust(const char *dir, __u32 xdp_prog_id);
+
+/* The map named name of program prog_id, as a new fd (its info in *mi),
+ * or -1. */
+int sw_prog_map(__u32 prog_id, const char *name, struct bpf_map_info *mi);
 
 /* The `synwall status` line of the flow table whose trace is pinned in
  * dir. */

@@ -167,9 +167,10 @@ static bool leftovers(const struct sw_attach *a, char *what, size_t len)
 	if (sw_xdp_query(a->ifindex, &xi) == 0 && xi.prog_id)
 		n += (size_t)snprintf(what + n, len - n, " XDP program id %u;",
 				      xi.prog_id);
-	for (i = 0; i <= SW_NPINS && n < len; i++) {
+	for (i = 0; i < SW_NPINS + SW_FLOW_NLINKS && n < len; i++) {
 		snprintf(path, sizeof(path), "%s/%s", a->dir,
-			 i < SW_NPINS ? sw_pins[i].name : SW_FLOW_TRACE_PIN);
+			 i < SW_NPINS ? sw_pins[i].name :
+					sw_flow_link_pin(i - SW_NPINS));
 		if (access(path, F_OK) == 0)
 			n += (size_t)snprintf(what + n, len - n, " %s;", path);
 	}
@@ -318,9 +319,10 @@ static int fresh_attach_locked(struct sw_attach *a)
 			tc_id, created ? " (clsact created)" : "");
 	if (!a->degraded)
 		printf("  flows:  tables of %u IPv4 and %u IPv6 flows, seeded "
-		       "with %llu sockets (trace pinned as %s/%s)\n",
+		       "with %llu sockets (links pinned as %s/flow_*); "
+		       "misses %s\n",
 		       fl.max4, fl.max6, (unsigned long long)fl.seeded, a->dir,
-		       SW_FLOW_TRACE_PIN);
+		       fl.trusted ? "trusted (no socket lookup)" : "looked up");
 	print_attached(a, a->dir);
 	sw_lib_log_clear();
 	return 0;

@@ -77,10 +77,11 @@ int sw_pins_remove(const char *dir, bool fatal)
 	char path[PATH_MAX + 32];
 	int i, rc = 0;
 
-	/* the flow trace's link first: its program stops with it */
-	for (i = -1; i < SW_NPINS; i++) {
+	/* the flow table's links first: their programs stop with them */
+	for (i = -SW_FLOW_NLINKS; i < SW_NPINS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir,
-			 i < 0 ? SW_FLOW_TRACE_PIN : sw_pins[i].name);
+			 i < 0 ? sw_flow_link_pin(i + SW_FLOW_NLINKS) :
+				 sw_pins[i].name);
 		if (unlink(path) && errno != ENOENT) {
 			if (fatal)
 				sw_err("cannot remove %s: %s", path,

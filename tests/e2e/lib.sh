@@ -316,6 +316,18 @@ has_handoff_kfunc() {
 		grep "FUNC 'bpf_sk_assign_tcp_reqsk'" >/dev/null
 }
 
+# Can this kernel load a program on a kernel function (fentry)?  Asked apart
+# from synwall (build/e2e/fentry_probe.bpf.o), so that a test knows whether
+# synwall's kernel function hooks must load (the flow table trusted).
+has_fentry() {
+	local pin=/sys/fs/bpf/swt_fentry_probe.$$ rc
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	bpftool prog load "$E2E_OUT/fentry_probe.bpf.o" "$pin" >/dev/null 2>&1
+	rc=$?
+	rm -f "$pin"
+	return $rc
+}
+
 # netstat counter of a namespace: ns_mib NS NAME (e.g. TcpExtSyncookiesSent)
 ns_mib() {
 	nsenter --net=/run/netns/"$1" cat /proc/net/netstat /proc/net/snmp |

@@ -140,6 +140,16 @@ wait_listen "$PORT" && wait_listen "$OTHER" || die "loader: tcpprobe servers did
 
 # ---- attach / detach ------------------------------------------------------
 
+# the flow table's links: the state traces always, the kernel function
+# hooks where this kernel loads fentry programs (asked apart from synwall)
+if has_fentry; then
+	want_pins="config dp_state flow_hashed flow_hashed2 flow_kcookie4 flow_kcookie6 flow_req flow_req2 flow_trace flow_trace2 keys ports state stats "
+	want_misses="trusted" hooks_said= hooks_why="this kernel loads fentry programs"
+else
+	want_pins="config dp_state flow_trace flow_trace2 keys ports state stats "
+	want_misses="looked up: the kernel function hooks" hooks_said=1
+	hooks_why="this kernel refuses fentry programs (build/e2e/fentry_probe.bpf.o)"
+fi
 before=$(snapshot)
 out=$(L attach "$E2E_SIF" --cookies always --ports "$PORT" 2>&1)
 rc=$?
@@ -152,8 +162,12 @@ else
 		fail "attach: no native XDP program in bpftool net: $net"
 	elif ! grep -q "$E2E_SIF.*clsact/ingress synwall_tc" <<<"$net"; then
 		fail "attach: no TC ingress program in bpftool net: $net"
-	elif [ "$pins" != "config dp_state flow_trace keys ports state stats " ]; then
-		fail "attach: pins are '$pins'"
+	elif [ "$pins" != "$want_pins" ]; then
+		fail "attach: pins are '$pins', want '$want_pins' ($hooks_why)"
+	elif [ -n "$hooks_said" ] && ! grep -Eq "flow table: the kernel function hooks \(fentry, synwall_hooks.bpf.o\) are not attached: the kernel refused to load them: [A-Z][a-z].*; every segment that misses the table is looked up" <<<"$out"; then
+		fail "attach: without the kernel function hooks, no warning with the kernel's reason: $out"
+	elif ! nss "$SW_LOADER" status "$E2E_SIF" 2>&1 | grep -q "flows:  misses $want_misses"; then
+		fail "attach: status does not say the misses are $want_misses: $(nss "$SW_LOADER" status "$E2E_SIF" 2>&1 | grep flows:)"
 	elif ! nss bpftool link show pinned /sys/fs/bpf/synwall/"$E2E_SIF"/flow_trace | grep -Eq "(tracing|raw_tracepoint) +prog"; then
 		fail "attach: flow_trace is not the trace program's link: $(nss bpftool link show pinned /sys/fs/bpf/synwall/"$E2E_SIF"/flow_trace 2>&1)"
 	elif ! grep -q "libxdp dispatcher" <<<"$out" &&
@@ -467,9 +481,27 @@ L attach "$E2E_SIF" --ports "$PORT" >/dev/null 2>&1 || fail "attach for config t
 syn0=$(swstat xdp_tx_synack)
 nsc "$E2E_OUT/tcpprobe" seq "$S4" "$OTHER" 1 >/dev/null
 syn1=$(swstat xdp_tx_synack)
-L config "$E2E_SIF" --add-ports "$OTHER" >/dev/null
+# a connection to OTHER made before OTHER is protected: not in the flow
+# table, which then stops trusting misses (status says so), so that the
+# connection's segments keep passing
+nsc timeout 20 "$E2E_OUT/tcpprobe" hold "$S4" "$OTHER" 3000 200 >"$E2E_TMP/held" 2>&1 &
+held=$!
+sleep 0.7
+st0=$(L status "$E2E_SIF" 2>&1 | grep "flows:  misses")
+cout=$(L config "$E2E_SIF" --add-ports "$OTHER" 2>&1)
+st1=$(L status "$E2E_SIF" 2>&1 | grep "flows:  misses")
 nsc "$E2E_OUT/tcpprobe" seq "$S4" "$OTHER" 1 >/dev/null
 syn2=$(swstat xdp_tx_synack)
+if ! wait $held; then
+	fail "config_add_ports_held: a connection made before its port was protected broke: $(tr "\n" " " <"$E2E_TMP/held")"
+elif [ "$want_misses" = trusted ] &&
+	{ ! grep -q "misses trusted" <<<"$st0" ||
+		! grep -q "misses looked up: a port was protected after the seed" <<<"$st1" ||
+		! grep -q "misses are looked up from now on" <<<"$cout"; }; then
+	fail "config_add_ports_held: the table's trust: before '$st0', after '$st1', config said '$cout'"
+else
+	pass "config_add_ports_held: a connection made before port $OTHER was protected kept working ($(tr "\n" " " <"$E2E_TMP/held")); misses: '${st0#*misses }' -> '${st1#*misses }'"
+fi
 if [ "$syn1" -eq "$syn0" ] && [ "$syn2" -eq $((syn1 + 1)) ]; then
 	pass "config_ports_next_packet: port $OTHER protected from the next SYN on"
 else

@@ -10,7 +10,9 @@
 #include <bpf/libbpf.h>
 
 #include "xdp.h"
+#include <netinet/tcp.h>
 #include "synwall.skel.h"
+#include "synwall_hooks.skel.h"
 
 static int flows_fd(bool v6)
 {
@@ -591,5 +593,397 @@ int t_flow_seed(void)
 	swt_conn_close(&live);
 	swt_conn_close(&tw);
 	close(lfd);
+	return r;
+}
+
+static int ctl_trust(__u32 trusted, __u64 kcookie_at)
+{
+	struct synwall_flow_ctl c;
+	__u32 zero = 0;
+
+	TRY(ctl_read(&c));
+	c.trusted = trusted;
+	c.kcookie_at = kcookie_at;
+	if (bpf_map_update_elem(bpf_map__fd(env.skel->maps.flow_ctl), &zero, &c,
+				BPF_ANY))
+		SWT_FAIL("flow_ctl write: %s", strerror(errno));
+	return SWT_PASS;
+}
+
+/* Run p on loopback (ifindex 1), where its addresses are local. */
+static int lo_run(const struct swt_pkt *p, __u32 verdict, size_t counter)
+{
+	static __u8 buf[SWT_PKT_MAX];
+	struct want w = {.verdict = verdict, .counter = counter, .ifindex = 1};
+
+	return run(buf, swt_build(p, buf, sizeof(buf), NULL), &w);
+}
+
+static int lo_pass(const struct swt_pkt *p, size_t counter)
+{
+	return lo_run(p, XDP_PASS, counter);
+}
+
+static int lo_drop(const struct swt_pkt *p, size_t counter)
+{
+	return lo_run(p, XDP_DROP, counter);
+}
+
+/*
+ * A trusted table answers a miss itself: a segment that is not a SYN and
+ * misses the table has no socket, and the socket lookup is skipped.  Shown
+ * with a real connection that is not in the table (which a trusted table
+ * never lets happen): its ACK is looked up and passed while the table is
+ * not trusted, and judged as a cookie (and dropped) once it is.  A SYN
+ * still asks the kernel.
+ */
+int t_flow_table_trusted(long v6)
+{
+	struct swt_conn c;
+	struct swt_pkt p;
+	int r;
+
+	r = swt_conn_open(v6, true, &c);
+	if (r) {
+		if (v6)
+			return swt_skipf("no IPv6 loopback (::1): %s",
+					 strerror(-r));
+		SWT_FAIL("loopback connection: %s", strerror(-r));
+	}
+	r = protect(c.lport, true);
+	swt_pkt_loopback(&p, v6, c.cport, c.lport);
+	p.ack = 0x02000000; /* not a cookie */
+	if (r == SWT_PASS)
+		r = ctl_write(1, 0);
+	if (r == SWT_PASS)
+		r = swt_sub(lo_pass(&p, SWT_STAT(xdp_pass_socket)),
+			    "untrusted miss: looked up, the socket found");
+	if (r == SWT_PASS)
+		r = ctl_trust(1, 0);
+	if (r == SWT_PASS)
+		r = swt_sub(lo_drop(&p, SWT_STAT(xdp_drop_bad_ack)),
+			    "trusted miss: no lookup, a bad cookie");
+	if (r == SWT_PASS) {
+		p.flags = SWT_TCP_ACK | SWT_TCP_PSH;
+		p.paylen = 10;
+		r = swt_sub(lo_drop(&p, SWT_STAT(xdp_drop_bad_ack)),
+			    "trusted miss: data, no lookup");
+		p.paylen = 0;
+	}
+	if (r == SWT_PASS) {
+		p.flags = SWT_TCP_RST;
+		r = swt_sub(lo_drop(&p, SWT_STAT(xdp_drop_no_socket)),
+			    "trusted miss: RST, no lookup");
+	}
+	if (r == SWT_PASS) {
+		p.flags = SWT_TCP_SYN;
+		p.ack = 0;
+		r = swt_sub(lo_pass(&p, SWT_STAT(xdp_pass_socket)),
+			    "trusted table, SYN: looked up, the socket found");
+	}
+	if (r == SWT_PASS) {
+		p.flags = SWT_TCP_ACK;
+		p.ack = 0x02000000;
+		r = put(&p, 0);
+	}
+	if (r == SWT_PASS)
+		r = swt_sub(lo_pass(&p, SWT_STAT(xdp_pass_flow)),
+			    "trusted table, a hit");
+	swt_conn_close(&c);
+	return r;
+}
+
+/* The second copy of the state trace keeps the table alone as well. */
+int t_flow_trace2_alone(void)
+{
+	struct bpf_link *l;
+	__u16 port;
+	int lfd, r;
+
+	TRY(ctl_write(1, netns_ino()));
+	if ((r = listen_protected(false, &lfd, &port)))
+		SWT_FAIL("loopback listener: %s", strerror(-r));
+	l = bpf_program__attach(env.skel->progs.synwall_flow_trace2);
+	if (!l) {
+		close(lfd);
+		SWT_FAIL("attach synwall_flow_trace2: %s", strerror(errno));
+	}
+	r = trace_case(false, lfd, port);
+	bpf_link__destroy(l);
+	close(lfd);
+	return r;
+}
+
+/*
+ * A table that cannot take a socket's entry is no longer trusted: every
+ * slot is taken by a live entry (nothing to sweep), a connection is made,
+ * its insert fails, and flow_ctl.trusted drops to 0 with insert_err
+ * counting it.
+ */
+int t_flow_full_distrusts(void)
+{
+	struct synwall_flow v = {.tw_until = 0}; /* live: never swept */
+	struct synwall_flow_ctl ctl;
+	__u32 max = bpf_map__max_entries(env.skel->maps.flows4), i;
+	struct bpf_link *l;
+	struct swt_conn c;
+	__u16 port;
+	int lfd, r;
+
+	for (i = 0; i < max; i++) {
+		struct {
+			__u32 raddr, laddr;
+			__u16 rport, lport;
+		} k = {htonl(0x0a000000u + i), htonl(0x0a630001u), htons(4242),
+		       htons(PORT_FLOW)};
+
+		if (bpf_map_update_elem(flows_fd(false), &k, &v, BPF_NOEXIST))
+			SWT_FAIL("filling entry %u of %u: %s", i, max,
+				 strerror(errno));
+	}
+	TRY(ctl_write(1, netns_ino()));
+	TRY(ctl_trust(1, 0));
+	if ((r = listen_protected(false, &lfd, &port)))
+		SWT_FAIL("loopback listener: %s", strerror(-r));
+	l = bpf_program__attach(env.skel->progs.synwall_flow_trace);
+	if (!l) {
+		close(lfd);
+		SWT_FAIL("attach: %s", strerror(errno));
+	}
+	r = connect_to(false, lfd, port, &c);
+	usleep(50000);
+	bpf_link__destroy(l);
+	swt_conn_close(&c);
+	close(lfd);
+	if (r)
+		SWT_FAIL("connect: %s", strerror(-r));
+	TRY(ctl_read(&ctl));
+	ASSERT_TRUE(ctl.insert_err >= 1,
+		    "flow_ctl.insert_err = %llu, want >= 1",
+		    (unsigned long long)ctl.insert_err);
+	ASSERT_EQ(ctl.trusted, 0, "flow_ctl.trusted after a failed insert");
+	return SWT_PASS;
+}
+
+/* ---- the kernel function hooks (synwall_hooks.bpf.o) ------------------ */
+
+/*
+ * Can this kernel load a program on a kernel function at all?  Asked with
+ * a program of no consequence (build/e2e/fentry_probe.bpf.o), so that a
+ * kernel that refuses fentry is a skip and synwall's hooks failing where
+ * fentry works is a failure.  NULL, or why not.
+ */
+static const char *fentry_refused(void)
+{
+	static char why[160];
+	struct bpf_object *o;
+	int err;
+
+	o = bpf_object__open_file("build/e2e/fentry_probe.bpf.o", NULL);
+	if (!o) {
+		snprintf(why, sizeof(why),
+			 "cannot open build/e2e/fentry_probe.bpf.o: %s",
+			 strerror(errno));
+		return why;
+	}
+	err = bpf_object__load(o);
+	bpf_object__close(o);
+	if (!err)
+		return NULL;
+	snprintf(why, sizeof(why),
+		 "this kernel refuses fentry programs (a minimal one on "
+		 "inet_ehash_nolisten: %s)",
+		 strerror(-err));
+	return why;
+}
+
+/* The hooks on env's maps, attached; *links gets their links. */
+static int hooks_start(struct synwall_hooks **h, struct bpf_link **links,
+		       int *n)
+{
+	struct bpf_program *prog;
+	struct bpf_map *m;
+	int err;
+
+	*n = 0;
+	*h = synwall_hooks__open();
+	if (!*h)
+		SWT_FAIL("synwall_hooks__open: %s", strerror(errno));
+	bpf_object__for_each_map(m, (*h)->obj)
+	{
+		struct bpf_map *same = bpf_object__find_map_by_name(
+			env.skel->obj, bpf_map__name(m));
+
+		bpf_map__set_pin_path(m, NULL);
+		if (same && bpf_map__reuse_fd(m, bpf_map__fd(same)))
+			SWT_FAIL("reuse map %s: %s", bpf_map__name(m),
+				 strerror(errno));
+	}
+	err = synwall_hooks__load(*h);
+	if (err)
+		SWT_FAIL("the hooks do not load where fentry does: %s",
+			 strerror(-err));
+	bpf_object__for_each_program(prog, (*h)->obj)
+	{
+		links[*n] = bpf_program__attach(prog);
+		if (!links[*n])
+			SWT_FAIL("attach %s: %s", bpf_program__name(prog),
+				 strerror(errno));
+		(*n)++;
+	}
+	return SWT_PASS;
+}
+
+static void hooks_stop(struct synwall_hooks *h, struct bpf_link **links, int n)
+{
+	while (n > 0)
+		bpf_link__destroy(links[--n]);
+	synwall_hooks__destroy(h);
+}
+
+static void ipv4_sysctl(const char *name, const char *v)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", name);
+	f = fopen(path, "we");
+	if (f) {
+		fputs(v, f);
+		fclose(f);
+	}
+}
+
+/*
+ * A kernel handshake, step by step: the request socket gets an entry
+ * with an end (the listener defers accept, so the client's bare final ACK
+ * leaves it a request: fentry inet_csk_reqsk_queue_hash_add); its segments
+ * pass on the table; the client's data makes the child, whose entry is
+ * live (fentry inet_ehash_nolisten).  Then the kernel's own cookies
+ * (tcp_syncookies=2: every SYN) move flow_ctl.kcookie_at.
+ */
+int t_flow_hooks(long v6)
+{
+	const char *why = fentry_refused();
+	struct synwall_hooks *h = NULL;
+	struct bpf_link *links[8];
+	struct synwall_flow_ctl ctl;
+	struct swt_conn c = {.lfd = -1, .cfd = -1, .afd = -1};
+	struct swt_pkt p;
+	int n = 0, r, lfd = -1, secs = 10;
+	long long end;
+	__u64 t0;
+	__u16 port;
+
+	if (why)
+		return swt_skipf("%s", why);
+	TRY(ctl_write(1, netns_ino()));
+	TRY(ctl_trust(1, 0));
+	r = hooks_start(&h, links, &n);
+	if (r == SWT_PASS && (r = listen_any(v6, false, &lfd, &port))) {
+		if (v6) {
+			hooks_stop(h, links, n);
+			return swt_skipf("no IPv6 loopback (::1): %s",
+					 strerror(-r));
+		}
+		r = swt_failf(__FILE__, __LINE__, "listener: %s", strerror(-r));
+	}
+	if (r == SWT_PASS &&
+	    setsockopt(lfd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs, sizeof(secs)))
+		r = swt_failf(__FILE__, __LINE__, "TCP_DEFER_ACCEPT: %s",
+			      strerror(errno));
+	if (r == SWT_PASS) {
+		/* connect() returns at the SYN-ACK; accept() would wait */
+		c.lport = port;
+		c.cfd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+		if (c.cfd < 0) {
+			r = swt_failf(__FILE__, __LINE__, "socket: %s",
+				      strerror(errno));
+		} else {
+			struct sockaddr_storage ss = {0};
+			socklen_t len;
+
+			if (v6) {
+				struct sockaddr_in6 *a = (void *)&ss;
+
+				a->sin6_family = AF_INET6;
+				a->sin6_addr = in6addr_loopback;
+				a->sin6_port = htons(port);
+				len = sizeof(*a);
+			} else {
+				struct sockaddr_in *a = (void *)&ss;
+
+				a->sin_family = AF_INET;
+				a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+				a->sin_port = htons(port);
+				len = sizeof(*a);
+			}
+			if (connect(c.cfd, (struct sockaddr *)&ss, len))
+				r = swt_failf(__FILE__, __LINE__, "connect: %s",
+					      strerror(errno));
+			len = sizeof(ss);
+			if (r == SWT_PASS &&
+			    getsockname(c.cfd, (struct sockaddr *)&ss, &len))
+				r = swt_failf(__FILE__, __LINE__,
+					      "getsockname: %s",
+					      strerror(errno));
+			c.cport = ntohs(
+				v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+				     ((struct sockaddr_in *)&ss)->sin_port);
+		}
+	}
+	if (r == SWT_PASS) {
+		swt_pkt_loopback(&p, v6, c.cport, c.lport);
+		r = wait_entry(&p, 1, "the request socket (deferred accept)");
+	}
+	if (r == SWT_PASS) {
+		end = entry_of(&p) - (long long)mono_ns();
+		if (end < 60000000000ll || end > 1200000000000ll)
+			r = swt_failf(__FILE__, __LINE__,
+				      "the request's entry ends in %lld ns, "
+				      "want 60-1200 s (5 SYN-ACK "
+				      "retransmissions: 63 s)",
+				      end);
+	}
+	if (r == SWT_PASS)
+		r = swt_sub(expect_pass(&p, SWT_STAT(xdp_pass_flow)),
+			    "a segment of the request's flow");
+	if (r == SWT_PASS && write(c.cfd, "x", 1) != 1)
+		r = swt_failf(__FILE__, __LINE__, "write: %s", strerror(errno));
+	if (r == SWT_PASS)
+		r = wait_entry(&p, 0, "the child, once data came");
+	/* the kernel's own cookies: every SYN with tcp_syncookies=2 */
+	if (r == SWT_PASS)
+		r = ctl_trust(1, 0);
+	if (r == SWT_PASS) {
+		struct swt_conn k = {.lfd = -1, .cfd = -1, .afd = -1};
+
+		t0 = mono_ns();
+		ipv4_sysctl("tcp_syncookies", "2");
+		r = connect_to(v6, lfd, port, &k);
+		ipv4_sysctl("tcp_syncookies", "1");
+		swt_conn_close(&k);
+		if (r)
+			r = swt_failf(__FILE__, __LINE__,
+				      "connect with tcp_syncookies=2: %s",
+				      strerror(-r));
+		else if (ctl_read(&ctl) == SWT_PASS &&
+			 (ctl.kcookie_at < t0 || ctl.kcookie_at > mono_ns()))
+			r = swt_failf(__FILE__, __LINE__,
+				      "flow_ctl.kcookie_at %llu, want the "
+				      "connect's time (%llu..)",
+				      (unsigned long long)ctl.kcookie_at,
+				      (unsigned long long)t0);
+		else if (ctl.trusted != 1 || ctl.insert_err)
+			r = swt_failf(__FILE__, __LINE__,
+				      "trusted %u, insert_err %llu after the "
+				      "hooks' inserts",
+				      ctl.trusted,
+				      (unsigned long long)ctl.insert_err);
+	}
+	swt_conn_close(&c);
+	if (lfd >= 0)
+		close(lfd);
+	hooks_stop(h, links, n);
 	return r;
 }

@@ -58,6 +58,11 @@ static const struct swt_case cases[] = {
 	SWT_CASE(flow_trace_other_netns),
 	SWT_CASE(flow_seed),
 	SWT_CASE(flow_sweep),
+	SWT_CASE_V46("flow_table_trusted_v4", "flow_table_trusted_v6",
+		     t_flow_table_trusted),
+	SWT_CASE(flow_trace2_alone),
+	SWT_CASE(flow_full_distrusts),
+	SWT_CASE_V46("flow_hooks_v4", "flow_hooks_v6", t_flow_hooks),
 	/* ack.c: keys and the program's own state */
 	SWT_CASE(unkeyed),
 	SWT_CASE(fresh_program),

@@ -141,6 +141,10 @@ int t_flow_trace_v4_mapped(void);
 int t_flow_trace_other_netns(void);
 int t_flow_seed(void);
 int t_flow_sweep(void);
+int t_flow_table_trusted(long v6);
+int t_flow_trace2_alone(void);
+int t_flow_full_distrusts(void);
+int t_flow_hooks(long v6);
 int t_request_socket(void);
 
 /* malformed.c: what is not a TCP segment to answer */

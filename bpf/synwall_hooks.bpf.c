@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * synwall's kernel function hooks: the writers of the flow table (flows.h)
+ * that make it complete, so that XDP may trust a miss (flow_ctl.trusted,
+ * docs/datapath.md "The flow table").  An object of its own: fentry needs
+ * a kernel that lets BPF attach to its functions (BTF, trampolines, no
+ * lockdown or LSM policy against it), and the data path object must load
+ * with `ip link` where it cannot.  The loader loads it after synwall.bpf.o,
+ * on the same maps (bpf_map__reuse_fd() by name); if it cannot, the table
+ * works untrusted (every miss is looked up) and `synwall status` says why.
+ *
+ * As with the state trace, each writer of a socket comes twice: the kernel
+ * skips a tracing program that would run inside its own run on one CPU
+ * (a softirq interrupting process context), and of two one is free.
+ */
+/* vmlinux.h has a typedef named "config": keep the name for our map */
+#define config sw_vmlinux_config_t
+#include "vmlinux.h"
+#undef config
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_tracing.h>
+#include <synwall/abi.h>
+#include "maps.h"
+#include "flows.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* request sockets have no state event: the kernel's handshakes */
+SEC("fentry/inet_csk_reqsk_queue_hash_add")
+int BPF_PROG(synwall_flow_req, const struct sock *sk,
+	     const struct request_sock *req, unsigned long timeout)
+{
+	sw_flow_req(sk, req, timeout);
+	return 0;
+}
+
+SEC("fentry/inet_csk_reqsk_queue_hash_add")
+int BPF_PROG(synwall_flow_req2, const struct sock *sk,
+	     const struct request_sock *req, unsigned long timeout)
+{
+	sw_flow_req(sk, req, timeout);
+	return 0;
+}
+
+/* children and connecting sockets, as they enter the established hash */
+SEC("fentry/inet_ehash_nolisten")
+int BPF_PROG(synwall_flow_hashed, const struct sock *sk)
+{
+	sw_flow_hashed(sk);
+	return 0;
+}
+
+SEC("fentry/inet_ehash_nolisten")
+int BPF_PROG(synwall_flow_hashed2, const struct sock *sk)
+{
+	sw_flow_hashed(sk);
+	return 0;
+}
+
+/*
+ * The kernel's own cookies (tcp_conn_request() with a full SYN queue).
+ * One program each: a run skipped inside another's is at the same moment,
+ * and the outer one writes the time.
+ */
+SEC("fentry/cookie_v4_init_sequence")
+int BPF_PROG(synwall_flow_kcookie4, const struct sk_buff *skb)
+{
+	sw_flow_kcookie(skb);
+	return 0;
+}
+
+SEC("fentry/cookie_v6_init_sequence")
+int BPF_PROG(synwall_flow_kcookie6, const struct sk_buff *skb)
+{
+	sw_flow_kcookie(skb);
+	return 0;
+}
