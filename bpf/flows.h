@@ -408,6 +408,25 @@ static __always_inline __u64 sw_req_life(const struct sock *lsk, __u64 rto0)
 	return life + (__u64)(n - 15) * SW_RTO_MAX_NS;
 }
 
+/*
+ * The control entry and, in k, the key of full socket sk if it is a TCP
+ * socket of the tracked namespace on a protected local port lport
+ * (network order); else NULL.
+ */
+static __always_inline struct synwall_flow_ctl *
+sw_flow_tcp_sk(const struct sock *sk, __u16 lport, struct sw_flow_k *k)
+{
+	const struct sock_common *skc = &sk->__sk_common;
+	struct synwall_flow_ctl *c;
+
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return NULL;
+	c = sw_flow_ctl_of(skc);
+	if (!c || sw_flow_key_of(skc, lport, BPF_CORE_READ(skc, skc_family), k))
+		return NULL;
+	return c;
+}
+
 /* The kernel hashed request socket req of listener lsk (its SYN-ACK
  * went out or is about to): the final ACK must find it. */
 static __always_inline void
@@ -432,17 +451,13 @@ sw_flow_req(const struct sock *lsk, const struct request_sock *req, __u64 rto0)
  */
 static __always_inline void sw_flow_hashed(const struct sock *sk)
 {
-	const struct sock_common *skc = &sk->__sk_common;
 	struct synwall_flow_ctl *c;
 	struct sw_flow_k k;
 
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
-		return;
-	c = sw_flow_ctl_of(skc);
-	if (!c || sw_flow_key_of(skc, bpf_htons(BPF_CORE_READ(skc, skc_num)),
-				 BPF_CORE_READ(skc, skc_family), &k))
-		return;
-	sw_flow_put(c, &k, 0, BPF_ANY);
+	c = sw_flow_tcp_sk(
+		sk, bpf_htons(BPF_CORE_READ(sk, __sk_common.skc_num)), &k);
+	if (c)
+		sw_flow_put(c, &k, 0, BPF_ANY);
 }
 
 /* The kernel answers a SYN with a cookie of its own (its SYN queue is
@@ -467,19 +482,14 @@ static __always_inline void sw_flow_kcookie(const struct sk_buff *skb)
 static __always_inline void sw_flow_state_change(const struct sock *sk,
 						 int oldstate, int newstate)
 {
-	const struct sock_common *skc = &sk->__sk_common;
 	struct synwall_flow_ctl *c;
 	struct sw_flow_k k;
 
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
-		return;
-	c = sw_flow_ctl_of(skc);
 	/* the local port from inet_sport: tcp_set_state(TCP_CLOSE) releases
 	 * the port (inet_put_port() zeroes skc_num) before this event */
-	if (!c ||
-	    sw_flow_key_of(skc,
-			   BPF_CORE_READ((struct inet_sock *)sk, inet_sport),
-			   BPF_CORE_READ(skc, skc_family), &k))
+	c = sw_flow_tcp_sk(
+		sk, BPF_CORE_READ((struct inet_sock *)sk, inet_sport), &k);
+	if (!c)
 		return;
 	switch (newstate) {
 	case TCP_LISTEN:

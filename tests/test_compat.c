@@ -42,19 +42,6 @@
 static struct synwall_compat *skel;
 static int xdp_fd, stats_fd, compat_fd, ls4, ls6, s81;
 
-static void sysctl_set(const char *name, const char *v)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", name);
-	f = fopen(path, "we");
-	if (f) {
-		fputs(v, f);
-		fclose(f);
-	}
-}
-
 static void stats_sum(struct synwall_stats *s)
 {
 	int n = libbpf_num_possible_cpus(), i;
@@ -321,24 +308,52 @@ static int t_final_ack_passed(long v6)
  * jiffies are within that window of 0 (uptime ~300 s on), where the
  * kernel too would take it.
  */
+/* Run the full object on frame buf: verdict want, and its counter. */
+static int gate_run(struct swt_env *env, const __u8 *buf, size_t len,
+		    __u32 want, const char *what)
+{
+	struct synwall_stats b, a;
+	struct swt_xdp_out o;
+	char w[256];
+
+	if (swt_stats_read(env, &b) ||
+	    swt_xdp_run(env->xdp_fd, buf, len, 0, &o) ||
+	    swt_stats_read(env, &a))
+		SWT_FAIL("full object run: %s", strerror(errno));
+	if (o.verdict != want)
+		SWT_FAIL("%s: verdict %s, expected %s", what,
+			 swt_xdp_verdict_name(o.verdict),
+			 swt_xdp_verdict_name(want));
+	if (swt_stats_check_one(&b, &a,
+				want == XDP_PASS ?
+					SWT_STAT(xdp_pass_kernel_cookie) :
+					SWT_STAT(xdp_drop_bad_ack),
+				w, sizeof(w)))
+		SWT_FAIL("%s: counters: %s", what, w);
+	return SWT_PASS;
+}
+
 static int t_full_kernel_cookie_gate(void)
 {
+	static const char *const trusted_what[] = {
+		"trusted table, no kernel cookie since attach",
+		"trusted table, a kernel cookie just now",
+		"trusted table, the last kernel cookie 131 s ago"};
 	static struct swt_env env;
 	static int opened;
 	struct synwall_config cfg;
 	struct synwall_keys keys;
 	const struct synwall_key key = {0x1111, 0x2222};
-	struct swt_xdp_out o;
 	struct swt_pkt syn, ack;
-	__u32 cookie = 0, tsval = 0, now, want;
-	__u64 now64;
+	__u32 cookie = 0, tsval = 0, now, want, z = 0;
 	const char *missing = swt_missing_kfunc();
 	LIBBPF_OPTS(bpf_test_run_opts, tr);
-	char err[256], w[256];
-	struct synwall_stats b, a;
+	char err[256];
 	__u8 buf[SWT_PKT_MAX];
+	struct timespec ts;
+	__u64 now64;
 	size_t len;
-	int i;
+	int i, r;
 
 	if (missing)
 		return swt_skipf("this kernel lacks the kfunc %s: the full "
@@ -358,76 +373,38 @@ static int t_full_kernel_cookie_gate(void)
 	TRY(swt_sub(synack_of(0, &syn, &cookie, &tsval), "the SYN-ACK"));
 	swt_make_ack(&syn, cookie, true, 12346, tsval, &ack);
 	len = swt_build(&ack, buf, sizeof(buf), NULL);
-	for (i = 0; i < 2; i++) {
-		if (i == 1) {
-			/* a listener that never overflowed: mark 0 */
-			close(ls4);
-			ls4 = listen_on(0, 80);
-			if (ls4 < 0)
-				SWT_FAIL("listen: %s", strerror(errno));
-			bpf_prog_test_run_opts(
-				bpf_program__fd(skel->progs.synwall_jiffies),
-				&tr);
-			now = tr.retval;
-			want = now - (0u - 1000u) <= 121u * 1000u ?
-				       XDP_PASS :
-				       XDP_DROP;
-		} else {
-			want = XDP_PASS;
-		}
-		if (swt_stats_read(&env, &b) ||
-		    swt_xdp_run(env.xdp_fd, buf, len, 0, &o) ||
-		    swt_stats_read(&env, &a))
-			SWT_FAIL("full object run: %s", strerror(errno));
-		if (o.verdict != want)
-			SWT_FAIL("%s: verdict %s, expected %s",
-				 i ? "listener with mark 0" : "fresh mark",
-				 swt_xdp_verdict_name(o.verdict),
-				 swt_xdp_verdict_name(want));
-		if (swt_stats_check_one(&b, &a,
-					want == XDP_PASS ?
-						SWT_STAT(xdp_pass_kernel_cookie) :
-						SWT_STAT(xdp_drop_bad_ack),
-					w, sizeof(w)))
-			SWT_FAIL("%s: counters: %s",
-				 i ? "listener with mark 0" : "fresh mark", w);
-	}
+	/* a fresh mark: the listener that answered the SYN overflowed */
+	TRY(gate_run(&env, buf, len, XDP_PASS, "fresh mark"));
+	/* a listener that never overflowed: mark 0 */
+	close(ls4);
+	ls4 = listen_on(0, 80);
+	if (ls4 < 0)
+		SWT_FAIL("listen: %s", strerror(errno));
+	bpf_prog_test_run_opts(bpf_program__fd(skel->progs.synwall_jiffies),
+			       &tr);
+	now = tr.retval;
+	want = now - (0u - 1000u) <= 121u * 1000u ? XDP_PASS : XDP_DROP;
+	TRY(gate_run(&env, buf, len, want, "listener with mark 0"));
 	/* a trusted flow table gates on the time of the kernel's last own
 	 * cookie (fentry cookie_v4_init_sequence), not on a listener */
 	for (i = 0; i < 3; i++) {
-		static const char *const what[] = {
-			"trusted table, no kernel cookie since attach",
-			"trusted table, a kernel cookie just now",
-			"trusted table, the last kernel cookie 131 s ago"};
 		struct synwall_flow_ctl fc = {.on = 1, .trusted = 1};
-		struct timespec ts;
-		__u32 z = 0;
 
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		now64 = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
 		fc.kcookie_at = i == 0 ? 0 :
 				i == 1 ? now64 :
 					 now64 - 131ull * 1000000000ull;
-		want = i == 1 ? XDP_PASS : XDP_DROP;
 		if (bpf_map_update_elem(bpf_map__fd(env.skel->maps.flow_ctl),
-					&z, &fc, BPF_ANY) ||
-		    swt_stats_read(&env, &b) ||
-		    swt_xdp_run(env.xdp_fd, buf, len, 0, &o) ||
-		    swt_stats_read(&env, &a))
-			SWT_FAIL("full object run: %s", strerror(errno));
-		if (o.verdict != want)
-			SWT_FAIL("%s: verdict %s, expected %s", what[i],
-				 swt_xdp_verdict_name(o.verdict),
-				 swt_xdp_verdict_name(want));
-		if (swt_stats_check_one(&b, &a,
-					want == XDP_PASS ?
-						SWT_STAT(xdp_pass_kernel_cookie) :
-						SWT_STAT(xdp_drop_bad_ack),
-					w, sizeof(w)))
-			SWT_FAIL("%s: counters: %s", what[i], w);
+					&z, &fc, BPF_ANY))
+			SWT_FAIL("flow_ctl write: %s", strerror(errno));
+		r = gate_run(&env, buf, len, i == 1 ? XDP_PASS : XDP_DROP,
+			     trusted_what[i]);
 		memset(&fc, 0, sizeof(fc));
 		bpf_map_update_elem(bpf_map__fd(env.skel->maps.flow_ctl), &z,
 				    &fc, BPF_ANY);
+		if (r != SWT_PASS)
+			return r;
 	}
 	return SWT_PASS;
 }
@@ -479,7 +456,7 @@ static int t_tcp_timestamps_1_no_options(void)
 	struct swt_pkt p;
 	__u32 cookie, tsval;
 
-	sysctl_set("tcp_timestamps", "1");
+	swt_sysctl_ipv4("tcp_timestamps", "1");
 	syn_of(&p, 0, 80, 1);
 	TRY(run(&p, XDP_TX, SWT_STAT(xdp_tx_synack), &o));
 	return check_synack(&p, &o, 0, -1, 0, 0, &cookie, &tsval);
@@ -535,7 +512,7 @@ static int t_not_answered(long how)
 
 static int before_each(void)
 {
-	sysctl_set("tcp_timestamps", "2");
+	swt_sysctl_ipv4("tcp_timestamps", "2");
 	return SWT_PASS;
 }
 
@@ -574,9 +551,9 @@ static int setup(void)
 	int afd, pfd;
 	LIBBPF_OPTS(bpf_test_run_opts, tr);
 
-	sysctl_set("tcp_syncookies", "2");
-	sysctl_set("tcp_timestamps", "2");
-	sysctl_set("tcp_rmem", "4096 131072 33554432");
+	swt_sysctl_ipv4("tcp_syncookies", "2");
+	swt_sysctl_ipv4("tcp_timestamps", "2");
+	swt_sysctl_ipv4("tcp_rmem", "4096 131072 33554432");
 	skel = synwall_compat__open();
 	if (!skel)
 		SWT_FAIL("open: %s", strerror(errno));

@@ -347,6 +347,19 @@ const char *swt_xdp_verdict_name(__u32 v)
 	return v < 5 ? names[v] : "XDP_?";
 }
 
+void swt_sysctl_ipv4(const char *name, const char *value)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", name);
+	f = fopen(path, "we");
+	if (f) {
+		fputs(value, f);
+		fclose(f);
+	}
+}
+
 int swt_netns_private(char *err, size_t errlen)
 {
 	struct ifreq ifr = {};

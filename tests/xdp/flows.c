@@ -251,6 +251,23 @@ static int listen_protected(bool v6, int *lfd, __u16 *port)
 	return listen_any(v6, false, lfd, port);
 }
 
+/* A protected IPv4 loopback listener, and trace program prog attached. */
+static int listen_traced(struct bpf_program *prog, int *lfd, __u16 *port,
+			 struct bpf_link **l)
+{
+	int r = listen_protected(false, lfd, port);
+
+	if (r)
+		SWT_FAIL("loopback listener: %s", strerror(-r));
+	*l = bpf_program__attach(prog);
+	if (!*l) {
+		close(*lfd);
+		SWT_FAIL("attach %s: %s", bpf_program__name(prog),
+			 strerror(errno));
+	}
+	return SWT_PASS;
+}
+
 /*
  * Connect to the listener on ::1 or 127.0.0.1 (v6 picks): c gets the
  * client and the accepted socket.
@@ -418,6 +435,25 @@ static unsigned long count4(void)
 	return n;
 }
 
+/* Fill the IPv4 table with max entries v of other 4-tuples. */
+static int fill4(const struct synwall_flow *v, __u32 max)
+{
+	__u32 i;
+
+	for (i = 0; i < max; i++) {
+		struct {
+			__u32 raddr, laddr;
+			__u16 rport, lport;
+		} k = {htonl(0x0a000000u + i), htonl(0x0a630001u), htons(4242),
+		       htons(PORT_FLOW)};
+
+		if (bpf_map_update_elem(flows_fd(false), &k, v, BPF_NOEXIST))
+			SWT_FAIL("filling entry %u of %u: %s", i, max,
+				 strerror(errno));
+	}
+	return SWT_PASS;
+}
+
 /*
  * A full table: the trace sweeps the TIME_WAIT entries past their time
  * (bpf/flows.h, sw_flow_sweep) and inserts the new flow.  The table is
@@ -428,33 +464,17 @@ int t_flow_sweep(void)
 {
 	struct synwall_flow v = {.tw_until = 1}; /* long past */
 	struct synwall_flow_ctl ctl;
-	__u32 max = bpf_map__max_entries(env.skel->maps.flows4), i;
+	__u32 max = bpf_map__max_entries(env.skel->maps.flows4);
 	struct bpf_link *l;
 	struct swt_conn c;
 	struct swt_pkt p;
 	__u16 port;
 	int lfd, r;
 
-	for (i = 0; i < max; i++) {
-		struct {
-			__u32 raddr, laddr;
-			__u16 rport, lport;
-		} k = {htonl(0x0a000000u + i), htonl(0x0a630001u), htons(4242),
-		       htons(PORT_FLOW)};
-
-		if (bpf_map_update_elem(flows_fd(false), &k, &v, BPF_NOEXIST))
-			SWT_FAIL("filling entry %u of %u: %s", i, max,
-				 strerror(errno));
-	}
+	TRY(fill4(&v, max));
 	ASSERT_EQ(count4(), max, "entries after the fill");
 	TRY(ctl_write(1, netns_ino()));
-	if ((r = listen_protected(false, &lfd, &port)))
-		SWT_FAIL("loopback listener: %s", strerror(-r));
-	l = bpf_program__attach(env.skel->progs.synwall_flow_trace);
-	if (!l) {
-		close(lfd);
-		SWT_FAIL("attach: %s", strerror(errno));
-	}
+	TRY(listen_traced(env.skel->progs.synwall_flow_trace, &lfd, &port, &l));
 	r = connect_to(false, lfd, port, &c);
 	swt_pkt_loopback(&p, false, c.cport, c.lport);
 	if (r)
@@ -504,13 +524,7 @@ int t_flow_trace_other_netns(void)
 	int lfd, r;
 
 	TRY(ctl_write(1, netns_ino() + 1));
-	if ((r = listen_protected(false, &lfd, &port)))
-		SWT_FAIL("loopback listener: %s", strerror(-r));
-	l = bpf_program__attach(env.skel->progs.synwall_flow_trace);
-	if (!l) {
-		close(lfd);
-		SWT_FAIL("attach: %s", strerror(errno));
-	}
+	TRY(listen_traced(env.skel->progs.synwall_flow_trace, &lfd, &port, &l));
 	r = connect_to(false, lfd, port, &c);
 	usleep(50000);
 	swt_pkt_loopback(&p, false, c.cport, c.lport);
@@ -701,13 +715,8 @@ int t_flow_trace2_alone(void)
 	int lfd, r;
 
 	TRY(ctl_write(1, netns_ino()));
-	if ((r = listen_protected(false, &lfd, &port)))
-		SWT_FAIL("loopback listener: %s", strerror(-r));
-	l = bpf_program__attach(env.skel->progs.synwall_flow_trace2);
-	if (!l) {
-		close(lfd);
-		SWT_FAIL("attach synwall_flow_trace2: %s", strerror(errno));
-	}
+	TRY(listen_traced(env.skel->progs.synwall_flow_trace2, &lfd, &port,
+			  &l));
 	r = trace_case(false, lfd, port);
 	bpf_link__destroy(l);
 	close(lfd);
@@ -724,32 +733,16 @@ int t_flow_full_distrusts(void)
 {
 	struct synwall_flow v = {.tw_until = 0}; /* live: never swept */
 	struct synwall_flow_ctl ctl;
-	__u32 max = bpf_map__max_entries(env.skel->maps.flows4), i;
+	__u32 max = bpf_map__max_entries(env.skel->maps.flows4);
 	struct bpf_link *l;
 	struct swt_conn c;
 	__u16 port;
 	int lfd, r;
 
-	for (i = 0; i < max; i++) {
-		struct {
-			__u32 raddr, laddr;
-			__u16 rport, lport;
-		} k = {htonl(0x0a000000u + i), htonl(0x0a630001u), htons(4242),
-		       htons(PORT_FLOW)};
-
-		if (bpf_map_update_elem(flows_fd(false), &k, &v, BPF_NOEXIST))
-			SWT_FAIL("filling entry %u of %u: %s", i, max,
-				 strerror(errno));
-	}
+	TRY(fill4(&v, max));
 	TRY(ctl_write(1, netns_ino()));
 	TRY(ctl_trust(1, 0));
-	if ((r = listen_protected(false, &lfd, &port)))
-		SWT_FAIL("loopback listener: %s", strerror(-r));
-	l = bpf_program__attach(env.skel->progs.synwall_flow_trace);
-	if (!l) {
-		close(lfd);
-		SWT_FAIL("attach: %s", strerror(errno));
-	}
+	TRY(listen_traced(env.skel->progs.synwall_flow_trace, &lfd, &port, &l));
 	r = connect_to(false, lfd, port, &c);
 	usleep(50000);
 	bpf_link__destroy(l);
@@ -839,19 +832,6 @@ static void hooks_stop(struct synwall_hooks *h, struct bpf_link **links, int n)
 	while (n > 0)
 		bpf_link__destroy(links[--n]);
 	synwall_hooks__destroy(h);
-}
-
-static void ipv4_sysctl(const char *name, const char *v)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", name);
-	f = fopen(path, "we");
-	if (f) {
-		fputs(v, f);
-		fclose(f);
-	}
 }
 
 /*
@@ -959,9 +939,9 @@ int t_flow_hooks(long v6)
 		struct swt_conn k = {.lfd = -1, .cfd = -1, .afd = -1};
 
 		t0 = mono_ns();
-		ipv4_sysctl("tcp_syncookies", "2");
+		swt_sysctl_ipv4("tcp_syncookies", "2");
 		r = connect_to(v6, lfd, port, &k);
-		ipv4_sysctl("tcp_syncookies", "1");
+		swt_sysctl_ipv4("tcp_syncookies", "1");
 		swt_conn_close(&k);
 		if (r)
 			r = swt_failf(__FILE__, __LINE__,
