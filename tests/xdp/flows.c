@@ -932,17 +932,27 @@ int t_flow_hooks(long v6)
 		r = swt_failf(__FILE__, __LINE__, "write: %s", strerror(errno));
 	if (r == SWT_PASS)
 		r = wait_entry(&p, 0, "the child, once data came");
-	/* the kernel's own cookies: every SYN with tcp_syncookies=2 */
+	/* the kernel's own cookies: every SYN with tcp_syncookies=2 (to a
+	 * listener that accepts at once: connect_to() waits in accept()) */
 	if (r == SWT_PASS)
 		r = ctl_trust(1, 0);
 	if (r == SWT_PASS) {
 		struct swt_conn k = {.lfd = -1, .cfd = -1, .afd = -1};
+		__u16 kport;
+		int klfd;
 
+		r = listen_any(v6, false, &klfd, &kport);
+		if (r) {
+			r = swt_failf(__FILE__, __LINE__, "listener: %s",
+				      strerror(-r));
+			goto out;
+		}
 		t0 = mono_ns();
 		swt_sysctl_ipv4("tcp_syncookies", "2");
-		r = connect_to(v6, lfd, port, &k);
+		r = connect_to(v6, klfd, kport, &k);
 		swt_sysctl_ipv4("tcp_syncookies", "1");
 		swt_conn_close(&k);
+		close(klfd);
 		if (r)
 			r = swt_failf(__FILE__, __LINE__,
 				      "connect with tcp_syncookies=2: %s",
@@ -961,6 +971,7 @@ int t_flow_hooks(long v6)
 				      ctl.trusted,
 				      (unsigned long long)ctl.insert_err);
 	}
+out:
 	swt_conn_close(&c);
 	if (lfd >= 0)
 		close(lfd);
