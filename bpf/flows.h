@@ -460,18 +460,22 @@ static __always_inline void sw_flow_hashed(const struct sock *sk)
 		sw_flow_put(c, &k, 0, BPF_ANY);
 }
 
-/* The kernel answers a SYN with a cookie of its own (its SYN queue is
- * full): its check may accept ACKs of it for two minutes.  Written at
- * most once a second: XDP reads the entry on every packet. */
-static __always_inline void sw_flow_kcookie(const struct sk_buff *skb)
+/*
+ * The kernel answers a SYN with a cookie of its own (its SYN queue is
+ * full, or tcp_syncookies=2): its check may accept ACKs of it for two
+ * minutes.  In any namespace: tcp_v4_rcv() has cleared skb->dev by then,
+ * and the listener is not at hand, so a cookie elsewhere opens this gate
+ * too (it errs toward checking).  Written at most once a second: XDP reads
+ * the entry on every packet.
+ */
+static __always_inline void sw_flow_kcookie(void)
 {
 	struct synwall_flow_ctl *c;
 	__u32 zero = 0;
 	__u64 now;
 
 	c = bpf_map_lookup_elem(&flow_ctl, &zero);
-	if (!c || !c->netns_ino ||
-	    BPF_CORE_READ(skb, dev, nd_net.net, ns.inum) != c->netns_ino)
+	if (!c || !c->netns_ino)
 		return;
 	now = bpf_ktime_get_ns();
 	if (now - c->kcookie_at > 1000000000ULL)

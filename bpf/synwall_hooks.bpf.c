@@ -66,13 +66,13 @@ int BPF_PROG(synwall_flow_hashed2, const struct sock *sk)
 SEC("fentry/cookie_v4_init_sequence")
 int BPF_PROG(synwall_flow_kcookie4, const struct sk_buff *skb)
 {
-	sw_flow_kcookie(skb);
+	sw_flow_kcookie();
 	return 0;
 }
 
 SEC("fentry/cookie_v6_init_sequence")
 int BPF_PROG(synwall_flow_kcookie6, const struct sk_buff *skb)
 {
-	sw_flow_kcookie(skb);
+	sw_flow_kcookie();
 	return 0;
 }

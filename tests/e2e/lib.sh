@@ -319,12 +319,19 @@ has_handoff_kfunc() {
 # Can this kernel load a program on a kernel function (fentry)?  Asked apart
 # from synwall (build/e2e/fentry_probe.bpf.o), so that a test knows whether
 # synwall's kernel function hooks must load (the flow table trusted).
+# bpftool pins what it loads: into a bpffs of its own, whatever the state of
+# /sys/fs/bpf, unmounted again at once.
 has_fentry() {
-	local pin=/sys/fs/bpf/swt_fentry_probe.$$ rc
-	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-	bpftool prog load "$E2E_OUT/fentry_probe.bpf.o" "$pin" >/dev/null 2>&1
+	local d rc
+	d=$(mktemp -d /tmp/swt-fentry.XXXXXX) || return 2
+	if ! mount -t bpf bpf "$d"; then
+		rmdir "$d"
+		return 2
+	fi
+	bpftool prog load "$E2E_OUT/fentry_probe.bpf.o" "$d/probe" >/dev/null 2>&1
 	rc=$?
-	rm -f "$pin"
+	umount "$d"
+	rmdir "$d"
 	return $rc
 }
 
