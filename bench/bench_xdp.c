@@ -825,8 +825,8 @@ int main(int argc, char **argv)
 			       "batch_size = BATCH (0 calls: skip).\n"
 			       "--obj: time this synwall object (a variant) "
 			       "instead of build/synwall.bpf.o's skeleton.\n"
-			       "--only: comma list of syn4,syn6,ack,badack,est,"
-			       "udp.\n"
+			       "--only: comma list of syn4,syn6,ack,badack,"
+			       "ack-trusted,badack-trusted,est,est-lookup,udp.\n"
 			       "--clock fixed: use the config's test clock "
 			       "(no clock helper call); default real.\n"
 			       "--compat: the degraded object "
@@ -982,14 +982,19 @@ int main(int argc, char **argv)
 				    .pexpect = XDP_DROP};
 	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &p);
 	ncls++;
-	/* both with the table trusted: no socket lookup on a miss */
+	/* both with the table trusted: no socket lookup on a miss.  The
+	 * peer has no such table: its figure is the row above's (and its
+	 * SYN, answered again for a fresh ACK, would now meet the conntrack
+	 * entry that the live frames of its valid ACK made) */
 	cls[ncls] = cls[2];
 	cls[ncls].name = "valid ACK v4 (trusted table)";
 	cls[ncls].trusted = 1;
+	cls[ncls].na = "no flow table: the untrusted row's figure";
 	ncls++;
 	cls[ncls] = cls[3];
 	cls[ncls].name = "invalid ACK v4 (trusted table)";
 	cls[ncls].trusted = 1;
+	cls[ncls].na = "no flow table: the untrusted row's figure";
 	ncls++;
 
 	/* ACK of the established loopback connection (lo's MACs are zero) */
@@ -1071,7 +1076,8 @@ int main(int argc, char **argv)
 			compat_renew();
 		/* a fresh cookie: valid for at least 64 s from now */
 		if (c->fresh &&
-		    (make_valid_acks(c, &syn, &cls[0], env.xdp_fd, pe) ||
+		    (make_valid_acks(c, &syn, &cls[0], env.xdp_fd,
+				     c->na ? NULL : pe) ||
 		     check_class(&env, pe, c)))
 			return 1;
 		pp = c->plen ? c->ppkt : c->pkt;
