@@ -337,10 +337,15 @@ int sw_flows_start(struct bpf_object *skel, const char *dir,
 	__atomic_store_n(&mc->kcookie_at,
 			 (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec,
 			 __ATOMIC_SEQ_CST);
-	if (out->hooks && !trust(mc))
+	if (out->hooks && !trust(mc)) {
 		snprintf(out->untrusted, sizeof(out->untrusted),
 			 "%llu inserts into the table failed while seeding",
 			 (unsigned long long)mc->insert_err);
+		sw_warn("flow table: %s (it is full: attach --flows N for a "
+			"larger one); every segment that misses it is looked "
+			"up (bpf_skc_lookup_tcp)",
+			out->untrusted);
+	}
 	out->trusted = out->hooks && !out->untrusted[0];
 	__atomic_store_n(&mc->on, 1, __ATOMIC_SEQ_CST);
 	out->seeded = __atomic_load_n(&mc->seeded, __ATOMIC_SEQ_CST);
