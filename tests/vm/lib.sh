@@ -223,6 +223,15 @@ vm_flood_check() {
 	swf_flood_wait
 	sleep 2
 	read -r tx1 x1 < <(vm_snap)
+	# a frame the host sent just before the snapshot may still be on its
+	# way to XDP (TCG): read again while XDP lags, a few times; a frame
+	# that XDP never counts keeps the two apart
+	local i
+	for i in 1 2 3 4 5; do
+		[ $((x1 - x0)) -ge $((tx1 - t0)) ] && break
+		sleep 1
+		read -r tx1 x1 < <(vm_snap)
+	done
 	[ $lrc -eq 0 ] && pass "50 legit connects during a 40000-SYN flood: $legit" ||
 		fail "legit connects during the flood: $legit"
 	if [ $((x1 - x0)) -eq $((tx1 - t0)) ] && [ $((tx1 - t0)) -ge 40000 ]; then
