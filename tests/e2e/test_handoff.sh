@@ -245,7 +245,7 @@ for dst in "$S4" "$S6"; do
 		fail "16 MiB transfer to $dst: $out"
 done
 
-# ==== 5. 1000 sequential, 200 concurrent ================================
+# ==== 5. 1000 sequential (SEQ_N), 200 concurrent ========================
 # Every connection is one handoff.  Rarely a few more: when the client's
 # first data segment is in the same receive batch as its final ACK, TC
 # leaves the second to the new socket (tc_dup_batch), unless the accept
@@ -253,11 +253,14 @@ done
 handoffs_ok() { # N DELTA
 	[ "$2" -ge "$1" ] && [ "$2" -le $(($1 + $1 / 50 + 1)) ]
 }
+# SEQ_N: the sequential connects (the VM lab sets 300: the handoff is the
+# same code for each, and under TCG a connect costs ~10x the host's)
+SEQ_N=${SEQ_N:-1000}
 stat_snap
-out=$(nsc timeout 120 "$E2E_OUT/tcpprobe" seq "$S4" "$PORT" 1000)
+out=$(nsc timeout 120 "$E2E_OUT/tcpprobe" seq "$S4" "$PORT" "$SEQ_N")
 rc=$? d=$(stat_delta tc_handoff_ok)
-[ $rc -eq 0 ] && handoffs_ok 1000 "$d" && pass "1000 sequential connections ($out, tc_handoff_ok +$d)" ||
-	fail "1000 sequential connections: $out tc_handoff_ok +$d (moved: $(stat_deltas))"
+[ $rc -eq 0 ] && handoffs_ok "$SEQ_N" "$d" && pass "$SEQ_N sequential connections ($out, tc_handoff_ok +$d)" ||
+	fail "$SEQ_N sequential connections: $out tc_handoff_ok +$d (moved: $(stat_deltas))"
 for dst in "$S4" "$S6"; do
 	stat_snap
 	out=$(nsc timeout 60 "$E2E_OUT/tcpprobe" conc "$dst" "$PORT" 200)
