@@ -26,6 +26,7 @@
  *   host.h        is the packet addressed to this host?
  *   socket.h      socket and listener lookup
  *   flows.h       the flow table, and the socket events that keep it
+ *   listeners.h   the listener table (who listens, for SYNs)
  *   flood.h       flood detector (cookies only under flood)
  *   synack.h      the cookie SYN-ACK
  *   ack.h         the final ACK's cookie check and handoff metadata
@@ -109,13 +110,25 @@ static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
 	 */
 	if (fl == SW_FLOW_ASK) {
 		sk = sw_socket_of(ctx, &p);
-		if (sk == SW_SK_FLOW)
-			return SW_R_xdp_pass_socket;
+	} else if ((flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN) {
+		/* the trusted table has no socket for it: who listens? */
+		switch (sw_listener_of(&p)) {
+		case SW_LISTEN_YES:
+			sk = SW_SK_LISTENER;
+			break;
+		case SW_LISTEN_NONE:
+			sk = SW_SK_NONE;
+			break;
+		default:
+			sk = sw_socket_of(ctx, &p);
+		}
 	} else {
-		/* the trusted table has no socket for it (never a SYN) */
+		/* the trusted table has no socket for it */
 		sk = fl == SW_FLOW_NONE_KCOOKIE ? SW_SK_LISTENER_COOKIES :
 						  SW_SK_LISTENER;
 	}
+	if (sk == SW_SK_FLOW)
+		return SW_R_xdp_pass_socket;
 
 	if ((flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN) {
 		/* nothing listens: the kernel answers RST */
