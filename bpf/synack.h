@@ -18,6 +18,7 @@
 #include <synwall/abi.h>
 #include <synwall/cookie.h>
 #include "config.h"
+#include "clock.h"
 #include "csum.h"
 #include "parse.h"
 #include "tcp_opts.h"
