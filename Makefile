@@ -50,7 +50,8 @@ E2E_PROGS  := $(BUILD)/e2e/xdp_pass.bpf.o $(BUILD)/e2e/fentry_probe.bpf.o $(BUIL
 	      $(BUILD)/bench/swb_count.bpf.o $(BUILD)/bench/swb_floor.bpf.o
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps vmlinux test vmtest bench demo fuzz soak install clean format
+.PHONY: all deps vmlinux test vmtest bench demo fuzz soak install clean format \
+	bpf-cflags
 
 all: $(BPF_OBJS) $(SKELS) \
      $(BUILD)/synwall $(TEST_PROGS) $(BENCH_PROGS) \
@@ -96,6 +97,10 @@ $(BUILD)/tests/test_loader_unit $(BUILD)/tests/test_clock: $(LIB_A)
 $(BUILD)/tests/test_loader_unit $(BUILD)/tests/test_clock: \
 	TEST_LINK = $(LOADER_CFLAGS) $(LOADER_LIBS)
 
+# test_xdp starts the flow table's hooks as the loader does
+$(BUILD)/tests/test_xdp: $(LIB_A)
+$(BUILD)/tests/test_xdp: TEST_LINK = $(LOADER_CFLAGS) $(LOADER_LIBS)
+
 # tests/lib: compiled once into an archive that every test and bench
 # program links
 $(BUILD)/tests/lib/%.o: tests/lib/%.c $(TEST_HDR) $(SKELS) include/synwall/*.h
@@ -110,7 +115,7 @@ $(TEST_ARCHIVE): $(TEST_OBJS)
 define TEST_DIR_RULE
 $(BUILD)/tests/test_$(1): $(wildcard tests/$(1)/*.c tests/$(1)/*.h) $(TEST_ARCHIVE) $(TEST_HDR) $(SKELS) include/synwall/*.h
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) -Itests/lib -Itests/$(1) $(wildcard tests/$(1)/*.c) $(TEST_ARCHIVE) -o $$@ $$(LDLIBS_XDP)
+	$$(CC) $$(CFLAGS) -Itests/lib -Itests/$(1) $(wildcard tests/$(1)/*.c) $(TEST_ARCHIVE) -o $$@ $$(TEST_LINK) $$(LDLIBS_XDP)
 endef
 $(foreach d,$(TEST_DIRS),$(eval $(call TEST_DIR_RULE,$(d))))
 
@@ -177,6 +182,10 @@ install: $(BUILD)/synwall
 
 clean:
 	rm -rf $(BUILD)
+
+# the flags every BPF object is built with (bench/variants.sh adds one)
+bpf-cflags:
+	@echo $(BPF_CFLAGS)
 
 format:
 	clang-format -i bpf/*.c bpf/*.h include/synwall/*.h loader/*.c \

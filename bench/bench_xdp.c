@@ -677,8 +677,8 @@ static int flow_table(struct bpf_object *obj, int on, int seed, int trusted)
 /* Class keys for --only. */
 static const char *const class_keys[] = {
 	"syn4", "syn6",	      "ack", "badack", "ack-trusted", "badack-trusted",
-	"est",	"est-lookup", "udp"};
-#define NCLASSES 9
+	"est",	"est-lookup", "udp", "syn4-trusted", "syn6-trusted"};
+#define NCLASSES 11
 #define CLASS_EST_LOOKUP 7
 
 /*
@@ -826,7 +826,8 @@ int main(int argc, char **argv)
 			       "--obj: time this synwall object (a variant) "
 			       "instead of build/synwall.bpf.o's skeleton.\n"
 			       "--only: comma list of syn4,syn6,ack,badack,"
-			       "ack-trusted,badack-trusted,est,est-lookup,udp.\n"
+			       "ack-trusted,badack-trusted,est,est-lookup,udp,\n"
+			       "syn4-trusted,syn6-trusted.\n"
 			       "--clock fixed: use the config's test clock "
 			       "(no clock helper call); default real.\n"
 			       "--compat: the degraded object "
@@ -898,7 +899,7 @@ int main(int argc, char **argv)
 	if (!has_table) {
 		/* est-lookup: the same as est; no trusted classes */
 		want[CLASS_EST_LOOKUP] = 0;
-		want[4] = want[5] = 0;
+		want[4] = want[5] = want[9] = want[10] = 0;
 	}
 	if (compat) {
 		struct swt_pkt s4, s6;
@@ -1042,6 +1043,18 @@ int main(int argc, char **argv)
 				    .pexpect = XDP_PASS};
 	build(cls[ncls].name, cls[ncls].pkt, &cls[ncls].len, &p);
 	ncls++;
+
+	/* SYNs with the tables trusted: the listener table (seeded above
+	 * from the listeners on port 80) answers "who listens?", the flow
+	 * table "does the 4-tuple have a socket?", no socket lookup */
+	for (i = 0; i < 2; i++) {
+		cls[ncls] = cls[i];
+		cls[ncls].name = i ? "SYN v6 (trusted tables)" :
+				     "SYN v4 (trusted tables)";
+		cls[ncls].trusted = 1;
+		cls[ncls].na = "no flow table: the untrusted row's figure";
+		ncls++;
+	}
 
 	/* each class must do what we think it does before we time it */
 	for (i = 0; i < ncls; i++) {

@@ -7,23 +7,25 @@
 #
 #   bench/variants.sh [CALLS] [RUNS]      (defaults 100000, 5)
 #
-# Each variant is a copy of bpf/ and include/synwall/cookie.h
-# edited with sed into build/bench/variants/NAME/ and built with the
-# Makefile's BPF flags; the sources in the repository are never touched.
-# A variant is not a correct program (it answers with wrong cookies or
-# checksums): only its cost means something.
+# Each variant is bpf/synwall.bpf.c built with the Makefile's BPF flags
+# and one -DSW_VARIANT_* flag (each guarded in the source, at the step it
+# leaves out) into build/bench/variants/NAME/; `make` never sets them.  A
+# variant is not a correct program (it answers with wrong cookies or
+# checksums, it passes what it should drop): only its cost means something.
 #
-#   as-is        build/synwall.bpf.o's source, unchanged
-#   no-sk-lookup the SYN path skips its socket lookup (bpf_skc_lookup_tcp,
-#                which falls back to a listener lookup when the 4-tuple has
-#                no socket: the TIME_WAIT-reuse check)
-#   no-mac       SipHash-2-4 replaced by one XOR (cookie MAC)
-#   no-csum      the SYN-ACK's TCP checksum left at 0
-#   no-host-check the SYN path without the "addressed to this host" check
-#                (bpf/host.h: the device's MAC, its addresses, lo's, its
-#                upper devices'): the cost of answering only what the
-#                kernel would
-#   fixed-clock  as-is, with the config's test clock (no bpf_ktime_get_tai_ns)
+#   as-is         build/synwall.bpf.o's source, no flag
+#   no-sk-lookup  SW_VARIANT_NO_SK_LOOKUP: no bpf_skc_lookup_tcp (which falls
+#                 back to a listener lookup when the 4-tuple has no socket):
+#                 every lookup "finds" a listener
+#   no-flows      SW_VARIANT_NO_FLOWS: no flow-table lookup (every segment
+#                 asks the socket lookup, as before the table)
+#   no-mac        SW_VARIANT_NO_MAC: SipHash-2-4 replaced by one XOR
+#   no-csum       SW_VARIANT_NO_CSUM: the SYN-ACK's TCP checksum left at 0
+#   no-host-check SW_VARIANT_NO_HOST_CHECK: no "addressed to this host"
+#                 check (bpf/host.h: the device's MAC, its addresses, lo's,
+#                 its upper devices'): the cost of answering only what the
+#                 kernel would
+#   fixed-clock   as-is, with the config's test clock (no clock helper)
 #
 # Output: one line per variant and class, median ns per packet (test_run,
 # repeat = 1, minus an empty program), and the difference to as-is.
@@ -34,46 +36,36 @@ cd "$ROOT"
 CALLS=${1:-100000}
 RUNS=${2:-5}
 V=build/bench/variants
-ARCH=$(uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-# the Makefile's BPF_CFLAGS (first line: code generation and warnings)
-FLAGS=$(sed -n 's/^BPF_CFLAGS *:= *//p' Makefile | sed 's/\\$//')
-FLAGS=${FLAGS//\$(ARCH)/$ARCH}
-[ -n "$FLAGS" ] || FLAGS="-g -O2 -target bpf -D__TARGET_ARCH_$ARCH"
+# the Makefile's own BPF flags (-Werror included: a variant is real code)
+FLAGS=$(make -s --no-print-directory bpf-cflags)
 make -s build/bench/bench_xdp >/dev/null
 
-variant() { # NAME SED_ON_BPF_SOURCES SED_ON_COOKIE_H
-	local d=$V/$1 f
-	mkdir -p "$d/bpf" "$d/include/synwall"
-	cp bpf/vmlinux.h "$d/bpf/"
-	for f in bpf/*.c bpf/*.h; do
-		[ "$f" = bpf/vmlinux.h ] || sed "$2" "$f" >"$d/$f"
-	done
-	cp include/synwall/abi.h "$d/include/synwall/"
-	sed "$3" include/synwall/cookie.h >"$d/include/synwall/cookie.h"
+variant() { # NAME [CLANG FLAGS...]
+	local d=$V/$1
+	shift
+	mkdir -p "$d"
 	# shellcheck disable=SC2086
-	clang $FLAGS -Wno-error -I"$d/include" -I"$d/bpf" -c "$d/bpf/synwall.bpf.c" -o "$d/synwall.bpf.o"
+	clang $FLAGS "$@" -c bpf/synwall.bpf.c -o "$d/synwall.bpf.o"
 }
 
-variant as-is '' ''
-# a SYN skips the socket lookup (as if only a listener were found)
-variant no-sk-lookup 's/sk = sw_socket_of(ctx, &p);/sk = (flags \& TCPF_SYN) ? SW_SK_LISTENER : sw_socket_of(ctx, \&p);/' ''
-variant no-mac '' '/^static __always_inline __u64 sw_siphash/,/^{/{/^{/a\
-	if (n) return m[0] ^ key->k0 ^ m[n - 1];
-}'
-variant no-csum 's/th->check = sw_csum_fold(sum);/th->check = 0; (void)sum;/' ''
-# before "answer only what the kernel would" (point 1): no host check
-variant no-host-check 's/switch (sw_for_host(ctx, &p)) {/switch (SW_HOST_OK) {/' ''
+variant as-is
+variant no-sk-lookup -DSW_VARIANT_NO_SK_LOOKUP
+variant no-flows -DSW_VARIANT_NO_FLOWS
+variant no-mac -DSW_VARIANT_NO_MAC
+variant no-csum -DSW_VARIANT_NO_CSUM
+variant no-host-check -DSW_VARIANT_NO_HOST_CHECK
 
 run() { # NAME [bench_xdp args]
 	local n=$1
 	shift
 	build/bench/bench_xdp --csv --calls "$CALLS" --runs "$RUNS" --live-calls 0 \
-		--only syn4,syn6,ack,badack "$@" | tail -n +2 | sed "s/^/$n,/"
+		--only syn4,syn6,ack,badack,ack-trusted,badack-trusted "$@" | tail -n +2 | sed "s/^/$n,/"
 }
 
 {
 	run as-is --obj $V/as-is/synwall.bpf.o
 	run no-sk-lookup --obj $V/no-sk-lookup/synwall.bpf.o
+	run no-flows --obj $V/no-flows/synwall.bpf.o
 	run no-mac --obj $V/no-mac/synwall.bpf.o
 	run no-csum --obj $V/no-csum/synwall.bpf.o
 	run no-host-check --obj $V/no-host-check/synwall.bpf.o

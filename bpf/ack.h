@@ -12,6 +12,7 @@
 #include <synwall/abi.h>
 #include <synwall/cookie.h>
 #include "config.h"
+#include "clock.h"
 #include "maps.h"
 #include "parse.h"
 #include "tcp_opts.h"

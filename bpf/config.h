@@ -41,28 +41,6 @@ sw_xdp_protected_tcp(void *data, void *data_end, struct sw_pkt *p)
 	return SW_R_NONE;
 }
 
-/*
- * Seconds and milliseconds of the cookie clock: UTC, as CLOCK_TAI minus the
- * host's TAI offset that the loader wrote (BPF has no CLOCK_REALTIME), so
- * it is the loader's CLOCK_REALTIME, the fleet key schedule's time base.
- * config.fixed_time (a test hook) replaces the CLOCK_TAI reading.
- */
-struct sw_now {
-	__u32 sec;
-	__u32 msec;
-};
-
-static __always_inline void sw_clock(const struct synwall_config *cfg,
-				     struct sw_now *now)
-{
-	__u64 ns = cfg->fixed_time ? (__u64)cfg->fixed_time * NSEC_PER_SEC :
-				     bpf_ktime_get_tai_ns();
-
-	ns -= (__u64)((__s64)cfg->tai_offset * (__s64)NSEC_PER_SEC);
-	now->sec = ns / NSEC_PER_SEC;
-	now->msec = ns / NSEC_PER_MSEC;
-}
-
 /* The window scale synwall advertises (config.wscale resolved). */
 static __always_inline __u32 sw_cfg_wscale(const struct synwall_config *cfg)
 {

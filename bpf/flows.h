@@ -43,6 +43,7 @@
 #include <synwall/abi.h>
 #include "config.h"
 #include "parse.h"
+#include "listeners.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -170,9 +171,11 @@ sw_flow_none(const struct synwall_flow_ctl *c)
  * What the table says of the flow of p.  A TIME_WAIT or request entry past
  * its time is deleted and counts as a miss.  A miss is an answer only
  * where the table is trusted (flow_ctl.trusted); elsewhere the socket is
- * looked up.
+ * looked up.  A SYN reads the table only where it is trusted: the socket
+ * lookup it needs otherwise (who listens?) answers for the 4-tuple too.
  */
-static __always_inline enum sw_flow_res sw_flow_known(const struct sw_pkt *p)
+static __always_inline enum sw_flow_res sw_flow_known(const struct sw_pkt *p,
+						      int syn)
 {
 	struct synwall_flow4_key k;
 	struct synwall_flow_ctl *c;
@@ -180,7 +183,7 @@ static __always_inline enum sw_flow_res sw_flow_known(const struct sw_pkt *p)
 	__u32 zero = 0;
 
 	c = bpf_map_lookup_elem(&flow_ctl, &zero);
-	if (!c || !c->on)
+	if (!c || !c->on || (syn && !c->trusted))
 		return SW_FLOW_ASK;
 	if (p->v6) {
 		if (sw_flow_known6(p))
@@ -203,17 +206,21 @@ miss:
 
 /*
  * The fast path of XDP: what the table says of the packet at data, a TCP
- * segment.  SYNs are always asked about: the socket lookup also answers
- * "does anything listen?", which they need.
+ * segment.  A trusted miss of a SYN says only that its 4-tuple has no
+ * socket: who listens is the listener table's (listeners.h).
  */
 static __always_inline enum sw_flow_res
 sw_flow_segment(void *data, void *data_end, const struct sw_pkt *p)
 {
 	struct tcphdr *th = data + (p->l4_off & 0xff);
 
-	if ((void *)(th + 1) > data_end || th->syn)
+	if ((void *)(th + 1) > data_end)
 		return SW_FLOW_ASK;
-	return sw_flow_known(p);
+#ifdef SW_VARIANT_NO_FLOWS
+	/* bench/variants.sh "no-flows": the path before the flow table */
+	return SW_FLOW_ASK;
+#endif
+	return sw_flow_known(p, th->syn);
 }
 
 /* ---- the socket side: the 4-tuple of a socket, as the wire sees it ---- */
@@ -362,12 +369,7 @@ static __always_inline void sw_flow_put(struct synwall_flow_ctl *c,
 	if (!err && how == BPF_NOEXIST) {
 		__sync_fetch_and_add(&c->seeded, 1);
 	} else if (err && err != -17 /* EEXIST: the trace's is newer */) {
-		/* a socket is missing: misses are no answer any more (the
-		 * count first: the loader's trust() reads it after it set
-		 * trusted) */
-		__sync_fetch_and_add(&c->insert_err, 1);
-		if (c->trusted)
-			c->trusted = 0;
+		sw_tables_untrust(c); /* a socket is missing */
 	}
 }
 
@@ -489,6 +491,12 @@ static __always_inline void sw_flow_state_change(const struct sock *sk,
 	struct synwall_flow_ctl *c;
 	struct sw_flow_k k;
 
+	/* a listener stops (any namespace's: only the tracked one's are in
+	 * the listener table) */
+	if (oldstate == TCP_LISTEN) {
+		sw_listen_del(sk);
+		return;
+	}
 	/* the local port from inet_sport: tcp_set_state(TCP_CLOSE) releases
 	 * the port (inet_put_port() zeroes skc_num) before this event */
 	c = sw_flow_tcp_sk(
@@ -499,18 +507,17 @@ static __always_inline void sw_flow_state_change(const struct sock *sk,
 	case TCP_LISTEN:
 		return;
 	case TCP_CLOSE:
-		/* tcp_time_wait() made a TIME_WAIT socket for the 4-tuple
-		 * just before this close (from FIN_WAIT1 only as an extra
-		 * entry: the table may err toward passing) */
+		/*
+		 * The entry stays for a TIME_WAIT's life when the 4-tuple
+		 * may still have a socket: tcp_time_wait() made a TIME_WAIT
+		 * socket for it just before this close (from FIN_WAIT1 only
+		 * as an extra entry: the table may err toward passing); or
+		 * a child that lost the race to the established hash (two
+		 * CPUs, one request) closes with the winner's 4-tuple, and
+		 * the entry is the winner's too, so it only expires.
+		 */
 		if (oldstate == TCP_FIN_WAIT2 || oldstate == TCP_CLOSING ||
-		    oldstate == TCP_FIN_WAIT1)
-			sw_flow_put(c, &k,
-				    bpf_ktime_get_ns() + SYNWALL_FLOW_TW_NS,
-				    BPF_ANY);
-		/* a child that lost the race to the established hash (two
-		 * CPUs, one request) closes with the winner's 4-tuple: the
-		 * entry is the winner's too, so it only expires */
-		else if (oldstate == TCP_SYN_RECV)
+		    oldstate == TCP_FIN_WAIT1 || oldstate == TCP_SYN_RECV)
 			sw_flow_put(c, &k,
 				    bpf_ktime_get_ns() + SYNWALL_FLOW_TW_NS,
 				    BPF_ANY);
@@ -530,11 +537,17 @@ static __always_inline void sw_flow_seed_one(const struct sock_common *skc)
 	__u8 state = BPF_CORE_READ(skc, skc_state);
 	__u64 tw = 0;
 
-	if (state == TCP_LISTEN || state == TCP_CLOSE)
+	if (state == TCP_CLOSE)
 		return;
 	c = sw_flow_ctl_of(skc);
-	if (!c || sw_flow_key_of(skc, bpf_htons(BPF_CORE_READ(skc, skc_num)),
-				 sw_sk_family(skc), &k))
+	if (!c)
+		return;
+	if (state == TCP_LISTEN) {
+		sw_listen_add(skc, c);
+		return;
+	}
+	if (sw_flow_key_of(skc, bpf_htons(BPF_CORE_READ(skc, skc_num)),
+			   sw_sk_family(skc), &k))
 		return;
 	/* its remaining time is not known here: a whole one, to err long
 	 * (a request socket's first timeout taken for 1 s at the largest

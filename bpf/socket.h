@@ -84,10 +84,15 @@ enum sw_sk_res {
 static __always_inline enum sw_sk_res sw_socket_of(struct xdp_md *ctx,
 						   const struct sw_pkt *p)
 {
-	struct bpf_sock *sk = sw_skc_lookup(ctx, p);
+	struct bpf_sock *sk;
 	enum sw_sk_res r = SW_SK_FLOW;
 	__u32 mark;
 
+#ifdef SW_VARIANT_NO_SK_LOOKUP
+	/* bench/variants.sh "no-sk-lookup": as if only a listener waited */
+	return SW_SK_LISTENER;
+#endif
+	sk = sw_skc_lookup(ctx, p);
 	if (!sk)
 		return SW_SK_NONE;
 	/* with no flow socket the lookup falls back to the listener */

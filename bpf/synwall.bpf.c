@@ -26,6 +26,7 @@
  *   host.h        is the packet addressed to this host?
  *   socket.h      socket and listener lookup
  *   flows.h       the flow table, and the socket events that keep it
+ *   listeners.h   the listener table (who listens, for SYNs)
  *   flood.h       flood detector (cookies only under flood)
  *   synack.h      the cookie SYN-ACK
  *   ack.h         the final ACK's cookie check and handoff metadata
@@ -60,6 +61,37 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* ---- XDP: answer SYNs, check final ACKs -------------------------------- */
+
+/*
+ * What socket the segment p has, given what the flow table said (fl): the
+ * socket lookup where the table does not know; where the trusted table has
+ * no socket for it, for a SYN (syn) the listener table's "who listens?"
+ * (the lookup again where only device-bound listeners match), for any
+ * other segment "no socket, a listener at most" (the kernel-cookie gate
+ * from the table).  A global function: verified once on its own, its
+ * answer one unknown value in the caller (inlined, each of its ways would
+ * be verified through all of the SYN and ACK paths).
+ */
+__attribute__((noinline)) int sw_sock_of(struct xdp_md *ctx, struct sw_pkt *p,
+					 int fl, int syn)
+{
+	if (!p)
+		return SW_SK_NONE;
+	if (fl == SW_FLOW_ASK)
+		return sw_socket_of(ctx, p);
+	if (syn) {
+		switch (sw_listener_of(p)) {
+		case SW_LISTEN_YES:
+			return SW_SK_LISTENER;
+		case SW_LISTEN_NONE:
+			return SW_SK_NONE;
+		default:
+			return sw_socket_of(ctx, p);
+		}
+	}
+	return fl == SW_FLOW_NONE_KCOOKIE ? SW_SK_LISTENER_COOKIES :
+					    SW_SK_LISTENER;
+}
 
 /* Why the XDP program returns what it returns, for the packet at ctx. */
 static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
@@ -107,15 +139,10 @@ static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
 	 * reusing a TIME_WAIT 4-tuple: only the kernel can recycle it; a
 	 * cookie would be answered by the old socket) and request sockets.
 	 */
-	if (fl == SW_FLOW_ASK) {
-		sk = sw_socket_of(ctx, &p);
-		if (sk == SW_SK_FLOW)
-			return SW_R_xdp_pass_socket;
-	} else {
-		/* the trusted table has no socket for it (never a SYN) */
-		sk = fl == SW_FLOW_NONE_KCOOKIE ? SW_SK_LISTENER_COOKIES :
-						  SW_SK_LISTENER;
-	}
+	sk = sw_sock_of(ctx, &p, fl,
+			(flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN);
+	if (sk == SW_SK_FLOW)
+		return SW_R_xdp_pass_socket;
 
 	if ((flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN) {
 		/* nothing listens: the kernel answers RST */

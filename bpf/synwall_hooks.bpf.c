@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * synwall's kernel function hooks: the writers of the flow table (flows.h)
- * that make it complete, so that XDP may trust a miss (flow_ctl.trusted,
+ * and of the listener table (listeners.h) that make them complete, so that XDP may trust a miss (flow_ctl.trusted,
  * docs/datapath.md "The flow table").  An object of its own: fentry needs
  * a kernel that lets BPF attach to its functions (BTF, trampolines, no
  * lockdown or LSM policy against it), and the data path object must load
@@ -55,6 +55,38 @@ SEC("fentry/inet_ehash_nolisten")
 int BPF_PROG(synwall_flow_hashed2, const struct sock *sk)
 {
 	sw_flow_hashed(sk);
+	return 0;
+}
+
+/*
+ * Listeners, once listening: hashed, with their port (the state event
+ * comes before inet_csk_get_port(), which can fail and undo it).  The
+ * return value through bpf_get_func_ret(): the function's arguments have
+ * changed across kernels (5.18 dropped the backlog), its return has not.
+ */
+static __always_inline void sw_listen_started(void *ctx, const struct sock *sk)
+{
+	struct synwall_flow_ctl *c;
+	__u64 ret = 1;
+
+	if (bpf_get_func_ret(ctx, &ret) || (int)ret)
+		return;
+	c = sw_flow_ctl_of(&sk->__sk_common);
+	if (c)
+		sw_listen_add(&sk->__sk_common, c);
+}
+
+SEC("fexit/inet_csk_listen_start")
+int BPF_PROG(synwall_listen_start, const struct sock *sk)
+{
+	sw_listen_started(ctx, sk);
+	return 0;
+}
+
+SEC("fexit/inet_csk_listen_start")
+int BPF_PROG(synwall_listen_start2, const struct sock *sk)
+{
+	sw_listen_started(ctx, sk);
 	return 0;
 }
 

@@ -326,6 +326,54 @@ static int t_tsval_one_flow_advances(void)
 	return SWT_PASS;
 }
 
+/*
+ * The real clock's per-CPU copy (bpf/clock.h) advances with the coarse
+ * clock and is read again once a second old: one flow's SYN twice, 2.5 s
+ * apart, on the real clock; its TSval moved by the CLOCK_TAI time between,
+ * to the option bits' 1024 ms and a tick.  (A cookie epoch that begins in
+ * between changes the flow's offset: then once more.)
+ */
+static int t_tsval_real_clock_advances(void)
+{
+	struct swt_pkt p;
+	struct swt_synopts o;
+	struct timespec a, b;
+	__u32 ck = 0, ck2 = 1, tsv = 0, tsv2 = 0, d, el;
+	__u8 fl;
+	int tries;
+
+	cfg.fixed_time = 0;
+	TRY(write_config());
+	keys.installed_at[0] = 1;
+	if (swt_keys_write(&env, &keys))
+		SWT_FAIL("keys write");
+	syn_linux(&p, &o, false, 42100, false);
+	for (tries = 0; tries < 2 && ck2 != ck; tries++) {
+		clock_gettime(CLOCK_TAI, &a);
+		TRY(run_xdp(&p, XDP_TX, SWT_STAT(xdp_tx_synack)));
+		ck = swt_get32(swt_xdp_data(&last) + 14 + 20 + 4);
+		if (!synack_tsval(&tsv, &fl))
+			SWT_FAIL("SYN-ACK without a timestamp");
+		usleep(2500000);
+		TRY(run_xdp(&p, XDP_TX, SWT_STAT(xdp_tx_synack)));
+		ck2 = swt_get32(swt_xdp_data(&last) + 14 + 20 + 4);
+		if (!synack_tsval(&tsv2, &fl))
+			SWT_FAIL("SYN-ACK without a timestamp");
+		clock_gettime(CLOCK_TAI, &b);
+	}
+	if (ck2 != ck)
+		SWT_FAIL("the cookie changed twice in 2.5 s: %#x -> %#x", ck,
+			 ck2);
+	el = (__u32)((b.tv_sec - a.tv_sec) * 1000 +
+		     (b.tv_nsec - a.tv_nsec) / 1000000);
+	d = (tsv2 & ~OPT_MASK) - (tsv & ~OPT_MASK);
+	if (d + OPT_MASK + 1 + 20 < 2500 || d > el + OPT_MASK + 1 + 20)
+		SWT_FAIL("TSval %#x -> %#x over 2.5 s (%u ms of CLOCK_TAI): "
+			 "+%u, want 2500-%u +- 1044",
+			 tsv, tsv2, el, d, el);
+	return SWT_PASS;
+}
+
 /* ---- the TSecr -------------------------------------------------------- */
 
 /* The metadata of an intact third ACK (cookie.h-independent fields). */
@@ -638,6 +686,7 @@ static const struct swt_case cases[] = {
 	SWT_CASE(tsval_per_flow_same_ms),
 	SWT_CASE(tsval_real_clock),
 	SWT_CASE(tsval_one_flow_advances),
+	SWT_CASE(tsval_real_clock_advances),
 	SWT_CASE(tsecr_edited_dropped),
 	SWT_CASE(tsecr_added_dropped),
 	SWT_CASE(tsecr_clock_bits_unauthenticated),

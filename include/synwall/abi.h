@@ -177,6 +177,41 @@ struct synwall_flow_ctl {
 	__u64 kcookie_at;
 };
 
+/*
+ * The listener table (bpf/listeners.h): hash map "listeners", the
+ * listening sockets of the tracked namespace on protected ports, counted
+ * by the address they are bound to and their port; and hash map
+ * "listen_socks", each socket counted (by its kernel address) with the
+ * keys it counts under, so that counting is idempotent: the seed and the
+ * hooks may both meet one socket, each of two programs on one hook does.
+ * XDP reads it for SYNs where the flow table is trusted: "does anything
+ * listen?" without bpf_skc_lookup_tcp().  Not pinned by name.
+ */
+#define SYNWALL_MAP_LISTENERS "listeners"
+#define SYNWALL_MAP_LISTEN_SOCKS "listen_socks"
+/* entries of each, preallocated; a full one stops the trust */
+#define SYNWALL_LISTENERS_MAX 4096
+
+struct synwall_listen_key {
+	/* the bound address, network order (IPv4 in addr[0]); all 0: any */
+	__u32 addr[4];
+	__u16 port; /* network order */
+	__u16 v6;   /* 1: IPv6; 0: IPv4, and IPv4 to a dual-stack socket */
+};
+
+struct synwall_listener {
+	__u32 socks; /* listening sockets counted under the key */
+	/* of them, bound to a device (SO_BINDTODEVICE): which device takes
+	 * a SYN is the kernel's socket lookup to say */
+	__u32 bound;
+};
+
+struct synwall_listen_sock {
+	struct synwall_listen_key k[2]; /* the keys it counts under */
+	__u32 n;			/* 1 or 2 (dual-stack: IPv6 and IPv4) */
+	__u32 bound;			/* counted in .bound */
+};
+
 /* the kernel accepts a cookie of its own for less than 2 minutes after
  * it sent it (MAX_SYNCOOKIE_AGE); XDP checks them for 130 s */
 #define SYNWALL_KCOOKIE_NS (130ULL * 1000000000ULL)

@@ -134,16 +134,14 @@ bool sw_cfg_any(const struct sw_cfg_req *r)
 	       r->set_flood_on || r->set_flood_off || r->set_flood_hold;
 }
 
-/* Does ps protect a port that the ports map does not yet? */
-static bool ports_widen(const struct sw_maps *m, const struct sw_portset *ps)
+/* Does ps protect a port that old does not? */
+static bool ports_widen(const struct sw_portset *old,
+			const struct sw_portset *ps)
 {
-	struct sw_portset old;
 	__u32 i;
 
-	if (sw_ports_read(m->ports, &old))
-		return true;
 	for (i = 0; i < SYNWALL_PORT_WORDS; i++)
-		if (ps->w[i] & ~old.w[i])
+		if (ps->w[i] & ~old->w[i])
 			return true;
 	return false;
 }
@@ -212,21 +210,23 @@ int sw_cfg_apply(const struct sw_maps *m, const struct sw_cfg_req *r,
 		return -1;
 
 	if (r->set_ports) {
-		if (r->add_del == 0) {
-			ps = r->ports;
-		} else {
-			if (sw_ports_read(m->ports, &ps))
-				return -1;
-			for (i = 0; i < SYNWALL_PORT_WORDS; i++)
-				ps.w[i] = r->add_del > 0 ?
-						  ps.w[i] | r->ports.w[i] :
-						  ps.w[i] & ~r->ports.w[i];
+		struct sw_portset old;
+
+		if (sw_ports_read(m->ports, &old))
+			return -1;
+		for (i = 0; i < SYNWALL_PORT_WORDS; i++) {
+			if (r->add_del == 0)
+				ps.w[i] = r->ports.w[i];
+			else if (r->add_del > 0)
+				ps.w[i] = old.w[i] | r->ports.w[i];
+			else
+				ps.w[i] = old.w[i] & ~r->ports.w[i];
 		}
 		/* a port newly protected: distrust the flow table first */
-		if (ports_widen(m, &ps) &&
+		if (ports_widen(&old, &ps) &&
 		    sw_flows_distrust(m->dir, m->prog_id))
 			return -1;
-		if (sw_ports_write(m->ports, &ps))
+		if (sw_ports_update(m->ports, &old, &ps))
 			return -1;
 	} else if (defaults) {
 		memset(&ps, 0, sizeof(ps));

@@ -103,7 +103,7 @@ out:
 	return err;
 }
 
-/* the table's links: the state traces (synwall.bpf.o), then the kernel
+/* the tables' links: the state traces (synwall.bpf.o), then the kernel
  * function hooks (synwall_hooks.bpf.o); pin name = program name less
  * "synwall_" */
 const char *const sw_flow_links[SW_FLOW_NLINKS] = {
@@ -111,6 +111,7 @@ const char *const sw_flow_links[SW_FLOW_NLINKS] = {
 	"synwall_flow_req",	 "synwall_flow_req2",
 	"synwall_flow_hashed",	 "synwall_flow_hashed2",
 	"synwall_flow_kcookie4", "synwall_flow_kcookie6",
+	"synwall_listen_start",	 "synwall_listen_start2",
 };
 
 const char *sw_flow_link_pin(int i)
@@ -153,6 +154,29 @@ static void unpin_links(const char *dir, int from, int to)
 	}
 }
 
+int sw_hooks_share_maps(struct bpf_object *hooks, struct bpf_object *skel,
+			char *why, size_t len)
+{
+	struct bpf_map *m;
+	int err;
+
+	bpf_object__for_each_map(m, hooks)
+	{
+		struct bpf_map *same =
+			bpf_object__find_map_by_name(skel, bpf_map__name(m));
+
+		/* the main object pinned it: not a second pin of the same */
+		bpf_map__set_pin_path(m, NULL);
+		err = same ? bpf_map__reuse_fd(m, bpf_map__fd(same)) : 0;
+		if (err) {
+			snprintf(why, len, "cannot share map %s: %s",
+				 bpf_map__name(m), strerror(-err));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /*
  * The kernel function hooks (synwall_hooks.bpf.o) on the maps of skel,
  * attached and pinned; 0, or -1 with *why set and nothing of them left.
@@ -163,7 +187,6 @@ static int start_hooks(struct bpf_object *skel, const char *dir, char *why,
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "synwall_hooks");
 	struct bpf_object *h;
-	struct bpf_map *m;
 	const void *elf;
 	char r[256];
 	size_t sz;
@@ -176,19 +199,8 @@ static int start_hooks(struct bpf_object *skel, const char *dir, char *why,
 			 strerror(errno));
 		return -1;
 	}
-	bpf_object__for_each_map(m, h)
-	{
-		struct bpf_map *same =
-			bpf_object__find_map_by_name(skel, bpf_map__name(m));
-
-		bpf_map__set_pin_path(m, NULL);
-		err = same ? bpf_map__reuse_fd(m, bpf_map__fd(same)) : 0;
-		if (err) {
-			snprintf(why, len, "cannot share map %s: %s",
-				 bpf_map__name(m), strerror(-err));
-			goto fail;
-		}
-	}
+	if (sw_hooks_share_maps(h, skel, why, len))
+		goto fail;
 	sw_lib_log_clear();
 	err = bpf_object__load(h);
 	if (err) {
@@ -359,25 +371,38 @@ undo_traces:
 	return -1;
 }
 
-int sw_flows_distrust(const char *dir, __u32 xdp_prog_id)
+/*
+ * The id of the program behind the socket-state trace pinned in dir (the
+ * main object's: its maps are the flow table), 0 with errno set if none
+ * is pinned or it cannot be read; path receives the pin's path.
+ */
+static __u32 trace_prog_id(const char *dir, char *path, size_t size)
 {
 	struct bpf_link_info li = {};
+	__u32 len = sizeof(li);
+	int fd, err = 0;
+
+	snprintf(path, size, "%s/%s", dir, sw_flow_link_pin(0));
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &li, &len))
+		err = errno;
+	close(fd);
+	errno = err;
+	return err ? 0 : li.prog_id;
+}
+
+int sw_flows_distrust(const char *dir, __u32 xdp_prog_id)
+{
 	struct synwall_flow_ctl *c;
 	struct bpf_map_info mi;
-	__u32 len = sizeof(li);
 	char path[4096];
 	int fd;
 
-	if (!xdp_prog_id && dir[0]) {
-		/* found by its pins: the trace's link names the program */
-		snprintf(path, sizeof(path), "%s/%s", dir, sw_flow_link_pin(0));
-		fd = bpf_obj_get(path);
-		if (fd < 0)
-			return 0; /* no table (yet): nothing trusts it */
-		if (!bpf_obj_get_info_by_fd(fd, &li, &len))
-			xdp_prog_id = li.prog_id;
-		close(fd);
-	}
+	/* found by its pins (none: no table yet, nothing trusts it) */
+	if (!xdp_prog_id && dir[0])
+		xdp_prog_id = trace_prog_id(dir, path, sizeof(path));
 	if (!xdp_prog_id)
 		return 0;
 	fd = sw_prog_map(xdp_prog_id, SYNWALL_MAP_FLOW_CTL, &mi);
@@ -454,8 +479,9 @@ static const char *trust_line(const char *dir, const struct synwall_flow_ctl *c)
 
 	if (c->trusted)
 		return "trusted: every socket of a protected port is in the "
-		       "table, so a segment that misses it (not a SYN) is "
-		       "judged without a socket lookup";
+		       "tables, so a segment that misses the flow table is "
+		       "judged without a socket lookup (a SYN by the listener "
+		       "table)";
 	for (i = SW_FLOW_NTRACES; i < SW_FLOW_NLINKS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, sw_flow_link_pin(i));
 		if (access(path, F_OK))
@@ -472,38 +498,55 @@ static const char *trust_line(const char *dir, const struct synwall_flow_ctl *c)
 	       "re-attach to re-seed";
 }
 
+/* The listener table's line: what the hooks and the seed counted. */
+static void print_listeners(__u32 id, const char *indent)
+{
+	struct bpf_map_info li, si;
+	int lfd = sw_prog_map(id, SYNWALL_MAP_LISTENERS, &li);
+	int sfd = sw_prog_map(id, SYNWALL_MAP_LISTEN_SOCKS, &si);
+
+	if (lfd >= 0 && sfd >= 0)
+		printf("%slisten: %lu listening sockets counted under %lu "
+		       "keys (of %u)\n",
+		       indent, count_keys(sfd, si.key_size),
+		       count_keys(lfd, li.key_size), li.max_entries);
+	else
+		printf("%slisten: the trace (program id %u) has no readable "
+		       "listener table\n",
+		       indent, id);
+	if (lfd >= 0)
+		close(lfd);
+	if (sfd >= 0)
+		close(sfd);
+}
+
 void sw_flows_print(const char *dir, const char *indent)
 {
-	struct bpf_link_info li = {};
 	struct bpf_map_info mi, i4, i6;
 	struct synwall_flow_ctl c;
-	__u32 len = sizeof(li), zero = 0;
+	__u32 zero = 0, id;
 	char path[4096];
-	int lfd, cfd, f4, f6;
+	int cfd, f4, f6;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, sw_flow_link_pin(0));
-	lfd = bpf_obj_get(path);
-	if (lfd < 0) {
+	id = trace_prog_id(dir, path, sizeof(path));
+	if (!id && errno == ENOENT) {
 		printf("%sflows:  off: no socket-state trace pinned (%s): "
-		       "every "
-		       "socket is looked up\n",
+		       "every socket is looked up\n",
 		       indent, path);
 		return;
 	}
-	if (bpf_obj_get_info_by_fd(lfd, &li, &len)) {
-		close(lfd);
+	if (!id) {
 		printf("%sflows:  cannot inspect %s: %s\n", indent, path,
 		       strerror(errno));
 		return;
 	}
-	close(lfd);
-	cfd = sw_prog_map(li.prog_id, SYNWALL_MAP_FLOW_CTL, &mi);
-	f4 = sw_prog_map(li.prog_id, SYNWALL_MAP_FLOWS4, &i4);
-	f6 = sw_prog_map(li.prog_id, SYNWALL_MAP_FLOWS6, &i6);
+	cfd = sw_prog_map(id, SYNWALL_MAP_FLOW_CTL, &mi);
+	f4 = sw_prog_map(id, SYNWALL_MAP_FLOWS4, &i4);
+	f6 = sw_prog_map(id, SYNWALL_MAP_FLOWS6, &i6);
 	if (cfd < 0 || f4 < 0 || f6 < 0 || bpf_map_lookup_elem(cfd, &zero, &c))
 		printf("%sflows:  the trace (program id %u) has no readable "
 		       "flow table\n",
-		       indent, li.prog_id);
+		       indent, id);
 	else {
 		printf("%sflows:  %s: IPv4 %lu of %u, IPv6 %lu of %u entries; "
 		       "%llu seeded at attach, %llu sweeps of a full table, "
@@ -514,6 +557,7 @@ void sw_flows_print(const char *dir, const char *indent)
 		       (unsigned long long)c.sweeps,
 		       (unsigned long long)c.insert_err);
 		printf("%sflows:  misses %s\n", indent, trust_line(dir, &c));
+		print_listeners(id, indent);
 	}
 	if (cfd >= 0)
 		close(cfd);

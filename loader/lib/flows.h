@@ -20,7 +20,7 @@ struct bpf_map_info;
  * then the kernel function hooks of synwall_hooks.bpf.o.
  */
 #define SW_FLOW_NTRACES 2
-#define SW_FLOW_NLINKS 8
+#define SW_FLOW_NLINKS 10
 extern const char *const sw_flow_links[SW_FLOW_NLINKS];
 const char *sw_flow_link_pin(int i);
 
@@ -40,6 +40,15 @@ struct sw_flows_started {
 int sw_flows_arg(const char *arg, unsigned long *out);
 /* Size the tables of the opened (not loaded) full object skel. */
 int sw_flows_size(struct bpf_object *skel, unsigned long n);
+
+/*
+ * Before the opened hooks object (synwall_hooks.bpf.o) is loaded: each of
+ * its maps becomes the loaded full object skel's map of the same name
+ * (the flow table, its control entry, the ports), unpinned.  0, or -1
+ * with *why set.
+ */
+int sw_hooks_share_maps(struct bpf_object *hooks, struct bpf_object *skel,
+			char *why, size_t len);
 
 /*
  * Start the flow table of the loaded full object skel, whose pins are in

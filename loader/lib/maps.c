@@ -404,15 +404,13 @@ int sw_ports_read(int fd, struct sw_portset *s)
 	return 0;
 }
 
-int sw_ports_write(int fd, const struct sw_portset *s)
+int sw_ports_update(int fd, const struct sw_portset *old,
+		    const struct sw_portset *s)
 {
-	struct sw_portset old;
 	__u32 i;
 
-	if (sw_ports_read(fd, &old))
-		return -1;
 	for (i = 0; i < SYNWALL_PORT_WORDS; i++) {
-		if (old.w[i] == s->w[i])
+		if (old->w[i] == s->w[i])
 			continue;
 		if (bpf_map_update_elem(fd, &i, &s->w[i], BPF_ANY)) {
 			sw_err("cannot write the ports map: %s",
@@ -421,6 +419,15 @@ int sw_ports_write(int fd, const struct sw_portset *s)
 		}
 	}
 	return 0;
+}
+
+int sw_ports_write(int fd, const struct sw_portset *s)
+{
+	struct sw_portset old;
+
+	if (sw_ports_read(fd, &old))
+		return -1;
+	return sw_ports_update(fd, &old, s);
 }
 
 void sw_config_effective(const struct synwall_config *raw,

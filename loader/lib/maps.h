@@ -105,6 +105,9 @@ int sw_ports_read(int fd, struct sw_portset *s);
 /* Writes only the words that change, so a live update never opens a gap
  * for the ports that stay. */
 int sw_ports_write(int fd, const struct sw_portset *s);
+/* The same, where old is what the map holds (just read by the caller). */
+int sw_ports_update(int fd, const struct sw_portset *old,
+		    const struct sw_portset *s);
 
 /* Effective values (zero fields mean "default"). */
 void sw_config_effective(const struct synwall_config *raw,

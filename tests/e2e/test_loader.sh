@@ -143,7 +143,7 @@ wait_listen "$PORT" && wait_listen "$OTHER" || die "loader: tcpprobe servers did
 # the flow table's links: the state traces always, the kernel function
 # hooks where this kernel loads fentry programs (asked apart from synwall)
 if has_fentry; then
-	want_pins="config dp_state flow_hashed flow_hashed2 flow_kcookie4 flow_kcookie6 flow_req flow_req2 flow_trace flow_trace2 keys ports state stats "
+	want_pins="config dp_state flow_hashed flow_hashed2 flow_kcookie4 flow_kcookie6 flow_req flow_req2 flow_trace flow_trace2 keys listen_start listen_start2 ports state stats "
 	want_misses="trusted" hooks_said= hooks_why="this kernel loads fentry programs"
 else
 	want_pins="config dp_state flow_trace flow_trace2 keys ports state stats "
@@ -168,6 +168,9 @@ else
 		fail "attach: without the kernel function hooks, no warning with the kernel's reason: $out"
 	elif ! nss "$SW_LOADER" status "$E2E_SIF" 2>&1 | grep -q "flows:  misses $want_misses"; then
 		fail "attach: status does not say the misses are $want_misses: $(nss "$SW_LOADER" status "$E2E_SIF" 2>&1 | grep flows:)"
+	elif ! nss "$SW_LOADER" status "$E2E_SIF" 2>&1 | grep -Eq "listen: [1-9][0-9]* listening sockets counted under [1-9][0-9]* keys"; then
+		# the seed counts the servers listening on $PORT (not $OTHER: not protected)
+		fail "attach: status does not count the listeners the seed met: $(nss "$SW_LOADER" status "$E2E_SIF" 2>&1 | grep -E 'flows:|listen:')"
 	elif ! nss bpftool link show pinned /sys/fs/bpf/synwall/"$E2E_SIF"/flow_trace | grep -Eq "(tracing|raw_tracepoint) +prog"; then
 		fail "attach: flow_trace is not the trace program's link: $(nss bpftool link show pinned /sys/fs/bpf/synwall/"$E2E_SIF"/flow_trace 2>&1)"
 	elif ! grep -q "libxdp dispatcher" <<<"$out" &&

@@ -13,6 +13,7 @@
 #include <netinet/tcp.h>
 #include "synwall.skel.h"
 #include "synwall_hooks.skel.h"
+#include "flows.h" /* loader/lib: the hooks on the table's maps */
 
 static int flows_fd(bool v6)
 {
@@ -51,11 +52,29 @@ static int clear(bool v6)
 	return SWT_PASS;
 }
 
+/* Empty map fd of keys of key_size bytes. */
+static int clear_map(int fd, size_t key_size)
+{
+	__u8 k[64], next[64];
+
+	if (key_size > sizeof(k))
+		SWT_FAIL("key of %zu bytes", key_size);
+	while (!bpf_map_get_next_key(fd, NULL, next)) {
+		memcpy(k, next, key_size);
+		if (bpf_map_delete_elem(fd, k))
+			SWT_FAIL("map delete: %s", strerror(errno));
+	}
+	return SWT_PASS;
+}
+
 /* Empty the tables and switch them off: every case's start. */
 int flows_reset(void)
 {
 	TRY(clear(false));
 	TRY(clear(true));
+	TRY(clear_map(bpf_map__fd(env.skel->maps.listeners),
+		      sizeof(struct synwall_listen_key)));
+	TRY(clear_map(bpf_map__fd(env.skel->maps.listen_socks), sizeof(__u64)));
 	return ctl_write(0, 0);
 }
 
@@ -690,10 +709,14 @@ int t_flow_table_trusted(long v6)
 			    "trusted miss: RST, no lookup");
 	}
 	if (r == SWT_PASS) {
+		/* the listener table has no entry: nobody listens, as far
+		 * as a trusted table knows (the real listener is not
+		 * asked) */
 		p.flags = SWT_TCP_SYN;
 		p.ack = 0;
-		r = swt_sub(lo_pass(&p, SWT_STAT(xdp_pass_socket)),
-			    "trusted table, SYN: looked up, the socket found");
+		r = swt_sub(
+			lo_pass(&p, SWT_STAT(xdp_pass_no_listener)),
+			"trusted table, SYN: no lookup, the listener table");
 	}
 	if (r == SWT_PASS) {
 		p.flags = SWT_TCP_ACK;
@@ -703,6 +726,12 @@ int t_flow_table_trusted(long v6)
 	if (r == SWT_PASS)
 		r = swt_sub(lo_pass(&p, SWT_STAT(xdp_pass_flow)),
 			    "trusted table, a hit");
+	if (r == SWT_PASS) {
+		p.flags = SWT_TCP_SYN;
+		p.ack = 0;
+		r = swt_sub(lo_pass(&p, SWT_STAT(xdp_pass_flow)),
+			    "trusted table, a SYN of a flow with a socket");
+	}
 	swt_conn_close(&c);
 	return r;
 }
@@ -795,29 +824,24 @@ static int hooks_start(struct synwall_hooks **h, struct bpf_link **links,
 		       int *n)
 {
 	struct bpf_program *prog;
-	struct bpf_map *m;
+	char why[256];
 	int err;
 
 	*n = 0;
 	*h = synwall_hooks__open();
 	if (!*h)
 		SWT_FAIL("synwall_hooks__open: %s", strerror(errno));
-	bpf_object__for_each_map(m, (*h)->obj)
-	{
-		struct bpf_map *same = bpf_object__find_map_by_name(
-			env.skel->obj, bpf_map__name(m));
-
-		bpf_map__set_pin_path(m, NULL);
-		if (same && bpf_map__reuse_fd(m, bpf_map__fd(same)))
-			SWT_FAIL("reuse map %s: %s", bpf_map__name(m),
-				 strerror(errno));
-	}
+	if (sw_hooks_share_maps((*h)->obj, env.skel->obj, why, sizeof(why)))
+		SWT_FAIL("%s", why);
 	err = synwall_hooks__load(*h);
 	if (err)
 		SWT_FAIL("the hooks do not load where fentry does: %s",
 			 strerror(-err));
 	bpf_object__for_each_program(prog, (*h)->obj)
 	{
+		if (*n >= SW_FLOW_NLINKS)
+			SWT_FAIL("more hooks than the loader's %d links",
+				 SW_FLOW_NLINKS);
 		links[*n] = bpf_program__attach(prog);
 		if (!links[*n])
 			SWT_FAIL("attach %s: %s", bpf_program__name(prog),
@@ -846,7 +870,7 @@ int t_flow_hooks(long v6)
 {
 	const char *why = fentry_refused();
 	struct synwall_hooks *h = NULL;
-	struct bpf_link *links[8];
+	struct bpf_link *links[SW_FLOW_NLINKS];
 	struct synwall_flow_ctl ctl;
 	struct swt_conn c = {.lfd = -1, .cfd = -1, .afd = -1};
 	struct swt_pkt p;
@@ -976,5 +1000,389 @@ out:
 	if (lfd >= 0)
 		close(lfd);
 	hooks_stop(h, links, n);
+	return r;
+}
+
+/* ---- the listener table (bpf/listeners.h) ----------------------------- */
+
+/* A protected port nothing listens on but the table's entries. */
+#define PORT_LISTEN 8444
+
+static int lt_fd(void)
+{
+	return bpf_map__fd(env.skel->maps.listeners);
+}
+
+static void lt_key(struct synwall_listen_key *k, bool v6, const __u8 *addr,
+		   __u16 port)
+{
+	memset(k, 0, sizeof(*k));
+	if (addr)
+		memcpy(k->addr, addr, v6 ? 16 : 4);
+	k->port = htons(port);
+	k->v6 = v6;
+}
+
+/* The entry of (addr or any, port) in the listener table. */
+static int lt_put(bool v6, const __u8 *addr, __u16 port, __u32 socks,
+		  __u32 bound)
+{
+	struct synwall_listener l = {.socks = socks, .bound = bound};
+	struct synwall_listen_key k;
+
+	lt_key(&k, v6, addr, port);
+	if (bpf_map_update_elem(lt_fd(), &k, &l, BPF_ANY))
+		SWT_FAIL("listeners insert: %s", strerror(errno));
+	return SWT_PASS;
+}
+
+/* -1 if (addr or any, port) has no entry, else its socks | bound << 16 */
+static long lt_get(bool v6, const __u8 *addr, __u16 port)
+{
+	struct synwall_listen_key k;
+	struct synwall_listener l;
+
+	lt_key(&k, v6, addr, port);
+	if (bpf_map_lookup_elem(lt_fd(), &k, &l))
+		return -1;
+	return (long)l.socks | (long)l.bound << 16;
+}
+
+/*
+ * A trusted table answers a SYN's "who listens?" from the listener table,
+ * not the socket lookup: a SYN-ACK where the table counts a listener and
+ * none exists, no answer where a listener exists and the table has none.
+ * The key is the address the listener is bound to, or any; a socket bound
+ * to a device (counted in .bound) sends the SYN to the socket lookup.
+ */
+int t_listener_table(long v6)
+{
+	static const __u8 other6[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0,
+					0,    0, 0, 0, 0, 0, 0, 0x99};
+	static const __u8 other4[4] = {192, 0, 2, 99};
+	struct swt_synopts o;
+	struct swt_pkt p;
+	__u32 cookie, tsval;
+
+	TRY(protect(PORT_LISTEN, true));
+	TRY(ctl_write(1, 0));
+	TRY(ctl_trust(1, 0));
+	syn_linux(&p, &o, v6, 1460);
+	p.dport = PORT_LISTEN;
+	TRY(swt_sub(expect_pass(&p, SWT_STAT(xdp_pass_no_listener)),
+		    "no entry: nobody listens"));
+	TRY(lt_put(v6, NULL, PORT_LISTEN, 1, 0));
+	TRY(swt_sub(expect_synack(&p, &o, &cookie, &tsval),
+		    "a listener on any address (no socket exists: the "
+		    "table answered)"));
+	TRY(lt_put(v6, NULL, PORT_LISTEN, 0, 0));
+	TRY(swt_sub(expect_pass(&p, SWT_STAT(xdp_pass_no_listener)),
+		    "the listener closed (count 0)"));
+	TRY(lt_put(v6, p.daddr, PORT_LISTEN, 1, 0));
+	TRY(swt_sub(expect_synack(&p, &o, &cookie, &tsval),
+		    "a listener bound to the destination"));
+	TRY(lt_put(v6, p.daddr, PORT_LISTEN, 0, 0));
+	TRY(lt_put(v6, v6 ? other6 : other4, PORT_LISTEN, 1, 0));
+	TRY(swt_sub(expect_pass(&p, SWT_STAT(xdp_pass_no_listener)),
+		    "a listener bound to another address"));
+	TRY(lt_put(!v6, NULL, PORT_LISTEN, 1, 0));
+	TRY(swt_sub(expect_pass(&p, SWT_STAT(xdp_pass_no_listener)),
+		    "a listener of the other family only"));
+	/* bound to a device only: the socket lookup, which finds none on
+	 * PORT_LISTEN and the test device's listener on PORT_HTTP */
+	TRY(lt_put(v6, NULL, PORT_LISTEN, 1, 1));
+	TRY(swt_sub(expect_pass(&p, SWT_STAT(xdp_pass_no_listener)),
+		    "device-bound only: the lookup finds nobody"));
+	p.dport = PORT_HTTP;
+	TRY(swt_sub(expect_pass(&p, SWT_STAT(xdp_pass_no_listener)),
+		    "a real listener the table does not count: not asked"));
+	TRY(lt_put(v6, NULL, PORT_HTTP, 1, 1));
+	TRY(swt_sub(expect_synack(&p, &o, &cookie, &tsval),
+		    "device-bound only: the lookup finds the real listener"));
+	TRY(lt_put(v6, NULL, PORT_HTTP, 2, 1));
+	TRY(swt_sub(expect_synack(&p, &o, &cookie, &tsval),
+		    "one bound, one not"));
+	/* untrusted: the table is not read, the socket lookup answers */
+	TRY(lt_put(v6, NULL, PORT_LISTEN, 1, 0));
+	TRY(ctl_trust(0, 0));
+	p.dport = PORT_LISTEN;
+	TRY(swt_sub(expect_pass(&p, SWT_STAT(xdp_pass_no_listener)),
+		    "untrusted: the lookup, not the table"));
+	return SWT_PASS;
+}
+
+/*
+ * A listening socket: family AF_INET or AF_INET6, bound to addr (NULL:
+ * any) on an ephemeral port, IPV6_V6ONLY v6only, bound to device dev
+ * (NULL: none), its port protected.  0 or -errno.
+ */
+static int lsock(int family, const char *addr, int v6only, const char *dev,
+		 int *fd, __u16 *port)
+{
+	struct sockaddr_storage ss = {0};
+	socklen_t len;
+	int s = socket(family, SOCK_STREAM, 0), e;
+
+	if (s < 0)
+		return -errno;
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *a = (void *)&ss;
+
+		a->sin6_family = AF_INET6;
+		if (addr && inet_pton(AF_INET6, addr, &a->sin6_addr) != 1)
+			goto inval;
+		len = sizeof(*a);
+		if (setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
+			       sizeof(v6only)))
+			goto err;
+	} else {
+		struct sockaddr_in *a = (void *)&ss;
+
+		a->sin_family = AF_INET;
+		if (addr && inet_pton(AF_INET, addr, &a->sin_addr) != 1)
+			goto inval;
+		len = sizeof(*a);
+	}
+	if (dev &&
+	    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, dev, strlen(dev) + 1))
+		goto err;
+	if (bind(s, (struct sockaddr *)&ss, len) ||
+	    getsockname(s, (struct sockaddr *)&ss, &len))
+		goto err;
+	*port = ntohs(family == AF_INET6 ?
+			      ((struct sockaddr_in6 *)&ss)->sin6_port :
+			      ((struct sockaddr_in *)&ss)->sin_port);
+	if (protect(*port, true) != SWT_PASS) {
+		close(s);
+		return -EIO;
+	}
+	if (listen(s, 8))
+		goto err;
+	*fd = s;
+	return 0;
+inval:
+	errno = EINVAL;
+err:
+	e = -errno;
+	close(s);
+	return e;
+}
+
+/* The seed iterator, run once to its end. */
+static int run_seed(void)
+{
+	struct bpf_link *l = bpf_program__attach_iter(
+		env.skel->progs.synwall_flow_seed, NULL);
+	char buf[64];
+	int fd;
+
+	if (!l)
+		SWT_FAIL("attach iter/tcp: %s", strerror(errno));
+	fd = bpf_iter_create(bpf_link__fd(l));
+	while (fd >= 0 && read(fd, buf, sizeof(buf)) > 0)
+		;
+	if (fd >= 0)
+		close(fd);
+	bpf_link__destroy(l);
+	if (fd < 0)
+		SWT_FAIL("bpf_iter_create: %s", strerror(errno));
+	return SWT_PASS;
+}
+
+/* sockets recorded in listen_socks */
+static int socks_counted(void)
+{
+	int fd = bpf_map__fd(env.skel->maps.listen_socks), n = 0;
+	__u64 k, next;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		n++;
+	}
+	return n;
+}
+
+#define LT_N 5
+/*
+ * The writers without fentry: the seed counts the listeners that exist,
+ * under the keys the kernel's listener lookup matches them by, once however
+ * often it runs; the socket-state trace uncounts them as they close.
+ */
+int t_listener_seed_close(void)
+{
+	static const struct {
+		const char *what;
+		int family, v6only;
+		const char *addr, *dev;
+		/* want: the IPv6 key's entry (addr6 or any), the IPv4 one
+		 * (addr4 or any), as socks | bound << 16, -1 for none */
+		const char *addr6, *addr4;
+		long want6, want4;
+	} ls[LT_N] = {
+		{"IPv4 on 127.0.0.1", AF_INET, 0, "127.0.0.1", NULL, NULL,
+		 "127.0.0.1", -1, 1},
+		{"IPv6 on [::], dual-stack", AF_INET6, 0, NULL, NULL, NULL,
+		 NULL, 1, 1},
+		{"IPv6 on [::], IPV6_V6ONLY", AF_INET6, 1, NULL, NULL, NULL,
+		 NULL, 1, -1},
+		{"IPv6 on ::ffff:127.0.0.1", AF_INET6, 0, "::ffff:127.0.0.1",
+		 NULL, "::ffff:127.0.0.1", "127.0.0.1", -1, 1},
+		{"IPv4 on any, bound to lo", AF_INET, 0, NULL, "lo", NULL, NULL,
+		 -1, 1 | 1 << 16},
+	};
+	int fd[LT_N], i, r = SWT_PASS, round, seeded = 0;
+	struct bpf_link *l = NULL;
+	__u16 port[LT_N];
+
+	TRY(ctl_write(1, netns_ino()));
+	for (i = 0; i < LT_N; i++)
+		fd[i] = -1;
+	for (i = 0; i < LT_N && r == SWT_PASS; i++) {
+		int e = lsock(ls[i].family, ls[i].addr, ls[i].v6only, ls[i].dev,
+			      &fd[i], &port[i]);
+
+		if (e == -EADDRNOTAVAIL || e == -EAFNOSUPPORT) {
+			r = swt_skipf("%s: no IPv6 here: %s", ls[i].what,
+				      strerror(-e));
+		} else if (e) {
+			r = swt_failf(__FILE__, __LINE__, "listener %s: %s",
+				      ls[i].what, strerror(-e));
+		}
+	}
+	/* twice: the second run meets the same sockets, counted already */
+	for (round = 0; round < 2 && r == SWT_PASS; round++) {
+		r = run_seed();
+		if (r == SWT_PASS && round == 1 && socks_counted() != seeded)
+			r = swt_failf(__FILE__, __LINE__,
+				      "the second seed: %d sockets recorded, "
+				      "the first %d",
+				      socks_counted(), seeded);
+		seeded = socks_counted();
+		for (i = 0; i < LT_N && r == SWT_PASS; i++) {
+			__u8 a6[16], a4[4];
+			long g6, g4;
+
+			if (ls[i].addr6)
+				inet_pton(AF_INET6, ls[i].addr6, a6);
+			if (ls[i].addr4)
+				inet_pton(AF_INET, ls[i].addr4, a4);
+			g6 = lt_get(true, ls[i].addr6 ? a6 : NULL, port[i]);
+			g4 = lt_get(false, ls[i].addr4 ? a4 : NULL, port[i]);
+			if (g6 != ls[i].want6 || g4 != ls[i].want4)
+				r = swt_failf(
+					__FILE__, __LINE__,
+					"seed round %d, %s: IPv6 key %#lx "
+					"IPv4 key %#lx, want %#lx %#lx "
+					"(socks | bound << 16)",
+					round + 1, ls[i].what, g6, g4,
+					ls[i].want6, ls[i].want4);
+		}
+	}
+	if (r == SWT_PASS) {
+		l = bpf_program__attach(env.skel->progs.synwall_flow_trace);
+		if (!l)
+			r = swt_failf(__FILE__, __LINE__, "attach trace: %s",
+				      strerror(errno));
+	}
+	for (i = 0; i < LT_N; i++) {
+		if (fd[i] >= 0)
+			close(fd[i]);
+		fd[i] = -1;
+	}
+	for (i = 0; i < LT_N && r == SWT_PASS; i++) {
+		__u8 a6[16], a4[4];
+		long g6, g4;
+
+		if (ls[i].addr6)
+			inet_pton(AF_INET6, ls[i].addr6, a6);
+		if (ls[i].addr4)
+			inet_pton(AF_INET, ls[i].addr4, a4);
+		g6 = lt_get(true, ls[i].addr6 ? a6 : NULL, port[i]);
+		g4 = lt_get(false, ls[i].addr4 ? a4 : NULL, port[i]);
+		/* the entries stay, counting nobody */
+		if ((ls[i].want6 >= 0 && g6 != 0) ||
+		    (ls[i].want4 >= 0 && g4 != 0))
+			r = swt_failf(
+				__FILE__, __LINE__,
+				"closed, %s: IPv6 key %#lx IPv4 key %#lx, "
+				"want 0",
+				ls[i].what, g6, g4);
+	}
+	/* the suite's own listeners (protected ports 80, 443) stay */
+	if (r == SWT_PASS && socks_counted() != seeded - LT_N)
+		r = swt_failf(__FILE__, __LINE__,
+			      "listen_socks holds %d sockets after %d of %d "
+			      "closed",
+			      socks_counted(), LT_N, seeded);
+	bpf_link__destroy(l);
+	return r;
+}
+
+/*
+ * The fentry writer: listen() counts a socket once it listens; a listen()
+ * that fails (the port taken: inet_csk_get_port()) counts nothing; the
+ * trace uncounts at close.  Where the kernel takes fentry.
+ */
+int t_listener_hooks(void)
+{
+	const char *why = fentry_refused();
+	struct bpf_link *links[SW_FLOW_NLINKS], *l = NULL;
+	struct synwall_hooks *h = NULL;
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	int n = 0, r, s1 = -1, s2 = -1, one = 1;
+	long g;
+
+	if (why)
+		return swt_skipf("%s", why);
+	TRY(ctl_write(1, netns_ino()));
+	r = hooks_start(&h, links, &n);
+	if (r == SWT_PASS) {
+		l = bpf_program__attach(env.skel->progs.synwall_flow_trace);
+		if (!l)
+			r = swt_failf(__FILE__, __LINE__, "attach trace: %s",
+				      strerror(errno));
+	}
+	/* two sockets on one port (SO_REUSEADDR lets both bind): the
+	 * second's listen() fails in inet_csk_get_port() */
+	s1 = socket(AF_INET, SOCK_STREAM, 0);
+	s2 = socket(AF_INET, SOCK_STREAM, 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (r == SWT_PASS &&
+	    (s1 < 0 || s2 < 0 ||
+	     setsockopt(s1, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	     setsockopt(s2, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	     bind(s1, (struct sockaddr *)&a, sizeof(a)) ||
+	     getsockname(s1, (struct sockaddr *)&a, &len) ||
+	     bind(s2, (struct sockaddr *)&a, sizeof(a))))
+		r = swt_failf(__FILE__, __LINE__, "two sockets on one port: %s",
+			      strerror(errno));
+	if (r == SWT_PASS)
+		r = protect(ntohs(a.sin_port), true);
+	if (r == SWT_PASS && listen(s1, 8))
+		r = swt_failf(__FILE__, __LINE__, "listen: %s",
+			      strerror(errno));
+	if (r == SWT_PASS && !listen(s2, 8))
+		r = swt_failf(__FILE__, __LINE__,
+			      "the second listen() on the port succeeded");
+	g = lt_get(false, (const __u8 *)&a.sin_addr, ntohs(a.sin_port));
+	if (r == SWT_PASS && g != 1)
+		r = swt_failf(__FILE__, __LINE__,
+			      "after listen() and a failed one: %#lx, want 1",
+			      g);
+	if (s1 >= 0)
+		close(s1);
+	s1 = -1;
+	g = lt_get(false, (const __u8 *)&a.sin_addr, ntohs(a.sin_port));
+	if (r == SWT_PASS && g != 0)
+		r = swt_failf(__FILE__, __LINE__, "after close: %#lx, want 0",
+			      g);
+	if (s2 >= 0)
+		close(s2);
+	bpf_link__destroy(l);
+	if (h)
+		hooks_stop(h, links, n);
 	return r;
 }

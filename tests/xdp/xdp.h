@@ -132,7 +132,7 @@ int t_fresh_program(void);
 int t_established(long v6);
 int t_listener_is_not_a_flow(void);
 int t_time_wait(void);
-/* flows.c */
+/* flows.c: the flow table and the listener table */
 int flows_reset(void);
 int t_flow_table_hit(long v6);
 int t_flow_table_time_wait(void);
@@ -145,6 +145,9 @@ int t_flow_table_trusted(long v6);
 int t_flow_trace2_alone(void);
 int t_flow_full_distrusts(void);
 int t_flow_hooks(long v6);
+int t_listener_table(long v6);
+int t_listener_seed_close(void);
+int t_listener_hooks(void);
 int t_request_socket(void);
 
 /* malformed.c: what is not a TCP segment to answer */

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The cookie clock: seconds and milliseconds of UTC, as CLOCK_TAI minus
+ * the host's TAI offset that the loader wrote (BPF has no CLOCK_REALTIME),
+ * so it is the loader's CLOCK_REALTIME, the fleet key schedule's time
+ * base.  config.fixed_time (a test hook) replaces the CLOCK_TAI reading.
+ *
+ * One cheap clock call per packet: bpf_ktime_get_coarse_ns() (a read of
+ * the last tick's time) advances a per-CPU copy of the last fine CLOCK_TAI
+ * reading, which is read again once it is a second old.  CLOCK_TAI and the
+ * monotonic clock run at one rate (they differ by the timekeeper's TAI
+ * offset, which moves only when the clock is set), so the copy is off by
+ * at most a tick either way (the coarse clock lags the fine one by up to
+ * a tick: 4 ms at HZ=250), and a clock that is set is seen within a second.
+ * Neither matters: the cookie's time is 64-second epochs with seconds of
+ * tolerance, and a TSval's low bits are option bits (cookie.h), the
+ * kernel's child continuing from the value the client echoed.  It saves
+ * the fine clock (bpf_ktime_get_tai_ns(), a clocksource read) and two
+ * 64-bit divisions per packet: about 30 ns (bench/README.md).  The copy
+ * is per CPU and XDP and TC run in softirq, never inside each other on
+ * one CPU; only a test run (process context) can be interrupted halfway
+ * through a refresh, and the interrupting packet's time is then at most a
+ * second off.
+ */
+#ifndef SYNWALL_CLOCK_H
+#define SYNWALL_CLOCK_H
+
+#include <bpf/bpf_helpers.h>
+#include <synwall/abi.h>
+#include "config.h"
+
+struct sw_clk {
+	__u64 coarse;	/* bpf_ktime_get_coarse_ns() at the fine reading */
+	__u32 sec;	/* its CLOCK_TAI seconds */
+	__u32 msec;	/* its CLOCK_TAI milliseconds (low 32 bits) */
+	__u32 ns_in_ms; /* its nanoseconds past msec */
+	__u32 ms_in_s;	/* its milliseconds past sec */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sw_clk);
+} clk SEC(".maps");
+
+struct sw_now {
+	__u32 sec;
+	__u32 msec;
+};
+
+/* CLOCK_TAI now, as seconds and milliseconds, from this CPU's copy. */
+static __always_inline void sw_tai_now(struct sw_now *now)
+{
+	__u64 coarse = bpf_ktime_get_coarse_ns(), tai;
+	struct sw_clk *c;
+	__u32 zero = 0, d, ms;
+
+	c = bpf_map_lookup_elem(&clk, &zero);
+	if (!c) {
+		tai = bpf_ktime_get_tai_ns();
+		now->sec = tai / NSEC_PER_SEC;
+		now->msec = tai / NSEC_PER_MSEC;
+		return;
+	}
+	/* a second old, or never read (or the coarse clock behind the copy:
+	 * the unsigned difference is then huge) */
+	if (coarse - c->coarse >= NSEC_PER_SEC) {
+		tai = bpf_ktime_get_tai_ns();
+		c->coarse = coarse;
+		c->sec = tai / NSEC_PER_SEC;
+		c->msec = tai / NSEC_PER_MSEC;
+		c->ns_in_ms = tai % NSEC_PER_MSEC;
+		c->ms_in_s = (tai / NSEC_PER_MSEC) % 1000;
+	}
+	/* 32-bit sums and divisions by constants (multiplications) */
+	d = (__u32)(coarse - c->coarse);
+	ms = (c->ns_in_ms + d) / (__u32)NSEC_PER_MSEC;
+	now->msec = c->msec + ms;
+	now->sec = c->sec + (c->ms_in_s + ms) / 1000;
+}
+
+/*
+ * The cookie clock now.  A global function: verified once on its own
+ * (inlined, its ways -- test clock or not, a copy to refresh or not --
+ * would multiply the states of everything after it).
+ */
+__attribute__((noinline)) int sw_clock_now(const struct synwall_config *cfg,
+					   struct sw_now *now)
+{
+	if (!cfg || !now)
+		return 0;
+	if (cfg->fixed_time) {
+		now->sec = cfg->fixed_time;
+		now->msec = cfg->fixed_time * 1000;
+	} else {
+		sw_tai_now(now);
+	}
+	now->sec -= cfg->tai_offset;
+	now->msec -= cfg->tai_offset * 1000;
+	return 0;
+}
+
+static __always_inline void sw_clock(const struct synwall_config *cfg,
+				     struct sw_now *now)
+{
+	sw_clock_now(cfg, now);
+}
+
+#endif /* SYNWALL_CLOCK_H */
