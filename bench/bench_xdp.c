@@ -655,22 +655,8 @@ static int flow_table(struct bpf_object *obj, int on, int seed, int trusted)
 	c.trusted = (__u32)trusted;
 	if (bpf_map_update_elem(bpf_map__fd(m), &zero, &c, BPF_ANY))
 		return -1;
-	if (seed) {
-		struct bpf_link *l = bpf_program__attach_iter(it, NULL);
-		char buf[64];
-		int fd;
-
-		if (!l)
-			return -1;
-		fd = bpf_iter_create(bpf_link__fd(l));
-		while (fd >= 0 && read(fd, buf, sizeof(buf)) > 0)
-			;
-		if (fd >= 0)
-			close(fd);
-		bpf_link__destroy(l);
-		if (fd < 0)
-			return -1;
-	}
+	if (seed && swt_iter_run(it))
+		return -1;
 	return 0;
 }
 

@@ -120,22 +120,38 @@ static __always_inline int sw_flow_fresh(const struct synwall_flow *f)
 	return !f->tw_until || bpf_ktime_get_coarse_ns() < f->tw_until;
 }
 
+/* What an entry says: none (or past its time), a live socket, or a
+ * TIME_WAIT or request socket that may still be there. */
+enum sw_flow_hit {
+	SW_HIT_NONE = 0,
+	SW_HIT_LIVE,
+	SW_HIT_TIMED,
+};
+
+static __always_inline int sw_flow_hit_of(const struct synwall_flow *f)
+{
+	if (!f->tw_until)
+		return SW_HIT_LIVE;
+	return sw_flow_fresh(f) ? SW_HIT_TIMED : SW_HIT_NONE;
+}
+
 static __noinline int sw_flow_known6(const struct sw_pkt *p)
 {
 	struct synwall_flow6_key k;
 	struct synwall_flow *f;
+	int hit;
 
 	if (!p)
-		return 0;
+		return SW_HIT_NONE;
 	/* struct sw_flow starts with the same addresses and ports */
 	__builtin_memcpy(&k, &p->flow, sizeof(k));
 	f = bpf_map_lookup_elem(&flows6, &k);
 	if (!f)
-		return 0;
-	if (sw_flow_fresh(f))
-		return 1;
-	bpf_map_delete_elem(&flows6, &k);
-	return 0;
+		return SW_HIT_NONE;
+	hit = sw_flow_hit_of(f);
+	if (hit == SW_HIT_NONE)
+		bpf_map_delete_elem(&flows6, &k);
+	return hit;
 }
 
 /* What the table says of a segment's flow. */
@@ -173,6 +189,10 @@ sw_flow_none(const struct synwall_flow_ctl *c)
  * where the table is trusted (flow_ctl.trusted); elsewhere the socket is
  * looked up.  A SYN reads the table only where it is trusted: the socket
  * lookup it needs otherwise (who listens?) answers for the 4-tuple too.
+ * A SYN that meets a TIME_WAIT or request entry asks the socket lookup
+ * all the same: such an entry may outlive its socket (it errs long), and
+ * the kernel would answer that SYN with a handshake of its own, not
+ * synwall's cookie.
  */
 static __always_inline enum sw_flow_res sw_flow_known(const struct sw_pkt *p,
 						      int syn)
@@ -182,25 +202,29 @@ static __always_inline enum sw_flow_res sw_flow_known(const struct sw_pkt *p,
 	struct synwall_flow *f;
 	__u32 zero = 0;
 
+	int hit = SW_HIT_NONE;
+
 	c = bpf_map_lookup_elem(&flow_ctl, &zero);
 	if (!c || !c->on || (syn && !c->trusted))
 		return SW_FLOW_ASK;
 	if (p->v6) {
-		if (sw_flow_known6(p))
-			return SW_FLOW_SOCKET;
-		goto miss;
+		hit = sw_flow_known6(p);
+	} else {
+		k.raddr = p->flow.saddr[0];
+		k.laddr = p->flow.daddr[0];
+		k.rport = p->flow.sport;
+		k.lport = p->flow.dport;
+		f = bpf_map_lookup_elem(&flows4, &k);
+		if (f) {
+			hit = sw_flow_hit_of(f);
+			if (hit == SW_HIT_NONE)
+				bpf_map_delete_elem(&flows4, &k);
+		}
 	}
-	k.raddr = p->flow.saddr[0];
-	k.laddr = p->flow.daddr[0];
-	k.rport = p->flow.sport;
-	k.lport = p->flow.dport;
-	f = bpf_map_lookup_elem(&flows4, &k);
-	if (f) {
-		if (sw_flow_fresh(f))
-			return SW_FLOW_SOCKET;
-		bpf_map_delete_elem(&flows4, &k);
-	}
-miss:
+	if (hit == SW_HIT_LIVE || (hit == SW_HIT_TIMED && !syn))
+		return SW_FLOW_SOCKET;
+	if (hit == SW_HIT_TIMED)
+		return SW_FLOW_ASK;
 	return c->trusted ? sw_flow_none(c) : SW_FLOW_ASK;
 }
 

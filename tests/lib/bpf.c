@@ -347,6 +347,25 @@ const char *swt_xdp_verdict_name(__u32 v)
 	return v < 5 ? names[v] : "XDP_?";
 }
 
+int swt_iter_run(struct bpf_program *prog)
+{
+	struct bpf_link *l = bpf_program__attach_iter(prog, NULL);
+	char buf[64];
+	int fd, e = 0;
+
+	if (!l)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(l));
+	if (fd < 0)
+		e = -errno;
+	while (fd >= 0 && read(fd, buf, sizeof(buf)) > 0)
+		;
+	if (fd >= 0)
+		close(fd);
+	bpf_link__destroy(l);
+	return e;
+}
+
 void swt_sysctl_ipv4(const char *name, const char *value)
 {
 	char path[128];

@@ -298,6 +298,10 @@ void swt_hexdiff(FILE *f, const __u8 *exp, size_t elen, const __u8 *got,
  * run on when a test gives no ifindex.  0 on success.
  */
 int swt_netns_private(char *err, size_t errlen);
+/* Run iterator program prog (attached for the call) to its end: 0 or
+ * -errno. */
+struct bpf_program;
+int swt_iter_run(struct bpf_program *prog);
 /* Write net.ipv4.NAME of this namespace (best effort: a test that
  * depends on it checks what the kernel then does). */
 void swt_sysctl_ipv4(const char *name, const char *value);
