@@ -310,7 +310,8 @@ int sw_mode_read(const struct sw_maps *m, struct sw_mode_info *i)
 					 SYNWALL_FLOOD_HOLD_DEFAULT;
 	i->flooding = dp.flooding;
 	i->switches = dp.switches;
-	/* the data path's clock: bpf_ktime_get_ns() is CLOCK_MONOTONIC */
+	/* the data path's clock: bpf_ktime_get_coarse_ns() is
+	 * CLOCK_MONOTONIC_COARSE, which lags CLOCK_MONOTONIC by a tick */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
 	i->cookie_s = (double)dp.flood_ns / 1e9;

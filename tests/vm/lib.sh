@@ -158,25 +158,36 @@ vm_stat() {
 vm_stats_line() { # the counters that are not 0, one line
 	vm_exec "source tests/e2e/lib.sh; SW_PIN=/sys/fs/bpf/synwall/$VM_NIC; sw_stats_line"
 }
-vm_xdp_total() { # every XDP counter summed: one per packet XDP saw
-	vm_exec "source tests/e2e/lib.sh; SW_PIN=/sys/fs/bpf/synwall/$VM_NIC; sw_stats_all" |
-		awk '$1 ~ /^xdp_/ { s += $2 } END { print s + 0 }'
+# "RX XDP_TOTAL": the frames the guest's driver received (its rx_packets,
+# counted before XDP runs) and the XDP counters, read in one guest command,
+# rx_packets before and after the counters and the triple kept once they
+# agree
+vm_rx_xdp() {
+	vm_exec "source tests/e2e/lib.sh; SW_PIN=/sys/fs/bpf/synwall/$VM_NIC
+		rx=/sys/class/net/$VM_NIC/statistics/rx_packets
+		for i in 1 2 3 4 5 6 7 8; do
+			r1=\$(cat \$rx)
+			x=\$(sw_stats_all | awk '\$1 ~ /^xdp_/ { s += \$2 } END { print s + 0 }')
+			r2=\$(cat \$rx)
+			[ \"\$r1\" = \"\$r2\" ] && break
+		done
+		echo \$r2 \$x"
 }
 # frames the host put on the tap (its transmit side: /proc/net/dev is the
 # namespace's own, /sys/class/net would be the host's)
 vm_tap_tx() { vmh awk -v d="$VM_TAP:" '$1 == d { print $11 }' /proc/net/dev; }
-# vm_snap: "TAP_TX XDP_TOTAL" read as one snapshot: the host's own frames
-# (neighbour discovery, ARP) must not fall between the two reads, so the
-# tap's count is read before and after and the pair kept once it agrees
+# vm_snap: "TAP_TX RX XDP_TOTAL" read as one snapshot: the host's own frames
+# (neighbour discovery, ARP) must not fall between the reads, so the tap's
+# count is read before and after and the triple kept once it agrees
 vm_snap() {
-	local a b x i
+	local a b r x i
 	for i in 1 2 3 4 5 6 7 8; do
 		a=$(vm_tap_tx)
-		x=$(vm_xdp_total)
+		read -r r x < <(vm_rx_xdp)
 		b=$(vm_tap_tx)
 		[ "$a" = "$b" ] && break
 	done
-	echo "$b $x"
+	echo "$b $r $x"
 }
 
 # vm_connects PORT: 20 IPv4 and 10 IPv6 connects to the guest's PORT, 1 MiB
@@ -206,8 +217,11 @@ vm_forged_acks() {
 }
 
 # vm_flood_check PORT: a bounded SYN flood (spoofed sources) to PORT with
-# 50 legit connects meanwhile, every one succeeding; every frame the host
-# put on the tap is counted by exactly one XDP counter
+# 50 legit connects meanwhile, every one succeeding; every frame the guest's
+# driver received is counted by exactly one XDP counter, and the driver
+# received what the host put on the tap (but at most 2 frames that qemu
+# lost on the way under TCG: seen in 2 of about 10 runs, 1 frame each, and
+# said in the PASS line)
 vm_flood_check() {
 	local port=$1
 	local E2E_CNS=$VM_HNS E2E_CIF=$VM_TAP E2E_SIF=$VM_NIC S4=$VM_G4 S6=$VM_G6 E2E_TMP=$VM_RUN
@@ -215,29 +229,30 @@ vm_flood_check() {
 	nss() { vm_exec "$*"; }
 	# shellcheck source=tests/e2e/flood.sh
 	source "$VM_ROOT/tests/e2e/flood.sh"
-	local t0 x0 tx1 x1 legit
-	read -r t0 x0 < <(vm_snap)
+	local t0 r0 x0 tx1 r1 x1 legit sent got xdp
+	read -r t0 r0 x0 < <(vm_snap)
 	swf_flood_start syn4 40000 $port 20000
 	legit=$(vmh "$VM_ROOT/build/e2e/tcpprobe" seq "$VM_G4" $port 50 2>&1)
 	local lrc=$?
 	swf_flood_wait
 	sleep 2
-	read -r tx1 x1 < <(vm_snap)
+	read -r tx1 r1 x1 < <(vm_snap)
 	# a frame the host sent just before the snapshot may still be on its
-	# way to XDP (TCG): read again while XDP lags, a few times; a frame
-	# that XDP never counts keeps the two apart
+	# way to the guest (TCG): read again while the guest lags, a few times
 	local i
 	for i in 1 2 3 4 5; do
 		[ $((x1 - x0)) -ge $((tx1 - t0)) ] && break
 		sleep 1
-		read -r tx1 x1 < <(vm_snap)
+		read -r tx1 r1 x1 < <(vm_snap)
 	done
+	sent=$((tx1 - t0)) got=$((r1 - r0)) xdp=$((x1 - x0))
 	[ $lrc -eq 0 ] && pass "50 legit connects during a 40000-SYN flood: $legit" ||
 		fail "legit connects during the flood: $legit"
-	if [ $((x1 - x0)) -eq $((tx1 - t0)) ] && [ $((tx1 - t0)) -ge 40000 ]; then
-		pass "counters match the wire: the host sent $((tx1 - t0)) frames, XDP counted $((x1 - x0))"
+	if [ "$xdp" -eq "$got" ] && [ "$sent" -ge 40000 ] &&
+		[ "$got" -le "$sent" ] && [ $((sent - got)) -le 2 ]; then
+		pass "counters match the wire: the host sent $sent frames, the guest's driver received $got$([ "$got" -lt "$sent" ] && echo " ($((sent - got)) lost in qemu)"), XDP counted $xdp"
 	else
-		fail "counters: the host sent $((tx1 - t0)) frames on the tap, XDP counted $((x1 - x0)) ($(vm_stats_line))"
+		fail "counters: the host sent $sent frames on the tap, the guest's driver received $got, XDP counted $xdp ($(vm_stats_line))"
 	fi
 }
 
