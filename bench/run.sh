@@ -79,7 +79,7 @@ adaptive() {
 	echo "6. adaptive mode (--cookies flood, synwall only; the kernel's syncookies have no switch: groups 2 and 4)"
 	if [ -s "$OUT/perpacket-flood.csv" ]; then
 		for f in "SYN v4" "SYN v6"; do
-			awk -F, -v c="$f" -v cook="$(grep "^$f " "$OUT/perpacket.csv" 2>/dev/null | cut -d, -f3)" '
+			awk -F, -v c="$f" -v cook="$(grep "^$f (MSS/" "$OUT/perpacket.csv" 2>/dev/null | cut -d, -f3)" '
 				index($1, c) == 1 { printf "   %s pass-through (to the kernel), ns: median (min)   %s (%s); answered with a cookie (group 1): %s\n", c, $3, $2, cook == "" ? "-" : cook }' \
 				"$OUT/perpacket-flood.csv"
 		done
