@@ -122,7 +122,16 @@ vm_exec() {
 		if [ $SECONDS -ge $deadline ] || ! kill -0 "$VM_QEMU_PID" 2>/dev/null; then
 			[ -n "$tailpid" ] && { sleep 1; kill "$tailpid"; wait "$tailpid"; } 2>/dev/null
 			[ -z "$stream" ] && cat "$VM_RUN/out.$n"
-			echo "vm: the guest command timed out after ${t}s or the guest died: $*" >&2
+			if kill -0 "$VM_QEMU_PID" 2>/dev/null; then
+				echo "vm: the guest command timed out after ${t}s: $*" >&2
+			elif [ -z "${VM_DIED_SAID:-}" ]; then
+				# once: the kernel's last words (a panic, an oops)
+				VM_DIED_SAID=1
+				echo "vm: the guest died during: $*; its console's last lines:" >&2
+				tail -40 "$VM_RUN/console.log" | sed 's/^/vm: console: /' >&2
+			else
+				echo "vm: the guest is dead: $*" >&2
+			fi
 			return 124
 		fi
 		sleep 0.1
