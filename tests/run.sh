@@ -26,6 +26,23 @@ if [ $# -gt 0 ]; then
 	done
 	suites=("${sel[@]}")
 fi
+# NOT_HERE="SUITE... : why": suites another run covers (the VM lab's), left
+# out of this one with the reason said, not counted as skipped tests
+if [ -n "${NOT_HERE:-}" ]; then
+	sel=()
+	for s in "${suites[@]}"; do
+		out=
+		for n in ${NOT_HERE%%:*}; do
+			case "$s" in *"$n"*) out=1 ;; esac
+		done
+		if [ -n "$out" ]; then
+			echo "  # $s not run here: ${NOT_HERE#*:}"
+		else
+			sel+=("$s")
+		fi
+	done
+	suites=("${sel[@]}")
+fi
 
 pass=0 fail=0 skip=0
 log=$(mktemp)
