@@ -85,8 +85,8 @@ static __always_inline void sw_tai_now(struct sw_now *now)
  * (inlined, its ways -- test clock or not, a copy to refresh or not --
  * would multiply the states of everything after it).
  */
-__attribute__((noinline)) int sw_clock_now(const struct synwall_config *cfg,
-					   struct sw_now *now)
+__attribute__((noinline)) int sw_clock(const struct synwall_config *cfg,
+				       struct sw_now *now)
 {
 	if (!cfg || !now)
 		return 0;
@@ -99,12 +99,6 @@ __attribute__((noinline)) int sw_clock_now(const struct synwall_config *cfg,
 	now->sec -= cfg->tai_offset;
 	now->msec -= cfg->tai_offset * 1000;
 	return 0;
-}
-
-static __always_inline void sw_clock(const struct synwall_config *cfg,
-				     struct sw_now *now)
-{
-	sw_clock_now(cfg, now);
 }
 
 #endif /* SYNWALL_CLOCK_H */
