@@ -1331,6 +1331,35 @@ int t_listener_seed_close(void)
 }
 
 /*
+ * A documented difference (docs/datapath.md "The listener table"): a
+ * socket bound to a device after listen() has no socket event, so the
+ * table keeps counting it as unbound (and answers its SYNs from any
+ * device, where the kernel's lookup would pass over it).
+ */
+int t_listener_bound_after_listen(void)
+{
+	__u16 port;
+	int fd, r, e;
+
+	TRY(ctl_write(1, netns_ino()));
+	e = lsock(AF_INET, "127.0.0.1", 0, NULL, &fd, &port);
+	if (e)
+		SWT_FAIL("listener: %s", strerror(-e));
+	r = run_seed();
+	if (r == SWT_PASS &&
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3))
+		r = swt_failf(__FILE__, __LINE__, "SO_BINDTODEVICE lo: %s",
+			      strerror(errno));
+	if (r == SWT_PASS && lt_get_at(false, "127.0.0.1", port) != 1)
+		r = swt_failf(__FILE__, __LINE__,
+			      "bound after listen(): %#lx, want 1 (counted, "
+			      "not as bound)",
+			      lt_get_at(false, "127.0.0.1", port));
+	close(fd);
+	return r;
+}
+
+/*
  * The fentry writer: listen() counts a socket once it listens; a listen()
  * that fails (the port taken: inet_csk_get_port()) counts nothing; the
  * trace uncounts at close.  Where the kernel takes fentry.
