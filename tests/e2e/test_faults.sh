@@ -323,39 +323,50 @@ fi
 nss ip link del "$XIF" 2>/dev/null
 
 # ==== 5. detach during a flood ==========================================
-L attach "$E2E_SIF" --cookies always --ports "$PORT" >/dev/null 2>&1 || fail "attach for the flood test"
-HOLD=$E2E_TMP/hold.out
-bgc "$E2E_OUT/tcpprobe" hold "$S4" "$PORT" 14000 50 >"$HOLD"
-HOLD_PID=${E2E_PIDS[-1]}
-wait_for 5 grep -q connected "$HOLD" || fail "flood: hold connection: $(cat "$HOLD")"
-s0=$(stat1 xdp_tx_synack) b0=$(stat1 xdp_drop_bad_ack)
-# rate-limited: the point is a detach under load, not the machine's limit
-swf_flood_start syn4 1000000 "$PORT" 50000
-swf_flood_start ack4 600000 "$PORT" 30000
-# wait until the flood arrives (trafgen takes a moment to start)
-flooding() { [ $(($(stat1 xdp_tx_synack) - s0)) -gt 10000 ]; }
-wait_for 8 flooding || info "the SYN flood is slow to arrive: $(cat "$E2E_TMP"/flood-*.log | tail -3)"
-s0=$(stat1 xdp_tx_synack) b0=$(stat1 xdp_drop_bad_ack)
-sleep 1
-s1=$(stat1 xdp_tx_synack) b1=$(stat1 xdp_drop_bad_ack)
-# a bulk transfer in flight across the detach, too
-bgc "$E2E_OUT/tcpprobe" xfer "$S4" "$PORT" $((256 << 20)) >"$E2E_TMP/xfer.out"
-XFER_PID=${E2E_PIDS[-1]}
-sleep 0.5
-t0=$(date +%s%N)
-out=$(L detach "$E2E_SIF" 2>&1)
-rc=$?
-dt=$((($(date +%s%N) - t0) / 1000000))
-wait "$HOLD_PID"
-hold_rc=$?
-wait "$XFER_PID"
-xfer_rc=$?
-swf_flood_stop
-if [ $rc -eq 0 ] && [ $hold_rc -eq 0 ] && [ $xfer_rc -eq 0 ] &&
-	[ $((s1 - s0)) -gt 1000 ] && nothing_left "$E2E_SIF" "$PIN"; then
-	pass "detach_during_flood: detach took ${dt} ms under a flood of $((s1 - s0)) SYN-ACKs/s + $((b1 - b0)) dropped forged ACKs/s; the established connection kept answering ($(tail -1 "$HOLD")) and a 256 MiB transfer (each way) in flight finished intact ($(cat "$E2E_TMP/xfer.out"))"
+# Under qemu's multi-threaded TCG (the VM lab's guests, VM_TCG=1) the
+# kernel rewriting its own text while the other vCPU runs through it (the
+# XDP dispatcher's call site on every detach, a static key) kills the
+# guest, and a detach under a flood is exactly that (tests/vm/README.md).
+detach_during_flood() {
+	L attach "$E2E_SIF" --cookies always --ports "$PORT" >/dev/null 2>&1 || fail "attach for the flood test"
+	HOLD=$E2E_TMP/hold.out
+	bgc "$E2E_OUT/tcpprobe" hold "$S4" "$PORT" 14000 50 >"$HOLD"
+	HOLD_PID=${E2E_PIDS[-1]}
+	wait_for 5 grep -q connected "$HOLD" || fail "flood: hold connection: $(cat "$HOLD")"
+	s0=$(stat1 xdp_tx_synack) b0=$(stat1 xdp_drop_bad_ack)
+	# rate-limited: the point is a detach under load, not the machine's limit
+	swf_flood_start syn4 1000000 "$PORT" 50000
+	swf_flood_start ack4 600000 "$PORT" 30000
+	# wait until the flood arrives (trafgen takes a moment to start)
+	flooding() { [ $(($(stat1 xdp_tx_synack) - s0)) -gt 10000 ]; }
+	wait_for 8 flooding || info "the SYN flood is slow to arrive: $(cat "$E2E_TMP"/flood-*.log | tail -3)"
+	s0=$(stat1 xdp_tx_synack) b0=$(stat1 xdp_drop_bad_ack)
+	sleep 1
+	s1=$(stat1 xdp_tx_synack) b1=$(stat1 xdp_drop_bad_ack)
+	# a bulk transfer in flight across the detach, too
+	bgc "$E2E_OUT/tcpprobe" xfer "$S4" "$PORT" $((256 << 20)) >"$E2E_TMP/xfer.out"
+	XFER_PID=${E2E_PIDS[-1]}
+	sleep 0.5
+	t0=$(date +%s%N)
+	out=$(L detach "$E2E_SIF" 2>&1)
+	rc=$?
+	dt=$((($(date +%s%N) - t0) / 1000000))
+	wait "$HOLD_PID"
+	hold_rc=$?
+	wait "$XFER_PID"
+	xfer_rc=$?
+	swf_flood_stop
+	if [ $rc -eq 0 ] && [ $hold_rc -eq 0 ] && [ $xfer_rc -eq 0 ] &&
+		[ $((s1 - s0)) -gt 1000 ] && nothing_left "$E2E_SIF" "$PIN"; then
+		pass "detach_during_flood: detach took ${dt} ms under a flood of $((s1 - s0)) SYN-ACKs/s + $((b1 - b0)) dropped forged ACKs/s; the established connection kept answering ($(tail -1 "$HOLD")) and a 256 MiB transfer (each way) in flight finished intact ($(cat "$E2E_TMP/xfer.out"))"
+	else
+		fail "detach_during_flood: detach exit $rc ($(tr '\n' ' ' <<<"$out")); hold rc=$hold_rc $(tail -1 "$HOLD"); xfer rc=$xfer_rc $(tr '\n' ' ' <"$E2E_TMP/xfer.out"); flood synacks $((s1 - s0))/s; left: xdp=$(xdp_id "$E2E_SIF") filters=$(tc_filters "$E2E_SIF") pins=$(ls "$PIN" 2>&1 | tr '\n' ' ')"
+	fi
+}
+if [ -n "${VM_TCG:-}" ]; then
+	skip "detach_during_flood: this guest runs under qemu's multi-threaded TCG, where the kernel rewriting its text (the XDP dispatcher's call, a static key) while the other vCPU executes it kills the guest (Oops: int3; tests/vm/README.md); the host's run covers the case"
 else
-	fail "detach_during_flood: detach exit $rc ($(tr '\n' ' ' <<<"$out")); hold rc=$hold_rc $(tail -1 "$HOLD"); xfer rc=$xfer_rc $(tr '\n' ' ' <"$E2E_TMP/xfer.out"); flood synacks $((s1 - s0))/s; left: xdp=$(xdp_id "$E2E_SIF") filters=$(tc_filters "$E2E_SIF") pins=$(ls "$PIN" 2>&1 | tr '\n' ' ')"
+	detach_during_flood
 fi
 
 [ -z "$E2E_FAILED" ]

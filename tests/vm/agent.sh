@@ -30,6 +30,17 @@ setup() {
 	mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 	mkdir -p /run/netns
 	ip link set lo up
+	# Hold the static keys of the ingress and egress hooks on for the
+	# guest's whole life: an unused clsact qdisc on the root namespace's
+	# lo.  Under qemu's multi-threaded TCG, patching a static key while the
+	# other vCPU runs through its site kills the guest ("Oops: int3" in
+	# __netif_receive_skb_core or __dev_queue_xmit, a panic in softirq).
+	# Any detach that removes the last clsact qdisc during traffic flips
+	# them (test_faults' detach under a flood did, in 2 of ~8 runs); a loop
+	# of tc qdisc add/del beside veth traffic, no synwall at all, kills a
+	# 6.12 guest in ~20 s, and does not in 240 s with this qdisc held.
+	# (tests/vm/README.md, "qemu's traps")
+	tc qdisc add dev lo clsact || echo "agent: cannot hold the clsact static keys on lo"
 	# The guest's NIC (virtio_net, the host's tap on the other side).
 	local nic d
 	for d in /sys/class/net/*; do
