@@ -13,7 +13,11 @@ sender).  The sender's kernel resets the connection it never opened.
 import random
 import sys
 
-from scapy.all import IP, IPv6, TCP, conf, raw, sr1
+from scapy.config import conf
+from scapy.compat import raw
+from scapy.layers.inet import IP, TCP
+from scapy.layers.inet6 import IPv6
+from scapy.sendrecv import sr1
 
 conf.verb = 0
 dst, port, mss, ws, sack, ts, ecn = sys.argv[1], int(sys.argv[2]), \

@@ -34,7 +34,7 @@ RPORT=8081
 E2E_FAILED=
 [ -x "$SW_LOADER" ] || die "degraded: $SW_LOADER not built (make)"
 [ -f "$E2E_BUILD/synwall_compat.bpf.o" ] || die "degraded: build/synwall_compat.bpf.o not built (make)"
-"$SYSPY" -c 'import scapy.all' 2>/dev/null || { skip "degraded: $SYSPY has no scapy"; exit 0; }
+"$SYSPY" -c 'import scapy.layers.inet' 2>/dev/null || { skip "degraded: $SYSPY has no scapy"; exit 0; }
 lab_build || die "degraded: building the e2e helpers failed"
 lab_up || die "degraded: lab setup failed"
 SW_PIN=/sys/fs/bpf/synwall/$E2E_SIF
@@ -203,7 +203,9 @@ stat_snap
 f0=$(ns_mib "$E2E_SNS" TcpExtSyncookiesFailed)
 nsc "$SYSPY" - "$S4" "$PORT" 300 <<'PY'
 import random, sys
-from scapy.all import IP, TCP, send, conf
+from scapy.config import conf
+from scapy.layers.inet import IP, TCP
+from scapy.sendrecv import send
 conf.verb = 0
 dst, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 # source ports below the ephemeral range (32768-60999): a port a real
@@ -222,7 +224,10 @@ stat_snap
 smac=$(nss ip -br link show dev "$E2E_SIF" | awk '{ print $3 }')
 nsc "$SYSPY" - "$E2E_CIF" "$smac" "$C4" "$S4" "$PORT" <<'PY'
 import sys
-from scapy.all import Ether, IP, TCP, sendp, conf
+from scapy.config import conf
+from scapy.layers.l2 import Ether
+from scapy.layers.inet import IP, TCP
+from scapy.sendrecv import sendp
 conf.verb = 0
 dev, mac, src, dst, port = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 foreign = dst.rsplit(".", 1)[0] + ".99"

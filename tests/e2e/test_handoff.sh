@@ -297,7 +297,11 @@ export CMAC SMAC C4 S4 C6 S6 PORT SW_PIN E2E_CIF
 scapy() {
 	nsc timeout 60 "$SYSPY" - "$@" <<'EOF'
 import os, random, struct, subprocess, sys
-from scapy.all import Ether, IP, IPv6, TCP, conf, sendp, srp1
+from scapy.config import conf
+from scapy.layers.l2 import Ether
+from scapy.layers.inet import IP, TCP
+from scapy.layers.inet6 import IPv6
+from scapy.sendrecv import sendp, srp1
 conf.verb = 0
 E = os.environ
 IFACE, PORT = E["E2E_CIF"], int(E["PORT"])

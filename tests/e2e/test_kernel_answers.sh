@@ -26,7 +26,7 @@ if ! has_handoff_kfunc; then
 	exit 0
 fi
 [ -f "$SW_OBJ" ] || die "kernel answers: $SW_OBJ not built (make)"
-"$SYSPY" -c 'import scapy.all' 2>/dev/null || {
+"$SYSPY" -c 'import scapy.layers.inet' 2>/dev/null || {
 	skip "kernel answers: $SYSPY has no scapy (python3-scapy)"
 	exit 0
 }
@@ -52,7 +52,11 @@ NET6=fd00:201:$E2E_N
 probe_syns() {
 	nsc "$SYSPY" - "$E2E_CIF" "$SMAC" "$C4" "$C6" "$@" <<'EOF' 2>>"$E2E_TMP/scapy.err"
 import sys, threading, time
-from scapy.all import Ether, IP, IPv6, TCP, AsyncSniffer, sendp, conf
+from scapy.config import conf
+from scapy.layers.l2 import Ether
+from scapy.layers.inet import IP, TCP
+from scapy.layers.inet6 import IPv6
+from scapy.sendrecv import AsyncSniffer, sendp
 conf.verb = 0
 ifc, smac, c4, c6 = sys.argv[1:5]
 cases = [c.split(",") for c in sys.argv[5:]]

@@ -599,7 +599,10 @@ L attach "$E2E_SIF" --ports "$PORT" >/dev/null 2>&1 || fail "attach for stats te
 smac=$(nss ip -o link show dev "$E2E_SIF" 2>/dev/null | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
 nsc "$SYSPY" - "$E2E_CIF" "$smac" "$C4" "$S4" "$PORT" <<'EOF' 2>/dev/null
 import sys, random
-from scapy.all import Ether, IP, TCP, sendp, conf
+from scapy.config import conf
+from scapy.layers.l2 import Ether
+from scapy.layers.inet import IP, TCP
+from scapy.sendrecv import sendp
 conf.verb = 0
 iface, smac, c4, s4, port = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 r = random.Random(7)
@@ -741,7 +744,10 @@ if fleet_ns "swb-$$" "${FB}c" "${FB}s" && fleet_ns "swx-$$" "${FC}c" "${FC}s"; t
 	cmac=$(nsenter --net=/run/netns/"swx-$$" ip -o link show dev "${FC}s" 2>/dev/null | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
 	res=$(nsc "$SYSPY" - "$E2E_CIF" "$amac" "${FB}c" "$bmac" "${FC}c" "$cmac" "$C4" "$S4" "$PORT" <<'EOF' 2>&1
 import sys, random
-from scapy.all import Ether, IP, TCP, srp1, sendp, conf
+from scapy.config import conf
+from scapy.layers.l2 import Ether
+from scapy.layers.inet import IP, TCP
+from scapy.sendrecv import srp1, sendp
 conf.verb = 0
 ia, ma, ib, mb, ic, mc, c4, s4, port = sys.argv[1:10]
 port = int(port)

@@ -32,7 +32,7 @@ if ! has_handoff_kfunc; then
 	skip "nots: kernel $(uname -r) lacks the kfunc bpf_sk_assign_tcp_reqsk"
 	exit 0
 fi
-"$SYSPY" -c 'import scapy.all' 2>/dev/null || { skip "nots: $SYSPY has no scapy"; exit 0; }
+"$SYSPY" -c 'import scapy.layers.inet' 2>/dev/null || { skip "nots: $SYSPY has no scapy"; exit 0; }
 [ -x "$SW_LOADER" ] || die "nots: $SW_LOADER not built (make)"
 lab_build || die "nots: building the e2e helpers failed"
 lab_up || die "nots: lab setup failed"
@@ -105,7 +105,12 @@ nsc nft add table inet swraw &&
 raw() { # PROFILE FAMILY SPORT: one handshake and request; key=value words
 	nsc timeout 30 "$SYSPY" - "$@" <<'EOF' 2>&1
 import os, random, sys, threading, time
-from scapy.all import Ether, IP, IPv6, TCP, Raw, AsyncSniffer, conf, sendp, srp1
+from scapy.config import conf
+from scapy.packet import Raw
+from scapy.layers.l2 import Ether
+from scapy.layers.inet import IP, TCP
+from scapy.layers.inet6 import IPv6
+from scapy.sendrecv import AsyncSniffer, sendp, srp1
 conf.verb = 0
 E = os.environ
 IFACE, PORT = E["E2E_CIF"], int(E["PORT"])

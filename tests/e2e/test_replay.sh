@@ -136,7 +136,9 @@ real_conn() {
 	wait "$pid" 2>/dev/null
 	"$SYSPY" - "$cap" "$E2E_TMP/$name.ack" <<'EOF'
 import sys
-from scapy.all import rdpcap, TCP, Raw
+from scapy.packet import Raw
+from scapy.layers.inet import TCP
+from scapy.utils import rdpcap
 syn = None
 for p in rdpcap(sys.argv[1]):
     t = p[TCP]
@@ -156,7 +158,10 @@ EOF
 replay() {
 	nsc "$SYSPY" - "$E2E_CIF" "$E2E_TMP/$1.ack" <<'EOF'
 import sys
-from scapy.all import Ether, IP, TCP, sendp, conf
+from scapy.config import conf
+from scapy.layers.l2 import Ether
+from scapy.layers.inet import IP, TCP
+from scapy.sendrecv import sendp
 conf.verb = 0
 p = Ether(bytes.fromhex(open(sys.argv[2]).read()))
 # captured before the veth's checksum offload filled it in: the wire

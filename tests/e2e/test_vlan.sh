@@ -88,7 +88,9 @@ out=$(nsc "$E2E_OUT/tcpprobe" xfer "$V4S" "$PORT" 1048576 2>&1) &&
 stat_snap
 nsc "$SYSPY" - "$E2E_CIF.100" "$V4S" "$PORT" 100 <<'PY'
 import sys, random
-from scapy.all import IP, TCP, send, conf
+from scapy.config import conf
+from scapy.layers.inet import IP, TCP
+from scapy.sendrecv import send
 conf.verb = 0
 dev, dst, port, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 send([IP(dst=dst) / TCP(sport=random.randint(1024, 32767), dport=port, flags="A",

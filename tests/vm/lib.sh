@@ -214,7 +214,10 @@ vm_connects() {
 vm_forged_acks() {
 	vmh /usr/bin/python3 - "$VM_TAP" "$VM_G4" "$1" "$2" <<-'PY'
 		import sys, random
-		from scapy.all import Ether, IP, TCP, sendp, conf
+		from scapy.config import conf
+		from scapy.layers.l2 import Ether
+		from scapy.layers.inet import IP, TCP
+		from scapy.sendrecv import sendp
 		conf.verb = 0
 		dev, dst, port, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 		# below the ephemeral ports: a real connection's TIME_WAIT takes its ACK
