@@ -183,26 +183,55 @@ static __always_inline struct net_device *sw_upper_dev(struct list_head *pos)
 	return adj->dev;
 }
 
-static __always_inline void sw_scan_uppers(struct net_device *dev,
-					   struct sw_host_q *q)
+/* Which device sw_host_scan() looks at. */
+#define SW_SCAN_INGRESS 0
+#define SW_SCAN_LO 1
+#define SW_SCAN_UPPER 2 /* + n: the ingress device's n-th upper device */
+
+/*
+ * Scan one device's addresses into q: the ingress device (with its
+ * broadcasts and the source checks), the namespace's loopback device, or
+ * the ingress device's upper device number which - SW_SCAN_UPPER.
+ * Returns 1 if there is no such device (the end of the upper list), else
+ * 0.  A global function: each address walk is verified once, on its own,
+ * not once for every state of every device its callers scan (inlined, the
+ * walks were half of the XDP program's load time).
+ */
+__attribute__((noinline)) int sw_host_scan(struct xdp_md *ctx,
+					   struct sw_host_q *q, __u32 which)
 {
+	struct xdp_buff *xb = bpf_cast_to_kern_ctx(ctx);
 	struct list_head *head, *pos;
-	int i;
+	struct net_device *dev;
+	int i, ingress = 1;
 
-	head = &dev->adj_list.upper;
-	pos = dev->adj_list.upper.next;
-	for (i = 0; i < SW_HOST_UPPERS; i++) {
-		struct net_device *up;
-
-		if (!pos || pos == head)
-			break;
-		up = sw_upper_dev(pos);
-		if (q->v6)
-			sw_scan_v6(up, q->daddr, q->saddr, 1, q);
-		else
-			sw_scan_v4(up, q->daddr[0], q->saddr[0], 1, q);
-		pos = pos->next;
+	if (!q)
+		return 1;
+	dev = xb->rxq->dev;
+	if (!dev)
+		return 1;
+	if (which == SW_SCAN_LO) {
+		dev = dev->nd_net.net->loopback_dev;
+		ingress = 0;
+	} else if (which >= SW_SCAN_UPPER) {
+		head = &dev->adj_list.upper;
+		pos = dev->adj_list.upper.next;
+		for (i = 0; i < SW_HOST_UPPERS; i++) {
+			if (!pos || pos == head)
+				return 1;
+			if (i == which - SW_SCAN_UPPER)
+				break;
+			pos = pos->next;
+		}
+		if (i == SW_HOST_UPPERS)
+			return 1;
+		dev = sw_upper_dev(pos);
 	}
+	if (q->v6)
+		sw_scan_v6(dev, q->daddr, q->saddr, ingress, q);
+	else
+		sw_scan_v4(dev, q->daddr[0], q->saddr[0], ingress, q);
+	return 0;
 }
 
 /*
@@ -218,9 +247,9 @@ __attribute__((noinline)) int sw_host_verdict(struct xdp_md *ctx,
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct xdp_buff *xb = bpf_cast_to_kern_ctx(ctx);
-	struct net_device *dev, *lo_dev;
+	struct net_device *dev;
 	__u8 *mac = data;
-	__u32 bits;
+	__u32 bits, i;
 	int lo;
 
 	if (!q)
@@ -242,27 +271,32 @@ __attribute__((noinline)) int sw_host_verdict(struct xdp_md *ctx,
 		return SW_HOST_NOT_L2;
 
 	lo = !!(dev->flags & IFF_LOOPBACK);
-	lo_dev = dev->nd_net.net->loopback_dev;
 	q->bits = 0;
 	if (q->v6) {
 		if (sw_v6_special(q->saddr, lo))
 			return SW_HOST_MARTIAN;
 		if (sw_v6_special(q->daddr, lo))
 			return SW_HOST_NOT_LOCAL;
-		sw_scan_v6(dev, q->daddr, q->saddr, 1, q);
-		if (!lo && !(*(volatile __u32 *)&q->bits & SW_HB_DST_LOCAL))
-			sw_scan_v6(lo_dev, q->daddr, q->saddr, 0, q);
 	} else {
 		if (sw_v4_special(q->saddr[0], lo))
 			return SW_HOST_MARTIAN;
 		if (sw_v4_special(q->daddr[0], lo))
 			return SW_HOST_NOT_LOCAL;
-		sw_scan_v4(dev, q->daddr[0], q->saddr[0], 1, q);
-		if (!lo && !(*(volatile __u32 *)&q->bits & SW_HB_DST_LOCAL))
-			sw_scan_v4(lo_dev, q->daddr[0], q->saddr[0], 0, q);
 	}
-	if (!lo)
-		sw_scan_uppers(dev, q);
+	/* the ingress device inline: where a server's address usually is */
+	if (q->v6)
+		sw_scan_v6(dev, q->daddr, q->saddr, 1, q);
+	else
+		sw_scan_v4(dev, q->daddr[0], q->saddr[0], 1, q);
+	if (!lo) {
+		if (!(*(volatile __u32 *)&q->bits & SW_HB_DST_LOCAL))
+			sw_host_scan(ctx, q, SW_SCAN_LO);
+		/* most devices have none: no call */
+		if (dev->adj_list.upper.next != &dev->adj_list.upper)
+			for (i = 0; i < SW_HOST_UPPERS; i++)
+				if (sw_host_scan(ctx, q, SW_SCAN_UPPER + i))
+					break;
+	}
 	bits = *(volatile __u32 *)&q->bits;
 	/* fib_validate_source: a local or broadcast source is martian */
 	if (!lo && (bits & (SW_HB_SRC_LOCAL | SW_HB_SRC_BCAST)))
