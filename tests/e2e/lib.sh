@@ -281,6 +281,20 @@ sw_stat() {
 	for f in "$@"; do echo "${tot[$f]:-missing}"; done
 }
 
+# stat1 NAME: the counter, 0 when it cannot be read
+stat1() { sw_stat "$1" 2>/dev/null || echo 0; }
+
+# wait_for SECONDS CMD...: until CMD succeeds (polled every 0.1 s)
+wait_for() {
+	local t=$1 i
+	shift
+	for i in $(seq $((t * 10))); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # All counters as "name=value" words (non-zero only), for diagnostics.
 sw_stats_line() {
 	sw_stats_all | awk '$2 != 0 { printf "%s%s=%s", sep, $1, $2; sep = " " } END { print "" }'

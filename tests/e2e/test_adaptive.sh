@@ -30,16 +30,6 @@ lab_up || die "adaptive: lab setup failed"
 nss sysctl -qw net.ipv4.tcp_syncookies=1
 bgs "$E2E_OUT/tcpprobe" server "$S4" "$PORT" >/dev/null
 sleep 0.3
-stat1() { sw_stat "$1" 2>/dev/null || echo 0; }
-wait_for() { # SECONDS CMD...: poll every 0.1 s
-	local t=$1 i
-	shift
-	for i in $(seq $((t * 10))); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 SW_PIN=/sys/fs/bpf/synwall/$E2E_SIF
 nss "$SW_LOADER" attach "$E2E_SIF" --ports "$PORT" --flood-hold 2 >/dev/null 2>&1 ||
 	die "adaptive: attach (default mode) failed"

@@ -87,17 +87,6 @@ try:
 except Exception:
     print(-1)'
 }
-stat1() { sw_stat "$1" 2>/dev/null || echo 0; }
-# wait_for SECONDS CMD...: until CMD succeeds
-wait_for() {
-	local t=$1 i
-	shift
-	for i in $(seq $((t * 10))); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 gen_above() { [ "$(keys_gen)" -gt "$1" ]; }
 # connects N: N sequential connects; "ok handoffs synacks"
 connects() {

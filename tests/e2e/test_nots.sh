@@ -42,7 +42,6 @@ sleep 0.3
 SW_PIN=/sys/fs/bpf/synwall/$E2E_SIF
 nss "$SW_LOADER" attach "$E2E_SIF" --ports "$PORT" --cookies always >/dev/null 2>&1 ||
 	die "nots: attach --cookies always failed"
-stat1() { sw_stat "$1" 2>/dev/null || echo 0; }
 export E2E_SNS PORT
 
 # ==== 1. a transfer without timestamps: window above 64 KiB ===============

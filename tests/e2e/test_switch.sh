@@ -39,16 +39,6 @@ fi
 lab_build || die "switch: building the e2e helpers failed"
 lab_up || die "switch: lab setup failed"
 SW_PIN=/sys/fs/bpf/synwall/$E2E_SIF
-stat1() { sw_stat "$1" 2>/dev/null || echo 0; }
-wait_for() { # SECONDS CMD...: poll every 0.1 s
-	local t=$1 i
-	shift
-	for i in $(seq $((t * 10))); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 num() { sed -n "s/.*\<$1=\([0-9]*\).*/\1/p" <<<"$2" | head -1; }
 
 # ==== 1. the kernel's own cookies across the switch =======================
