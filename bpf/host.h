@@ -183,15 +183,24 @@ static __always_inline struct net_device *sw_upper_dev(struct list_head *pos)
 	return adj->dev;
 }
 
-/* Which device sw_host_scan() looks at. */
-#define SW_SCAN_INGRESS 0
+/* One device's addresses into q, in the family of the question. */
+static __always_inline void sw_scan_dev(struct net_device *dev, int ingress,
+					struct sw_host_q *q)
+{
+	if (q->v6)
+		sw_scan_v6(dev, q->daddr, q->saddr, ingress, q);
+	else
+		sw_scan_v4(dev, q->daddr[0], q->saddr[0], ingress, q);
+}
+
+/* Which device sw_host_scan() looks at (the ingress device: inline). */
 #define SW_SCAN_LO 1
 #define SW_SCAN_UPPER 2 /* + n: the ingress device's n-th upper device */
 
 /*
- * Scan one device's addresses into q: the ingress device (with its
- * broadcasts and the source checks), the namespace's loopback device, or
- * the ingress device's upper device number which - SW_SCAN_UPPER.
+ * Scan one device's addresses into q: the namespace's loopback device, or
+ * the ingress device's upper device number which - SW_SCAN_UPPER (with
+ * its broadcasts and the source checks, as the ingress device's own).
  * Returns 1 if there is no such device (the end of the upper list), else
  * 0.  A global function: each address walk is verified once, on its own,
  * not once for every state of every device its callers scan (inlined, the
@@ -227,10 +236,7 @@ __attribute__((noinline)) int sw_host_scan(struct xdp_md *ctx,
 			return 1;
 		dev = sw_upper_dev(pos);
 	}
-	if (q->v6)
-		sw_scan_v6(dev, q->daddr, q->saddr, ingress, q);
-	else
-		sw_scan_v4(dev, q->daddr[0], q->saddr[0], ingress, q);
+	sw_scan_dev(dev, ingress, q);
 	return 0;
 }
 
@@ -284,10 +290,7 @@ __attribute__((noinline)) int sw_host_verdict(struct xdp_md *ctx,
 			return SW_HOST_NOT_LOCAL;
 	}
 	/* the ingress device inline: where a server's address usually is */
-	if (q->v6)
-		sw_scan_v6(dev, q->daddr, q->saddr, 1, q);
-	else
-		sw_scan_v4(dev, q->daddr[0], q->saddr[0], 1, q);
+	sw_scan_dev(dev, 1, q);
 	if (!lo) {
 		if (!(*(volatile __u32 *)&q->bits & SW_HB_DST_LOCAL))
 			sw_host_scan(ctx, q, SW_SCAN_LO);
