@@ -89,8 +89,10 @@ static __always_inline enum sw_sk_res sw_socket_of(struct xdp_md *ctx,
 	__u32 mark;
 
 #ifdef SW_VARIANT_NO_SK_LOOKUP
-	/* bench/variants.sh "no-sk-lookup": as if only a listener waited */
-	return SW_SK_LISTENER;
+	/* bench/variants.sh "no-sk-lookup": as if only a listener waited
+	 * (ctx stays used: sw_sock_of() is a global function, and a caller
+	 * that drops an unused ctx argument fails its check) */
+	return ctx ? SW_SK_LISTENER : SW_SK_NONE;
 #endif
 	sk = sw_skc_lookup(ctx, p);
 	if (!sk)
