@@ -11,6 +11,7 @@
 
 #include <synwall/abi.h>
 #include "config.h"
+#include "clock.h"
 #include "maps.h"
 #include "maps_full.h"
 
@@ -57,8 +58,9 @@ static __always_inline int sw_flood(const struct synwall_config *cfg)
 	if (!d || !dp)
 		return 1;
 	/* the coarse clock (the last tick's time): the windows are 100 ms,
-	 * a tick at most 10 ms, and it costs a fraction of the fine one */
-	now = bpf_ktime_get_coarse_ns();
+	 * a tick at most 10 ms; read once per jiffy, shared with the cookie
+	 * clock (clock.h) */
+	now = sw_coarse_ns();
 	on = cfg->flood_on ? cfg->flood_on : SYNWALL_FLOOD_ON_DEFAULT;
 	off = cfg->flood_off ? cfg->flood_off : on / 2;
 	if (off > on)

@@ -109,6 +109,7 @@ static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
 	enum sw_sk_res sk;
 	__u32 zero = 0, doff;
 	__u8 flags;
+	int syn;
 
 	r = sw_xdp_protected_tcp(data, data_end, &p);
 	if (r != SW_R_NONE)
@@ -139,12 +140,17 @@ static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
 	 * reusing a TIME_WAIT 4-tuple: only the kernel can recycle it; a
 	 * cookie would be answered by the old socket) and request sockets.
 	 */
-	sk = sw_sock_of(ctx, &p, fl,
-			(flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN);
+	syn = (flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN;
+	/* a trusted miss of any other segment needs no call (~5 ns, the
+	 * forged-ACK flood's case): no socket, a listener at most, and the
+	 * kernel-cookie gate is the table's (fl, below) */
+	sk = SW_SK_LISTENER;
+	if (fl == SW_FLOW_ASK || syn)
+		sk = sw_sock_of(ctx, &p, fl, syn);
 	if (sk == SW_SK_FLOW)
 		return SW_R_xdp_pass_socket;
 
-	if ((flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN) {
+	if (syn) {
 		/* nothing listens: the kernel answers RST */
 		if (sk == SW_SK_NONE)
 			return SW_R_xdp_pass_no_listener;
@@ -171,7 +177,8 @@ static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
 			return sw_pass_cookie(ctx, ack_seq - 1, &o, p.v6, cfg);
 		/* the kernel's own check only where the kernel could accept:
 		 * its listener overflowed lately (it costs ~45 ns) */
-		if (sk == SW_SK_LISTENER_COOKIES &&
+		if ((sk == SW_SK_LISTENER_COOKIES ||
+		     fl == SW_FLOW_NONE_KCOOKIE) &&
 		    sw_kernel_cookie(data, data_end, &p, th))
 			return SW_R_xdp_pass_kernel_cookie;
 		return SW_R_xdp_drop_bad_ack;

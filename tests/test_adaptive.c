@@ -141,6 +141,13 @@ static int burst(int n, int *tx, int *passed, int *first_tx)
 	return SWT_PASS;
 }
 
+/*
+ * A gap that surely opens a new 100-ms window: the detector's clock is
+ * the coarse one, read once per jiffy (bpf/clock.h), so it may lag by two
+ * ticks (8 ms at HZ=250, 20 at HZ=100); 125 ms leaves room for that.
+ */
+#define NEW_WINDOW_MS 125
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -197,7 +204,7 @@ static int t_flood_switches_on_and_back(void)
 	/* 1000 SYN/s = 100 per 100 ms window; hold 300 ms */
 	if (reset(SYNWALL_COOKIES_FLOOD, 1000, 500, 300))
 		return SWT_FAIL;
-	sleep_ms(110); /* a fresh window */
+	sleep_ms(NEW_WINDOW_MS); /* a fresh window */
 	if (burst(150, &tx, &passed, &first))
 		return SWT_FAIL;
 	if (first != 99 || passed != 99 || tx != 51)
@@ -239,24 +246,24 @@ static int t_hysteresis_no_flap(void)
 	/* on 100/window, off 50/window, hold 250 ms */
 	if (reset(SYNWALL_COOKIES_FLOOD, 1000, 500, 250))
 		return SWT_FAIL;
-	sleep_ms(110);
+	sleep_ms(NEW_WINDOW_MS);
 	/* just under the on rate, several windows: never switches on */
 	for (w = 0; w < 4; w++) {
 		if (burst(90, &tx, &passed, NULL))
 			return SWT_FAIL;
 		tx_all += tx;
-		sleep_ms(105);
+		sleep_ms(NEW_WINDOW_MS);
 	}
 	if (tx_all)
 		SWT_FAIL("90 SYNs per window (on at 100): %d answered", tx_all);
-	/* a flood, then a rate between off and on for 6 windows (600 ms,
+	/* a flood, then a rate between off and on for 6 windows (750 ms,
 	 * longer than the hold): cookies all along */
 	if (burst(120, &tx, &passed, NULL))
 		return SWT_FAIL;
 	if (!tx)
 		SWT_FAIL("120 SYNs in a window did not switch on");
 	for (w = 0; w < 6; w++) {
-		sleep_ms(105);
+		sleep_ms(NEW_WINDOW_MS);
 		if (burst(70, &tx, &passed, NULL))
 			return SWT_FAIL;
 		tx_all += tx;
