@@ -67,6 +67,20 @@ static int clear_map(int fd, size_t key_size)
 	return SWT_PASS;
 }
 
+/* listen_any (bpf/listeners.h): every counter 0, in one call */
+static int clear_listen_any(void)
+{
+	static __u32 keys[2 * 65536], zeros[2 * 65536];
+	__u32 i, n = sizeof(keys) / sizeof(keys[0]);
+	int fd = bpf_map__fd(env.skel->maps.listen_any);
+
+	for (i = 0; i < n; i++)
+		keys[i] = i;
+	if (bpf_map_update_batch(fd, keys, zeros, &n, NULL))
+		SWT_FAIL("listen_any: batch update: %s", strerror(errno));
+	return SWT_PASS;
+}
+
 /* Empty the tables and switch them off: every case's start. */
 int flows_reset(void)
 {
@@ -75,6 +89,7 @@ int flows_reset(void)
 	TRY(clear_map(bpf_map__fd(env.skel->maps.listeners),
 		      sizeof(struct synwall_listen_key)));
 	TRY(clear_map(bpf_map__fd(env.skel->maps.listen_socks), sizeof(__u64)));
+	TRY(clear_listen_any());
 	return ctl_write(0, 0);
 }
 
@@ -1071,6 +1086,38 @@ int t_flow_table_syn(long v6)
 	return SWT_PASS;
 }
 
+/* listen_any's counter of (any, port): the unbound listeners there */
+static long la_get(bool v6, __u16 port)
+{
+	__u32 slot = (__u32)port << 1 | v6, n;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(env.skel->maps.listen_any), &slot,
+				&n))
+		return -1;
+	return n;
+}
+
+static int la_put(bool v6, __u16 port, __u32 n)
+{
+	__u32 slot = (__u32)port << 1 | v6;
+
+	if (bpf_map_update_elem(bpf_map__fd(env.skel->maps.listen_any), &slot,
+				&n, BPF_ANY))
+		SWT_FAIL("listen_any write: %s", strerror(errno));
+	return SWT_PASS;
+}
+
+/*
+ * Does listen_any say what the hash's "any" entry want (socks | bound <<
+ * 16, -1: none) says: socks - bound unbound listeners?
+ */
+static bool la_matches(bool v6, __u16 port, long want)
+{
+	long unbound = want < 0 ? 0 : (want & 0xffff) - (want >> 16);
+
+	return la_get(v6, port) == unbound;
+}
+
 /* lt_get() of an address written out (NULL: any) */
 static long lt_get_at(bool v6, const char *addr, __u16 port)
 {
@@ -1111,6 +1158,15 @@ int t_listener_table(long v6)
 	TRY(lt_put(v6, NULL, PORT_LISTEN, 0, 0));
 	TRY(swt_sub(expect_pass(&p, SWT_STAT(xdp_pass_no_listener)),
 		    "the listener closed (count 0)"));
+	/* listen_any, read first: its count answers without the hash */
+	TRY(la_put(v6, PORT_LISTEN, 1));
+	TRY(swt_sub(expect_synack(&p, &o, &cookie, &tsval),
+		    "listen_any counts an unbound listener on any"));
+	TRY(la_put(!v6, PORT_LISTEN, 1));
+	TRY(la_put(v6, PORT_LISTEN, 0));
+	TRY(swt_sub(expect_pass(&p, SWT_STAT(xdp_pass_no_listener)),
+		    "listen_any counts one of the other family only"));
+	TRY(la_put(!v6, PORT_LISTEN, 0));
 	TRY(lt_put(v6, p.daddr, PORT_LISTEN, 1, 0));
 	TRY(swt_sub(expect_synack(&p, &o, &cookie, &tsval),
 		    "a listener bound to the destination"));
@@ -1294,6 +1350,18 @@ int t_listener_seed_close(void)
 					"(socks | bound << 16)",
 					round + 1, ls[i].what, g6, g4,
 					ls[i].want6, ls[i].want4);
+			else if ((!ls[i].addr6 &&
+				  !la_matches(true, port[i], g6)) ||
+				 (!ls[i].addr4 &&
+				  !la_matches(false, port[i], g4)))
+				r = swt_failf(
+					__FILE__, __LINE__,
+					"seed round %d, %s: listen_any says "
+					"IPv6 %ld IPv4 %ld unbound, the "
+					"table's keys %#lx %#lx",
+					round + 1, ls[i].what,
+					la_get(true, port[i]),
+					la_get(false, port[i]), g6, g4);
 		}
 	}
 	if (r == SWT_PASS) {
@@ -1311,9 +1379,10 @@ int t_listener_seed_close(void)
 		long g6 = lt_get_at(true, ls[i].addr6, port[i]);
 		long g4 = lt_get_at(false, ls[i].addr4, port[i]);
 
-		/* the entries stay, counting nobody */
+		/* the entries stay, counting nobody (listen_any too) */
 		if ((ls[i].want6 >= 0 && g6 != 0) ||
-		    (ls[i].want4 >= 0 && g4 != 0))
+		    (ls[i].want4 >= 0 && g4 != 0) ||
+		    la_get(true, port[i]) != 0 || la_get(false, port[i]) != 0)
 			r = swt_failf(
 				__FILE__, __LINE__,
 				"closed, %s: IPv6 key %#lx IPv4 key %#lx, "
@@ -1364,6 +1433,43 @@ int t_listener_bound_after_listen(void)
  * that fails (the port taken: inet_csk_get_port()) counts nothing; the
  * trace uncounts at close.  Where the kernel takes fentry.
  */
+/* With the hooks on: a listener on "any" counted in listen_any, and not
+ * once it closes. */
+static int listener_any_hooked(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	int r = SWT_PASS, s = socket(AF_INET, SOCK_STREAM, 0);
+	__u16 port = 0;
+	long g, n;
+
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) ||
+	    getsockname(s, (struct sockaddr *)&a, &len))
+		r = swt_failf(__FILE__, __LINE__, "a socket on any: %s",
+			      strerror(errno));
+	if (r == SWT_PASS) {
+		port = ntohs(a.sin_port);
+		r = protect(port, true);
+	}
+	if (r == SWT_PASS && listen(s, 8))
+		r = swt_failf(__FILE__, __LINE__, "listen on any: %s",
+			      strerror(errno));
+	g = lt_get(false, NULL, port);
+	n = la_get(false, port);
+	if (r == SWT_PASS && (g != 1 || n != 1))
+		r = swt_failf(__FILE__, __LINE__,
+			      "listening on any: key %#lx, listen_any %ld, "
+			      "want 1 1",
+			      g, n);
+	if (s >= 0)
+		close(s);
+	n = la_get(false, port);
+	if (r == SWT_PASS && n != 0)
+		r = swt_failf(__FILE__, __LINE__,
+			      "closed: listen_any %ld, want 0", n);
+	return r;
+}
+
 int t_listener_hooks(void)
 {
 	const char *why = fentry_refused();
@@ -1418,6 +1524,8 @@ int t_listener_hooks(void)
 	if (r == SWT_PASS && g != 0)
 		r = swt_failf(__FILE__, __LINE__, "after close: %#lx, want 0",
 			      g);
+	if (r == SWT_PASS)
+		r = listener_any_hooked();
 	if (s2 >= 0)
 		close(s2);
 	bpf_link__destroy(l);
