@@ -112,6 +112,10 @@ static __always_inline enum sw_listen_res sw_listener_of(const struct sw_pkt *p)
 	__u32 slot = sw_listen_any_slot(p->flow.dport, p->v6), *n;
 	int any, exact;
 
+#ifdef SW_VARIANT_NO_LISTENER_LOOKUP
+	/* bench/variants.sh "no-listener-lookup": what asking costs */
+	return p ? SW_LISTEN_YES : SW_LISTEN_NONE;
+#endif
 	n = bpf_map_lookup_elem(&listen_any, &slot);
 	if (n && *n)
 		return SW_LISTEN_YES;
