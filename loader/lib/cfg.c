@@ -211,6 +211,7 @@ int sw_cfg_apply(const struct sw_maps *m, const struct sw_cfg_req *r,
 
 	if (r->set_ports) {
 		struct sw_portset old;
+		bool widen;
 
 		if (sw_ports_read(m->ports, &old))
 			return -1;
@@ -222,12 +223,15 @@ int sw_cfg_apply(const struct sw_maps *m, const struct sw_cfg_req *r,
 			else
 				ps.w[i] = old.w[i] & ~r->ports.w[i];
 		}
-		/* a port newly protected: distrust the flow table first */
-		if (ports_widen(&old, &ps) &&
-		    sw_flows_distrust(m->dir, m->prog_id))
+		/* a port newly protected: distrust the flow table first,
+		 * then (the hooks track the port from the write on) re-seed */
+		widen = ports_widen(&old, &ps);
+		if (widen && sw_flows_distrust(m->dir, m->prog_id))
 			return -1;
 		if (sw_ports_update(m->ports, &old, &ps))
 			return -1;
+		if (widen)
+			sw_flows_reseed(m->dir);
 	} else if (defaults) {
 		memset(&ps, 0, sizeof(ps));
 		if (sw_ports_write(m->ports, &ps))

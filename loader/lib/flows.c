@@ -418,8 +418,8 @@ int sw_flows_distrust(const char *dir, __u32 xdp_prog_id)
 	}
 	if (__atomic_exchange_n(&c->trusted, 0, __ATOMIC_SEQ_CST))
 		sw_info("flow table: a newly protected port's sockets may be "
-			"missing from it: misses are looked up from now on "
-			"(re-attach to re-seed)");
+			"missing from it: misses are looked up until it is "
+			"re-seeded");
 	unmap_ctl(c);
 	return 0;
 }
@@ -454,6 +454,156 @@ int sw_prog_map(__u32 prog_id, const char *name, struct bpf_map_info *mi)
 		}
 	}
 	return fd;
+}
+
+/* Is the map id among the map ids of program prog_id? */
+static bool prog_has_map(__u32 prog_id, __u32 map_id)
+{
+	struct bpf_prog_info pi = {};
+	__u32 len = sizeof(pi), ids[32], i;
+	int pfd = bpf_prog_get_fd_by_id(prog_id);
+	bool found = false;
+
+	if (pfd < 0)
+		return false;
+	pi.nr_map_ids = 32;
+	pi.map_ids = (__u64)(unsigned long)ids;
+	if (!bpf_obj_get_info_by_fd(pfd, &pi, &len))
+		for (i = 0; i < pi.nr_map_ids && i < 32; i++)
+			found |= ids[i] == map_id;
+	close(pfd);
+	return found;
+}
+
+/*
+ * Every map the loaded seed program uses (but its own constants) is one
+ * of the trace's: the seed wrote into the running tables, no copy.
+ */
+static bool seed_uses_running_maps(struct bpf_program *iter, __u32 trace_id)
+{
+	struct bpf_prog_info pi = {};
+	__u32 len = sizeof(pi), ids[32], i;
+	bool ok = true;
+
+	pi.nr_map_ids = 32;
+	pi.map_ids = (__u64)(unsigned long)ids;
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(iter), &pi, &len))
+		return false;
+	for (i = 0; i < pi.nr_map_ids && i < 32 && ok; i++) {
+		struct bpf_map_info mi = {};
+		__u32 ml = sizeof(mi);
+		int fd = bpf_map_get_fd_by_id(ids[i]);
+
+		if (fd < 0)
+			return false;
+		if (bpf_obj_get_info_by_fd(fd, &mi, &ml))
+			ok = false;
+		else if (!strchr(mi.name, '.'))
+			ok = prog_has_map(trace_id, ids[i]);
+		close(fd);
+	}
+	return ok;
+}
+
+int sw_flows_reseed(const char *dir)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = dir,
+		    .object_name = "synwall");
+	struct synwall_flow_ctl *mc = NULL;
+	struct bpf_object *obj = NULL;
+	struct bpf_program *iter, *p;
+	struct bpf_map_info mi;
+	struct bpf_map *m;
+	char path[4096], why[256];
+	const void *elf;
+	__u32 trace_id;
+	size_t sz;
+	int i, fd, err, r = 0;
+
+	trace_id = trace_prog_id(dir, path, sizeof(path));
+	if (!trace_id)
+		return 0; /* no table: nothing trusts it */
+	for (i = SW_FLOW_NTRACES; i < SW_FLOW_NLINKS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, sw_flow_link_pin(i));
+		if (access(path, F_OK))
+			return 0; /* no hooks: never trusted, status says why */
+	}
+	fd = sw_prog_map(trace_id, SYNWALL_MAP_FLOW_CTL, &mi);
+	if (fd < 0)
+		return 0;
+	mc = map_ctl(fd);
+	close(fd);
+	if (!mc)
+		goto fail_errno;
+	if (__atomic_load_n(&mc->insert_err, __ATOMIC_SEQ_CST))
+		goto out; /* untrusted for good: status says why */
+
+	/* the seed program of this loader's object, on the running maps */
+	elf = sw_full_elf(&sz);
+	obj = bpf_object__open_mem(elf, sz, &oo);
+	if (libbpf_get_error(obj)) {
+		obj = NULL;
+		goto fail_errno;
+	}
+	iter = bpf_object__find_program_by_name(obj, SW_FLOW_SEED_PROG);
+	if (!iter) {
+		errno = ENOENT;
+		goto fail_errno;
+	}
+	bpf_object__for_each_program(p, obj)
+		bpf_program__set_autoload(p, p == iter);
+	bpf_object__for_each_map(m, obj)
+	{
+		fd = sw_prog_map(trace_id, bpf_map__name(m), &mi);
+		if (fd < 0)
+			continue;
+		err = bpf_map__reuse_fd(m, fd);
+		close(fd);
+		if (err) {
+			errno = -err;
+			goto fail_errno;
+		}
+	}
+	sw_lib_log_clear();
+	err = bpf_object__load(obj);
+	if (err) {
+		sw_lib_log_flush();
+		errno = -err;
+		goto fail_errno;
+	}
+	sw_lib_log_clear();
+	if (!seed_uses_running_maps(iter, trace_id)) {
+		sw_warn("flow table: not re-seeded: the attached programs are "
+			"of another synwall version than this loader's (their "
+			"maps differ); misses stay looked up (re-attach to "
+			"re-seed)");
+		goto out;
+	}
+	err = seed(iter);
+	if (err) {
+		errno = -err;
+		goto fail_errno;
+	}
+	if (trust(mc))
+		sw_info("flow table: re-seeded from this namespace's sockets "
+			"(%llu entries in all): misses trusted again",
+			(unsigned long long)__atomic_load_n(&mc->seeded,
+							    __ATOMIC_SEQ_CST));
+	else
+		sw_warn("flow table: an insert failed while re-seeding (it is "
+			"full: attach --flows N for a larger one); misses stay "
+			"looked up");
+	goto out;
+fail_errno:
+	sw_warn("flow table: cannot re-seed it from this namespace's sockets: "
+		"%s; misses stay looked up (re-attach to re-seed)",
+		sw_kernel_reason(-errno, why, sizeof(why)));
+out:
+	if (obj)
+		bpf_object__close(obj);
+	if (mc)
+		unmap_ctl(mc);
+	return r;
 }
 
 /* Entries of the hash map fd (a walk of its keys: status only). */

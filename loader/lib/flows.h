@@ -68,6 +68,18 @@ int sw_flows_start(struct bpf_object *skel, const char *dir,
  */
 int sw_flows_distrust(const char *dir, __u32 xdp_prog_id);
 
+/*
+ * After a port became protected (sw_flows_distrust(), then the ports map
+ * written): run the seed again, with this loader's seed program on the
+ * running table's maps, and trust misses again if the hooks are attached
+ * and no insert ever failed.  The hooks track the new port's sockets from
+ * the ports map's write on, the seed adds those that existed before: none
+ * falls between, as at attach.  Where it cannot (no table, no hooks, an
+ * attached object of another version), misses stay looked up and it says
+ * why.  Returns 0: nothing of it is fatal to the config change.
+ */
+int sw_flows_reseed(const char *dir);
+
 /* The map named name of program prog_id, as a new fd (its info in *mi),
  * or -1. */
 int sw_prog_map(__u32 prog_id, const char *name, struct bpf_map_info *mi);

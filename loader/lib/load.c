@@ -167,6 +167,11 @@ int sw_check_vlan(const struct sw_attach *a)
 	return 0;
 }
 
+const void *sw_full_elf(size_t *sz)
+{
+	return synwall__elf_bytes(sz);
+}
+
 /*
  * The object, opened with the pin dir (and the test hook applied): the
  * full one or the degraded one, both from the ELF their skeletons embed.
@@ -181,8 +186,7 @@ static struct bpf_object *open_skel(const struct sw_attach *a)
 	const void *elf;
 	size_t sz;
 
-	elf = a->degraded ? synwall_compat__elf_bytes(&sz) :
-			    synwall__elf_bytes(&sz);
+	elf = a->degraded ? synwall_compat__elf_bytes(&sz) : sw_full_elf(&sz);
 	skel = bpf_object__open_mem(elf, sz, &oo);
 	if (libbpf_get_error(skel)) {
 		sw_err("cannot open the %s BPF object: %s", name,

@@ -38,4 +38,7 @@ void sw_load_error(int err);
 /* "REASON (strerror)": the kernel's netlink message when there is one. */
 const char *sw_kernel_reason(int err, char *buf, size_t len);
 
+/* The full object's ELF (synwall.bpf.o), as the loader embeds it. */
+const void *sw_full_elf(size_t *sz);
+
 #endif
