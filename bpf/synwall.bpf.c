@@ -63,34 +63,30 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* ---- XDP: answer SYNs, check final ACKs -------------------------------- */
 
 /*
- * What socket the segment p has, given what the flow table said (fl): the
- * socket lookup where the table does not know; where the trusted table has
- * no socket for it, for a SYN (syn) the listener table's "who listens?"
- * (the lookup again where only device-bound listeners match), for any
- * other segment "no socket, a listener at most" (the kernel-cookie gate
- * from the table).  A global function: verified once on its own, its
+ * What socket the segment p has, where the flow table could not say
+ * (fl == SW_FLOW_ASK: the socket lookup) or, for a SYN the trusted table
+ * has no socket for, who listens: the listener table's answer (the lookup
+ * again where only device-bound listeners match).  The caller decides a
+ * trusted miss of any other segment itself ("no socket, a listener at
+ * most": no call).  A global function: verified once on its own, its
  * answer one unknown value in the caller (inlined, each of its ways would
  * be verified through all of the SYN and ACK paths).
  */
 __attribute__((noinline)) int sw_sock_of(struct xdp_md *ctx, struct sw_pkt *p,
-					 int fl, int syn)
+					 int fl)
 {
 	if (!p)
 		return SW_SK_NONE;
 	if (fl == SW_FLOW_ASK)
 		return sw_socket_of(ctx, p);
-	if (syn) {
-		switch (sw_listener_of(p)) {
-		case SW_LISTEN_YES:
-			return SW_SK_LISTENER;
-		case SW_LISTEN_NONE:
-			return SW_SK_NONE;
-		default:
-			return sw_socket_of(ctx, p);
-		}
+	switch (sw_listener_of(p)) {
+	case SW_LISTEN_YES:
+		return SW_SK_LISTENER;
+	case SW_LISTEN_NONE:
+		return SW_SK_NONE;
+	default:
+		return sw_socket_of(ctx, p);
 	}
-	return fl == SW_FLOW_NONE_KCOOKIE ? SW_SK_LISTENER_COOKIES :
-					    SW_SK_LISTENER;
 }
 
 /* Why the XDP program returns what it returns, for the packet at ctx. */
@@ -146,7 +142,7 @@ static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
 	 * kernel-cookie gate is the table's (fl, below) */
 	sk = SW_SK_LISTENER;
 	if (fl == SW_FLOW_ASK || syn)
-		sk = sw_sock_of(ctx, &p, fl, syn);
+		sk = sw_sock_of(ctx, &p, fl);
 	if (sk == SW_SK_FLOW)
 		return SW_R_xdp_pass_socket;
 

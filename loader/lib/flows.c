@@ -424,22 +424,35 @@ int sw_flows_distrust(const char *dir, __u32 xdp_prog_id)
 	return 0;
 }
 
-int sw_prog_map(__u32 prog_id, const char *name, struct bpf_map_info *mi)
+int sw_prog_map_ids(int pfd, __u32 *ids)
 {
 	struct bpf_prog_info pi = {};
-	__u32 len = sizeof(pi), ids[16], i, n;
-	int pfd = bpf_prog_get_fd_by_id(prog_id), fd = -1;
+	__u32 len = sizeof(pi);
+
+	pi.nr_map_ids = SW_PROG_MAPS;
+	pi.map_ids = (__u64)(unsigned long)ids;
+	if (bpf_obj_get_info_by_fd(pfd, &pi, &len))
+		return -1;
+	return pi.nr_map_ids < SW_PROG_MAPS ? pi.nr_map_ids : SW_PROG_MAPS;
+}
+
+/* sw_prog_map_ids() of the program with id prog_id. */
+static int prog_id_map_ids(__u32 prog_id, __u32 *ids)
+{
+	int pfd = bpf_prog_get_fd_by_id(prog_id), n;
 
 	if (pfd < 0)
 		return -1;
-	pi.nr_map_ids = 16;
-	pi.map_ids = (__u64)(unsigned long)ids;
-	if (bpf_obj_get_info_by_fd(pfd, &pi, &len)) {
-		close(pfd);
-		return -1;
-	}
+	n = sw_prog_map_ids(pfd, ids);
 	close(pfd);
-	n = pi.nr_map_ids < 16 ? pi.nr_map_ids : 16;
+	return n;
+}
+
+int sw_prog_map(__u32 prog_id, const char *name, struct bpf_map_info *mi)
+{
+	__u32 ids[SW_PROG_MAPS];
+	int i, n = prog_id_map_ids(prog_id, ids), fd = -1;
+
 	for (i = 0; i < n && fd < 0; i++) {
 		__u32 mlen = sizeof(*mi);
 
@@ -459,20 +472,13 @@ int sw_prog_map(__u32 prog_id, const char *name, struct bpf_map_info *mi)
 /* Is the map id among the map ids of program prog_id? */
 static bool prog_has_map(__u32 prog_id, __u32 map_id)
 {
-	struct bpf_prog_info pi = {};
-	__u32 len = sizeof(pi), ids[32], i;
-	int pfd = bpf_prog_get_fd_by_id(prog_id);
-	bool found = false;
+	__u32 ids[SW_PROG_MAPS];
+	int i, n = prog_id_map_ids(prog_id, ids);
 
-	if (pfd < 0)
-		return false;
-	pi.nr_map_ids = 32;
-	pi.map_ids = (__u64)(unsigned long)ids;
-	if (!bpf_obj_get_info_by_fd(pfd, &pi, &len))
-		for (i = 0; i < pi.nr_map_ids && i < 32; i++)
-			found |= ids[i] == map_id;
-	close(pfd);
-	return found;
+	for (i = 0; i < n; i++)
+		if (ids[i] == map_id)
+			return true;
+	return false;
 }
 
 /*
@@ -481,15 +487,11 @@ static bool prog_has_map(__u32 prog_id, __u32 map_id)
  */
 static bool seed_uses_running_maps(struct bpf_program *iter, __u32 trace_id)
 {
-	struct bpf_prog_info pi = {};
-	__u32 len = sizeof(pi), ids[32], i;
-	bool ok = true;
+	__u32 ids[SW_PROG_MAPS];
+	int i, n = sw_prog_map_ids(bpf_program__fd(iter), ids);
+	bool ok = n >= 0;
 
-	pi.nr_map_ids = 32;
-	pi.map_ids = (__u64)(unsigned long)ids;
-	if (bpf_obj_get_info_by_fd(bpf_program__fd(iter), &pi, &len))
-		return false;
-	for (i = 0; i < pi.nr_map_ids && i < 32 && ok; i++) {
+	for (i = 0; i < n && ok; i++) {
 		struct bpf_map_info mi = {};
 		__u32 ml = sizeof(mi);
 		int fd = bpf_map_get_fd_by_id(ids[i]);

@@ -84,6 +84,16 @@ int sw_flows_reseed(const char *dir);
  * or -1. */
 int sw_prog_map(__u32 prog_id, const char *name, struct bpf_map_info *mi);
 
+/* Most maps a synwall program uses, with room to spare. */
+#define SW_PROG_MAPS 64
+
+/*
+ * The ids of the maps the program pfd uses, at most SW_PROG_MAPS of them,
+ * into ids; returns how many, or -1 (errno set) if the kernel would not
+ * say.
+ */
+int sw_prog_map_ids(int pfd, __u32 *ids);
+
 /* The `synwall status` line of the flow table whose trace is pinned in
  * dir. */
 void sw_flows_print(const char *dir, const char *indent);

@@ -155,9 +155,8 @@ static int open_from_dir(const char *dir, struct sw_maps *m)
 static int open_from_prog(const char *ifname, int ifindex, struct sw_maps *m)
 {
 	struct sw_xdp_info xi;
-	struct bpf_prog_info pinfo = {};
-	__u32 ids[64], len = sizeof(pinfo), i, n;
-	int pfd, j, found = 0;
+	__u32 ids[SW_PROG_MAPS];
+	int pfd, i, j, n, found = 0;
 
 	if (sw_xdp_query(ifindex, &xi) < 0 || !xi.prog_id) {
 		char dir[PATH_MAX];
@@ -181,16 +180,14 @@ static int open_from_prog(const char *ifname, int ifindex, struct sw_maps *m)
 		       ifname, strerror(errno));
 		return -1;
 	}
-	pinfo.nr_map_ids = 64;
-	pinfo.map_ids = (__u64)(unsigned long)ids;
-	if (bpf_obj_get_info_by_fd(pfd, &pinfo, &len)) {
+	n = sw_prog_map_ids(pfd, ids);
+	if (n < 0) {
 		sw_err("cannot inspect XDP program id %u: %s", xi.prog_id,
 		       strerror(errno));
 		close(pfd);
 		return -1;
 	}
 	close(pfd);
-	n = pinfo.nr_map_ids < 64 ? pinfo.nr_map_ids : 64;
 	for (i = 0; i < n; i++) {
 		struct bpf_map_info mi = {};
 		__u32 mlen = sizeof(mi);
