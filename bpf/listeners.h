@@ -32,7 +32,10 @@
  * It errs toward "nobody" -- the SYN then goes to the kernel, which
  * answers it itself -- except where the kernel's answer changes without a
  * socket event: a listener bound to a device after listen() (counted as
- * unbound), an SK_LOOKUP program of the namespace (docs/datapath.md).
+ * unbound) (docs/datapath.md).  An SK_LOOKUP program attached to the
+ * namespace may steer any SYN to another socket or drop it: while one is
+ * attached the table is not asked (sw_sk_lookup_attached()), the socket
+ * lookup, which runs the program as the kernel's own lookup does, is.
  */
 #ifndef SYNWALL_LISTENERS_H
 #define SYNWALL_LISTENERS_H
@@ -82,6 +85,26 @@ _Static_assert(sizeof(struct synwall_listen_key) == 20,
 	       "the listener key has no padding");
 
 /* ---- XDP: does anything listen for this SYN? -------------------------- */
+
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
+/*
+ * Has the namespace of the ingress device an SK_LOOKUP program attached
+ * (net->bpf.run_array[NETNS_BPF_SK_LOOKUP], which __inet_lookup_listener()
+ * runs before it looks at the listening hash)?  A few loads; 1 where the
+ * device is not known.
+ */
+static __always_inline int sw_sk_lookup_attached(struct xdp_md *ctx)
+{
+	struct xdp_buff *xb = bpf_cast_to_kern_ctx(ctx);
+	struct net_device *dev = xb->rxq->dev;
+
+	if (!dev)
+		return 1;
+	return dev->nd_net.net->bpf.run_array[bpf_core_enum_value(
+		       enum netns_bpf_attach_type, NETNS_BPF_SK_LOOKUP)] !=
+	       NULL;
+}
 
 enum sw_listen_res {
 	SW_LISTEN_NONE = 0, /* no listening socket: the kernel resets */

@@ -66,7 +66,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * What socket the segment p has, where the flow table could not say
  * (fl == SW_FLOW_ASK: the socket lookup) or, for a SYN the trusted table
  * has no socket for, who listens: the listener table's answer (the lookup
- * again where only device-bound listeners match).  The caller decides a
+ * again where only device-bound listeners match, or where an SK_LOOKUP
+ * program of the namespace may answer otherwise than the table).  The caller decides a
  * trusted miss of any other segment itself ("no socket, a listener at
  * most": no call).  A global function: verified once on its own, its
  * answer one unknown value in the caller (inlined, each of its ways would
@@ -77,7 +78,7 @@ __attribute__((noinline)) int sw_sock_of(struct xdp_md *ctx, struct sw_pkt *p,
 {
 	if (!p)
 		return SW_SK_NONE;
-	if (fl == SW_FLOW_ASK)
+	if (fl == SW_FLOW_ASK || sw_sk_lookup_attached(ctx))
 		return sw_socket_of(ctx, p);
 	switch (sw_listener_of(p)) {
 	case SW_LISTEN_YES:

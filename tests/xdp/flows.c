@@ -5,6 +5,8 @@
  * iterator) through real loopback sockets, the entries they leave read
  * back from the map and compared with the sockets' own addresses.
  */
+#include <fcntl.h>
+#include <stddef.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -1426,6 +1428,102 @@ int t_listener_bound_after_listen(void)
 			      lt_get_at(false, "127.0.0.1", port));
 	close(fd);
 	return r;
+}
+
+/*
+ * An SK_LOOKUP program of this namespace that refuses the listener lookups
+ * of port (SK_DROP: the kernel resets such a SYN) and leaves the others to
+ * the listening hash (SK_PASS without a socket): its link fd, or -errno.
+ */
+static int sk_lookup_refusing(__u16 port)
+{
+	const struct bpf_insn insns[] = {
+		/* r2 = ctx->local_port (host order) */
+		{.code = BPF_LDX | BPF_MEM | BPF_W,
+		 .dst_reg = BPF_REG_2,
+		 .src_reg = BPF_REG_1,
+		 .off = offsetof(struct bpf_sk_lookup, local_port)},
+		{.code = BPF_JMP | BPF_JNE | BPF_K,
+		 .dst_reg = BPF_REG_2,
+		 .off = 2,
+		 .imm = port},
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K,
+		 .dst_reg = BPF_REG_0,
+		 .imm = SK_DROP},
+		{.code = BPF_JMP | BPF_EXIT},
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K,
+		 .dst_reg = BPF_REG_0,
+		 .imm = SK_PASS},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, lo,
+		    .expected_attach_type = BPF_SK_LOOKUP);
+	int pfd, nfd, lfd, e;
+
+	pfd = bpf_prog_load(BPF_PROG_TYPE_SK_LOOKUP, "swt_sk_lookup", "GPL",
+			    insns, sizeof(insns) / sizeof(insns[0]), &lo);
+	if (pfd < 0)
+		return -errno;
+	nfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (nfd < 0) {
+		e = -errno;
+		close(pfd);
+		return e;
+	}
+	lfd = bpf_link_create(pfd, nfd, BPF_SK_LOOKUP, NULL);
+	e = lfd < 0 ? -errno : 0;
+	close(nfd);
+	close(pfd);
+	return e ? e : lfd;
+}
+
+/*
+ * An SK_LOOKUP program runs before the kernel's listening hash and may
+ * answer otherwise than the listener table (steer the SYN elsewhere, or
+ * refuse it), with no socket event.  While one is attached, a trusted
+ * table's SYN goes to the socket lookup, which runs the program as the
+ * kernel's own lookup does: a listener the table counts but no socket is
+ * behind is not answered, nor is a real listener the program refuses (the
+ * kernel resets that SYN, as it would without synwall).  Detached, the
+ * table answers again.
+ */
+int t_listener_sk_lookup(long v6)
+{
+	struct swt_synopts o;
+	struct swt_pkt p;
+	__u32 cookie, tsval;
+	int link, r = SWT_PASS;
+
+	TRY(protect(PORT_LISTEN, true));
+	TRY(ctl_write(1, 0));
+	TRY(ctl_trust(1, 0));
+	syn_linux(&p, &o, v6, 1460);
+	/* counted by the table, no socket; the real listener on any */
+	TRY(lt_put(v6, NULL, PORT_LISTEN, 1, 0));
+	TRY(la_put(v6, PORT_HTTP, 1));
+	p.dport = PORT_LISTEN;
+	TRY(swt_sub(expect_synack(&p, &o, &cookie, &tsval),
+		    "no program: the table answers"));
+	link = sk_lookup_refusing(PORT_HTTP);
+	if (link < 0)
+		SWT_FAIL("SK_LOOKUP program (load and attach to this "
+			 "namespace): %s",
+			 strerror(-link));
+	r = swt_sub(expect_pass(&p, SWT_STAT(xdp_pass_no_listener)),
+		    "a program attached: the socket lookup, not the table, "
+		    "answers (no socket)");
+	p.dport = PORT_HTTP;
+	if (r == SWT_PASS)
+		r = swt_sub(expect_pass(&p, SWT_STAT(xdp_pass_no_listener)),
+			    "the program refuses a real listener's port: no "
+			    "SYN-ACK (the kernel resets)");
+	close(link);
+	TRY(r);
+	TRY(swt_sub(expect_synack(&p, &o, &cookie, &tsval),
+		    "detached: the real listener's port answered again"));
+	p.dport = PORT_LISTEN;
+	return swt_sub(expect_synack(&p, &o, &cookie, &tsval),
+		       "detached: the table answers again");
 }
 
 /*

@@ -69,6 +69,8 @@ static const struct swt_case cases[] = {
 		     t_listener_table),
 	SWT_CASE(listener_seed_close),
 	SWT_CASE(listener_bound_after_listen),
+	SWT_CASE_V46("listener_sk_lookup_v4", "listener_sk_lookup_v6",
+		     t_listener_sk_lookup),
 	SWT_CASE(listener_hooks),
 	/* ack.c: keys and the program's own state */
 	SWT_CASE(unkeyed),

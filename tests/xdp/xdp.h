@@ -149,6 +149,7 @@ int t_flow_table_syn(long v6);
 int t_listener_table(long v6);
 int t_listener_seed_close(void);
 int t_listener_bound_after_listen(void);
+int t_listener_sk_lookup(long v6);
 int t_listener_hooks(void);
 int t_request_socket(void);
 
