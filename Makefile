@@ -48,6 +48,9 @@ TEST_PROGS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c)) 
 BENCH_PROGS:= $(patsubst bench/%.c,$(BUILD)/bench/%,$(filter-out %.bpf.c,$(wildcard bench/*.c)))
 E2E_PROGS  := $(BUILD)/e2e/xdp_pass.bpf.o $(BUILD)/e2e/fentry_probe.bpf.o $(BUILD)/e2e/tcpprobe $(BUILD)/e2e/swcookie \
 	      $(BUILD)/bench/swb_count.bpf.o $(BUILD)/bench/swb_floor.bpf.o
+# BPF programs of the tests themselves (observers loaded by a suite on
+# synwall's maps), built against synwall's headers
+TEST_BPF   := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,$(wildcard tests/bpf/*.bpf.c))
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 .PHONY: all deps vmlinux test vmtest bench demo fuzz soak install clean format \
@@ -55,7 +58,7 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 
 all: $(BPF_OBJS) $(SKELS) \
      $(BUILD)/synwall $(TEST_PROGS) $(BENCH_PROGS) \
-     $(E2E_PROGS)
+     $(E2E_PROGS) $(TEST_BPF)
 
 deps: $(DEPS_STAMP)
 
@@ -132,6 +135,10 @@ $(BUILD)/bench/%: bench/%.c $(TEST_ARCHIVE) $(TEST_HDR) $(SKELS) include/synwall
 $(BUILD)/e2e/%.bpf.o: tests/e2e/%.bpf.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CLANG) -O2 -g -target bpf -I/usr/include/$(MULTIARCH) -c $< -o $@
+
+$(TEST_BPF): $(BUILD)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c $(BPF_SRCS) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/e2e/tcpprobe: tests/e2e/tcpprobe.c
 	@mkdir -p $(dir $@)

@@ -470,10 +470,11 @@ sw_flow_req(const struct sock *lsk, const struct request_sock *req, __u64 rto0)
 }
 
 /*
- * A socket is about to enter the established hash with its whole 4-tuple
- * (inet_ehash_nolisten()): a child of any handshake -- the kernel's, its
- * cookies', synwall's handoff, TCP Fast Open's, whose SYN_RECV child has
- * no state event with its ports yet -- or a connecting socket.
+ * A socket has entered the established hash with its whole 4-tuple
+ * (inet_ehash_nolisten() returned true): a child of any handshake -- the
+ * kernel's, its cookies', synwall's handoff, TCP Fast Open's, whose
+ * SYN_RECV child has no state event with its ports yet -- or a connecting
+ * socket (before its SYN goes out: no answer can come first).
  */
 static __always_inline void sw_flow_hashed(const struct sock *sk)
 {

@@ -43,18 +43,34 @@ int BPF_PROG(synwall_flow_req2, const struct sock *sk,
 	return 0;
 }
 
-/* children and connecting sockets, as they enter the established hash */
-SEC("fentry/inet_ehash_nolisten")
+/*
+ * Children and connecting sockets, once they are in the established hash
+ * (fexit: the return says so).  Not at entry: an entry there would come
+ * before the socket can be found, and a segment of the flow that another
+ * CPU meets in that gap would pass on the table to a socket lookup that
+ * finds only the listener, which resets it (the kernel cannot check
+ * synwall's cookie); without the entry XDP checks the cookie and TC hands
+ * the segment off or leaves it to the socket (docs/datapath.md).
+ */
+static __always_inline void sw_hashed(void *ctx, const struct sock *sk)
+{
+	__u64 ret = 0;
+
+	if (!bpf_get_func_ret(ctx, &ret) && (__u8)ret)
+		sw_flow_hashed(sk);
+}
+
+SEC("fexit/inet_ehash_nolisten")
 int BPF_PROG(synwall_flow_hashed, const struct sock *sk)
 {
-	sw_flow_hashed(sk);
+	sw_hashed(ctx, sk);
 	return 0;
 }
 
-SEC("fentry/inet_ehash_nolisten")
+SEC("fexit/inet_ehash_nolisten")
 int BPF_PROG(synwall_flow_hashed2, const struct sock *sk)
 {
-	sw_flow_hashed(sk);
+	sw_hashed(ctx, sk);
 	return 0;
 }
 

@@ -63,6 +63,8 @@ static const struct swt_case cases[] = {
 	SWT_CASE(flow_trace2_alone),
 	SWT_CASE(flow_full_distrusts),
 	SWT_CASE_V46("flow_hooks_v4", "flow_hooks_v6", t_flow_hooks),
+	SWT_CASE_V46("flow_hashed_order_v4", "flow_hashed_order_v6",
+		     t_flow_hashed_order),
 	SWT_CASE_V46("flow_table_syn_v4", "flow_table_syn_v6",
 		     t_flow_table_syn),
 	SWT_CASE_V46("listener_table_v4", "listener_table_v6",
