@@ -201,12 +201,19 @@ vm_snap() {
 
 # vm_connects PORT: 20 IPv4 and 10 IPv6 connects to the guest's PORT, 1 MiB
 # each way on each family (32 connections)
+# (a failed connect says what the guest's synwall and TCP counted)
 vm_connects() {
 	local port=$1 p=$VM_ROOT/build/e2e/tcpprobe out
-	out=$(vmh "$p" seq "$VM_G4" "$port" 20 2>&1) && pass "ipv4 connects: $out" || fail "ipv4 connects: $out"
-	out=$(vmh "$p" seq "$VM_G6" "$port" 10 2>&1) && pass "ipv6 connects: $out" || fail "ipv6 connects: $out"
+	out=$(vmh "$p" seq "$VM_G4" "$port" 20 2>&1) && pass "ipv4 connects: $out" || fail "ipv4 connects: $out; $(vm_connects_said)"
+	out=$(vmh "$p" seq "$VM_G6" "$port" 10 2>&1) && pass "ipv6 connects: $out" || fail "ipv6 connects: $out; $(vm_connects_said)"
 	out=$(vmh "$p" xfer "$VM_G4" "$port" 1048576 2>&1) && pass "ipv4 1 MiB each way, byte for byte: $out" || fail "ipv4 xfer: $out"
 	out=$(vmh "$p" xfer "$VM_G6" "$port" 1048576 2>&1) && pass "ipv6 1 MiB each way, byte for byte: $out" || fail "ipv6 xfer: $out"
+}
+
+# what a failed connect leaves to read: synwall's counters and the guest's
+# TCP counters of resets and handshake drops (since boot)
+vm_connects_said() {
+	echo "synwall: $(vm_stats_line); guest: $(vm_exec "nstat -az TcpOutRsts TcpEstabResets TcpExtListenDrops TcpExtListenOverflows TcpExtSyncookiesFailed TcpExtTCPReqQFullDrop | awk 'NR > 1 { printf \"%s=%s \", \$1, \$2 }'")"
 }
 
 # vm_forged_acks PORT N: N ACKs with random sequence numbers from the
