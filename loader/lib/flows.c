@@ -8,7 +8,7 @@
  *    sockets, children entering the established hash, the kernel's own
  *    cookies), each link pinned in the pin directory, so that they outlive
  *    the loader and `synwall detach` (which removes the pins) ends them;
- *    the hooks may be refused (no fentry here): the table is then kept
+ *    the hooks may be refused (no fentry/fexit here): the table is then kept
  *    without them and not trusted, and attach says why;
  * 3. the seed (iter/tcp) walks the namespace's TCP sockets once;
  * 4. flow_ctl.trusted = 1 if the hooks are on and no insert failed, then
@@ -324,7 +324,7 @@ int sw_flows_start(struct bpf_object *skel, const char *dir,
 	}
 	if (start_hooks(skel, dir, why, sizeof(why))) {
 		snprintf(out->untrusted, sizeof(out->untrusted),
-			 "the kernel function hooks (fentry, "
+			 "the kernel function hooks (fentry/fexit, "
 			 "synwall_hooks.bpf.o) are not attached: %s",
 			 why);
 		sw_warn("flow table: %s; every segment that misses the table "
@@ -637,7 +637,8 @@ static const char *trust_line(const char *dir, const struct synwall_flow_ctl *c)
 	for (i = SW_FLOW_NTRACES; i < SW_FLOW_NLINKS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, sw_flow_link_pin(i));
 		if (access(path, F_OK))
-			return "looked up: the kernel function hooks (fentry) "
+			return "looked up: the kernel function hooks "
+			       "(fentry/fexit) "
 			       "are not attached (attach printed the kernel's "
 			       "reason)";
 	}

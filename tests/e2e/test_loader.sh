@@ -164,7 +164,7 @@ else
 		fail "attach: no TC ingress program in bpftool net: $net"
 	elif [ "$pins" != "$want_pins" ]; then
 		fail "attach: pins are '$pins', want '$want_pins' ($hooks_why)"
-	elif [ -n "$hooks_said" ] && ! grep -Eq "flow table: the kernel function hooks \(fentry, synwall_hooks.bpf.o\) are not attached: the kernel refused to load them: [A-Z][a-z].*; every segment that misses the table is looked up" <<<"$out"; then
+	elif [ -n "$hooks_said" ] && ! grep -Eq "flow table: the kernel function hooks \(fentry/fexit, synwall_hooks.bpf.o\) are not attached: the kernel refused to load them: [A-Z][a-z].*; every segment that misses the table is looked up" <<<"$out"; then
 		fail "attach: without the kernel function hooks, no warning with the kernel's reason: $out"
 	elif ! nss "$SW_LOADER" status "$E2E_SIF" 2>&1 | grep -q "flows:  misses $want_misses"; then
 		fail "attach: status does not say the misses are $want_misses: $(nss "$SW_LOADER" status "$E2E_SIF" 2>&1 | grep flows:)"
