@@ -90,6 +90,10 @@ __attribute__((noinline)) int sw_sock_of(struct xdp_md *ctx, struct sw_pkt *p,
 	}
 }
 
+/* a drop of a segment whose socket the trusted table missed (--verify-flows):
+ * passed to the socket and counted instead */
+#define SW_MISSED_OR(r) (missed ? SW_R_xdp_pass_flow_missed : (r))
+
 /* Why the XDP program returns what it returns, for the packet at ctx. */
 static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
 {
@@ -106,7 +110,7 @@ static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
 	enum sw_sk_res sk;
 	__u32 zero = 0, doff;
 	__u8 flags;
-	int syn;
+	int syn, missed;
 
 	r = sw_xdp_protected_tcp(data, data_end, &p);
 	if (r != SW_R_NONE)
@@ -142,6 +146,16 @@ static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
 	 * forged-ACK flood's case): no socket, a listener at most, and the
 	 * kernel-cookie gate is the table's (fl, below) */
 	sk = SW_SK_LISTENER;
+	/*
+	 * --verify-flows: a trusted miss checked against the kernel's own
+	 * lookup.  A socket found is a missed flow only where the table's
+	 * answer would have hurt it (a drop, a cookie SYN-ACK): a segment
+	 * that still carries a valid cookie goes to TC, which finds the
+	 * socket, as a fresh child's first segments do before the hook has
+	 * written its entry (flows.h).
+	 */
+	missed = fl != SW_FLOW_ASK && (cfg->flags & SYNWALL_CF_VERIFY_FLOWS) &&
+		 sw_sock_of(ctx, &p, SW_FLOW_ASK) == SW_SK_FLOW;
 	if (fl == SW_FLOW_ASK || syn)
 		sk = sw_sock_of(ctx, &p, fl);
 	if (sk == SW_SK_FLOW)
@@ -157,15 +171,17 @@ static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
 		if (cfg->cookies != SYNWALL_COOKIES_ALWAYS && !sw_flood(cfg))
 			return SW_R_xdp_pass_syn_kernel;
 		if (sw_xdp_opts(ctx, th, data_end, &p, doff, &o))
-			return SW_R_xdp_drop_malformed;
+			return SW_MISSED_OR(SW_R_xdp_drop_malformed);
+		if (missed)
+			return SW_R_xdp_pass_flow_missed;
 		p.flow.isn = bpf_ntohl(th->seq);
 		return sw_send_synack(ctx, &p, &o, flags, cfg, k);
 	}
 	if ((flags & TCPF_SYN) && (flags & (TCPF_FIN | TCPF_RST)))
-		return SW_R_xdp_drop_malformed;
+		return SW_MISSED_OR(SW_R_xdp_drop_malformed);
 	/* options are judged only here: no socket will take this segment */
 	if (sw_xdp_opts(ctx, th, data_end, &p, doff, &o))
-		return SW_R_xdp_drop_malformed;
+		return SW_MISSED_OR(SW_R_xdp_drop_malformed);
 	if ((flags & (TCPF_ACK | TCPF_RST | TCPF_SYN)) == TCPF_ACK) {
 		__u32 ack_seq = bpf_ntohl(th->ack_seq);
 
@@ -178,14 +194,15 @@ static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
 		     fl == SW_FLOW_NONE_KCOOKIE) &&
 		    sw_kernel_cookie(data, data_end, &p, th))
 			return SW_R_xdp_pass_kernel_cookie;
-		return SW_R_xdp_drop_bad_ack;
+		return SW_MISSED_OR(SW_R_xdp_drop_bad_ack);
 	}
 	if (flags & TCPF_ACK && !(flags & TCPF_RST)) {
 		/* SYN-ACK to a protected port with no socket */
-		return SW_R_xdp_drop_bad_ack;
+		return SW_MISSED_OR(SW_R_xdp_drop_bad_ack);
 	}
-	return SW_R_xdp_drop_no_socket;
+	return SW_MISSED_OR(SW_R_xdp_drop_no_socket);
 }
+#undef SW_MISSED_OR
 
 SEC("xdp")
 int synwall_xdp(struct xdp_md *ctx)

@@ -88,6 +88,13 @@ struct synwall_config {
 /* Do not negotiate ECN even when the client asks (RFC 3168 SYN). */
 #define SYNWALL_CF_NO_ECN (1u << 0)
 /* (bit 1 was the TC re-check flag: it is data-path state, see dp_state) */
+/*
+ * The flow table's differential mode (--verify-flows on): a miss of the
+ * trusted table is looked up all the same, and a socket found counts
+ * xdp_pass_flow_missed (the segment is passed to it) instead of being
+ * judged as socket-less.  A debugging switch: the lookup costs ~50-100 ns.
+ */
+#define SYNWALL_CF_VERIFY_FLOWS (1u << 2)
 
 /*
  * State the data path owns: array map "dp_state", one entry.  The XDP
@@ -311,7 +318,11 @@ struct synwall_keys {
 	  "XDP_PASS: SYN left to the kernel to renew its cookie mark", a)      \
 	/* the flow table (full mode, attached by the loader) */               \
 	X(xdp_pass_flow, PASS,                                                 \
-	  "XDP_PASS: segment of a flow in the flow table (it has a socket)", a)
+	  "XDP_PASS: segment of a flow in the flow table (it has a socket)",   \
+	  a)                                                                   \
+	X(xdp_pass_flow_missed, PASS,                                          \
+	  "XDP_PASS: socket the trusted flow table missed (--verify-flows)",   \
+	  a)
 
 #define SYNWALL_VERDICT_COUNTER(name, action, help, X) X(name, help)
 #define SYNWALL_XDP_COUNTERS(X) SYNWALL_XDP_VERDICTS(SYNWALL_VERDICT_COUNTER, X)

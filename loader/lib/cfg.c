@@ -11,6 +11,20 @@
 #include "log.h"
 #include "util.h"
 
+/* on|off (also 1|0, yes|no) of option name into *v; 0, or -1 said */
+static int sw_parse_onoff(const char *name, const char *arg, bool *v)
+{
+	if (!strcmp(arg, "on") || !strcmp(arg, "1") || !strcmp(arg, "yes"))
+		*v = true;
+	else if (!strcmp(arg, "off") || !strcmp(arg, "0") || !strcmp(arg, "no"))
+		*v = false;
+	else {
+		sw_err("%s '%s': expected on or off", name, arg);
+		return -1;
+	}
+	return 0;
+}
+
 int sw_cfg_option(void *req, int opt, const char *arg)
 {
 	struct sw_cfg_req *r = req;
@@ -71,17 +85,14 @@ int sw_cfg_option(void *req, int opt, const char *arg)
 		r->set_window = true;
 		return 0;
 	case SW_CFG_ECN:
-		if (!strcmp(arg, "on") || !strcmp(arg, "1") ||
-		    !strcmp(arg, "yes"))
-			r->ecn = true;
-		else if (!strcmp(arg, "off") || !strcmp(arg, "0") ||
-			 !strcmp(arg, "no"))
-			r->ecn = false;
-		else {
-			sw_err("--ecn '%s': expected on or off", arg);
+		if (sw_parse_onoff("--ecn", arg, &r->ecn))
 			return -1;
-		}
 		r->set_ecn = true;
+		return 0;
+	case SW_CFG_VERIFY_FLOWS:
+		if (sw_parse_onoff("--verify-flows", arg, &r->verify_flows))
+			return -1;
+		r->set_verify_flows = true;
 		return 0;
 	case SW_CFG_COOKIES:
 		if (!strcmp(arg, "flood"))
@@ -131,7 +142,8 @@ bool sw_cfg_any(const struct sw_cfg_req *r)
 {
 	return r->set_ports || r->set_mss4 || r->set_mss6 || r->set_wscale ||
 	       r->set_ttl || r->set_window || r->set_ecn || r->set_cookies ||
-	       r->set_flood_on || r->set_flood_off || r->set_flood_hold;
+	       r->set_flood_on || r->set_flood_off || r->set_flood_hold ||
+	       r->set_verify_flows;
 }
 
 /* Does ps protect a port that old does not? */
@@ -183,6 +195,12 @@ int sw_cfg_apply(const struct sw_maps *m, const struct sw_cfg_req *r,
 			c.flags &= ~SYNWALL_CF_NO_ECN;
 		else
 			c.flags |= SYNWALL_CF_NO_ECN;
+	}
+	if (r->set_verify_flows) {
+		if (r->verify_flows)
+			c.flags |= SYNWALL_CF_VERIFY_FLOWS;
+		else
+			c.flags &= ~SYNWALL_CF_VERIFY_FLOWS;
 	}
 	if (r->set_cookies)
 		c.cookies = r->cookies;
@@ -254,9 +272,12 @@ void sw_cfg_print(const struct sw_maps *m, const char *indent)
 	sw_ports_format(&ps, list, sizeof(list));
 	printf("%sports:  %s (%u port%s)\n", indent, list, sw_ports_count(&ps),
 	       sw_ports_count(&ps) == 1 ? "" : "s");
-	printf("%smss4 %u  mss6 %u  wscale %u  ttl %u  window %u  ecn %s%s\n",
+	printf("%smss4 %u  mss6 %u  wscale %u  ttl %u  window %u  ecn %s%s%s\n",
 	       indent, c.mss4, c.mss6, c.wscale, c.ttl, c.window,
 	       c.flags & SYNWALL_CF_NO_ECN ? "off" : "on",
+	       c.flags & SYNWALL_CF_VERIFY_FLOWS ?
+		       "  verify-flows on (every trusted miss looked up)" :
+		       "",
 	       raw.fixed_time ? "  (test clock fixed_time set)" : "");
 	printf("%sclock:  UTC = CLOCK_TAI - %d s (tai_offset)", indent,
 	       (int)raw.tai_offset);

@@ -17,7 +17,7 @@
 struct sw_cfg_req {
 	bool set_ports, set_mss4, set_mss6, set_wscale, set_ttl, set_window,
 		set_ecn, set_cookies, set_flood_on, set_flood_off,
-		set_flood_hold;
+		set_flood_hold, set_verify_flows;
 	__u8 cookies; /* SYNWALL_COOKIES_* */
 	__u32 flood_on, flood_off, flood_hold_ms;
 	struct sw_portset ports;
@@ -25,6 +25,7 @@ struct sw_cfg_req {
 	__u16 mss4, mss6, window;
 	__u8 wscale, ttl;
 	bool ecn;
+	bool verify_flows;
 	int add_del; /* 0 replace; +1 --add-ports; -1 --del-ports */
 };
 
@@ -43,6 +44,7 @@ enum sw_cfg_opt {
 	SW_CFG_FLOOD_ON,
 	SW_CFG_FLOOD_OFF,
 	SW_CFG_FLOOD_HOLD,
+	SW_CFG_VERIFY_FLOWS,
 };
 
 #define SW_MSS4_MIN 536
@@ -105,7 +107,13 @@ int sw_cfg_option(void *r, int which, const char *arg);
 		SW_CFG_OPT(                                                                  \
 			T, M, "flood-hold", SW_CFG_FLOOD_HOLD, "SECS",                       \
 			"seconds without a CPU at --flood-off before SYNs go "               \
-			"back\nto the kernel (default 10)")
+			"back\nto the kernel (default 10)"),                                 \
+		SW_CFG_OPT(                                                                  \
+			T, M, "verify-flows", SW_CFG_VERIFY_FLOWS, "on|off",                 \
+			"debug: look up every trusted flow-table miss as "                   \
+			"well\n"                                                             \
+			"and count a socket found (xdp_pass_flow_missed);\n"                 \
+			"costs a socket lookup per miss (default off)")
 
 /* Did the request set anything? */
 bool sw_cfg_any(const struct sw_cfg_req *r);

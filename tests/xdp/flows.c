@@ -744,6 +744,83 @@ int t_flow_table_trusted(long v6)
 	return r;
 }
 
+static int la_put(bool v6, __u16 port, __u32 n);
+
+/*
+ * The differential mode (SYNWALL_CF_VERIFY_FLOWS, --verify-flows on): a
+ * trusted miss is looked up as well, and a socket found is a missed flow
+ * where the table's answer would hurt it (a drop, a cookie SYN-ACK):
+ * counted and passed to the socket instead; the table's hit, a miss
+ * without a socket and a pass are judged as without the mode.  A real loopback connection
+ * whose entry the table lacks stands for a missed flow.
+ */
+int t_flow_verify(long v6)
+{
+	struct swt_conn c;
+	struct swt_pkt p;
+	int r;
+
+	r = swt_conn_open(v6, true, &c);
+	if (r) {
+		if (v6)
+			return swt_skipf("no IPv6 loopback (::1): %s",
+					 strerror(-r));
+		SWT_FAIL("loopback connection: %s", strerror(-r));
+	}
+	r = protect(c.lport, true);
+	swt_pkt_loopback(&p, v6, c.cport, c.lport);
+	p.ack = 0x02000000; /* not a cookie */
+	if (r == SWT_PASS)
+		r = ctl_write(1, 0);
+	if (r == SWT_PASS)
+		r = ctl_trust(1, 0);
+	if (r == SWT_PASS)
+		r = swt_sub(lo_drop(&p, SWT_STAT(xdp_drop_bad_ack)),
+			    "mode off: the missed flow's segment is dropped");
+	if (r == SWT_PASS) {
+		cfg.flags |= SYNWALL_CF_VERIFY_FLOWS;
+		r = write_config();
+	}
+	if (r == SWT_PASS)
+		r = swt_sub(lo_pass(&p, SWT_STAT(xdp_pass_flow_missed)),
+			    "mode on: the missed flow counted and passed");
+	if (r == SWT_PASS) {
+		p.flags = SWT_TCP_SYN;
+		p.ack = 0;
+		/* passed either way: no harm, not counted */
+		r = swt_sub(lo_pass(&p, SWT_STAT(xdp_pass_no_listener)),
+			    "mode on: a SYN of the missed flow, nobody listens "
+			    "as far as the table knows");
+	}
+	if (r == SWT_PASS)
+		r = la_put(v6, c.lport, 1);
+	if (r == SWT_PASS) {
+		r = swt_sub(lo_pass(&p, SWT_STAT(xdp_pass_flow_missed)),
+			    "mode on: a SYN of the missed flow that the "
+			    "table would answer with a cookie");
+		la_put(v6, c.lport, 0);
+	}
+	p.flags = SWT_TCP_ACK;
+	p.ack = 0x02000000;
+	if (r == SWT_PASS) {
+		p.sport ^= 0x4000; /* a 4-tuple without a socket */
+		r = swt_sub(lo_drop(&p, SWT_STAT(xdp_drop_bad_ack)),
+			    "mode on: a miss without a socket, judged as "
+			    "before");
+		p.sport ^= 0x4000;
+	}
+	if (r == SWT_PASS)
+		r = put(&p, 0);
+	if (r == SWT_PASS)
+		r = swt_sub(lo_pass(&p, SWT_STAT(xdp_pass_flow)),
+			    "mode on: a hit, no lookup");
+	cfg.flags &= ~SYNWALL_CF_VERIFY_FLOWS;
+	if (write_config() != SWT_PASS && r == SWT_PASS)
+		r = swt_failf(__FILE__, __LINE__, "config write (mode off)");
+	swt_conn_close(&c);
+	return r;
+}
+
 /* The second copy of the state trace keeps the table alone as well. */
 int t_flow_trace2_alone(void)
 {

@@ -50,7 +50,8 @@ static const struct swt_case cases[] = {
 	SWT_CASE(time_wait),
 	SWT_CASE(request_socket),
 	/* flows.c */
-	SWT_CASE_V46("flow_table_hit_v4", "flow_table_hit_v6", t_flow_table_hit),
+	SWT_CASE_V46("flow_table_hit_v4", "flow_table_hit_v6",
+		     t_flow_table_hit),
 	SWT_CASE(flow_table_time_wait),
 	SWT_CASE_V46("flow_trace_sockets_v4", "flow_trace_sockets_v6",
 		     t_flow_trace_sockets),
@@ -63,6 +64,7 @@ static const struct swt_case cases[] = {
 	SWT_CASE(flow_trace2_alone),
 	SWT_CASE(flow_full_distrusts),
 	SWT_CASE_V46("flow_hooks_v4", "flow_hooks_v6", t_flow_hooks),
+	SWT_CASE_V46("flow_verify_v4", "flow_verify_v6", t_flow_verify),
 	SWT_CASE_V46("flow_hashed_order_v4", "flow_hashed_order_v6",
 		     t_flow_hashed_order),
 	SWT_CASE_V46("flow_table_syn_v4", "flow_table_syn_v6",

@@ -145,6 +145,7 @@ int t_flow_table_trusted(long v6);
 int t_flow_trace2_alone(void);
 int t_flow_full_distrusts(void);
 int t_flow_hooks(long v6);
+int t_flow_verify(long v6);
 int t_flow_hashed_order(long v6);
 int t_flow_table_syn(long v6);
 int t_listener_table(long v6);
