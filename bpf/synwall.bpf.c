@@ -90,12 +90,13 @@ __attribute__((noinline)) int sw_sock_of(struct xdp_md *ctx, struct sw_pkt *p,
 	}
 }
 
-/* a drop of a segment whose socket the trusted table missed (--verify-flows):
- * passed to the socket and counted instead */
-#define SW_MISSED_OR(r) (missed ? SW_R_xdp_pass_flow_missed : (r))
-
-/* Why the XDP program returns what it returns, for the packet at ctx. */
-static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
+/*
+ * Why the XDP program returns what it returns, for the packet at ctx;
+ * *missed set where --verify-flows found a socket the trusted flow table
+ * missed (sw_xdp_verdict() below turns such a drop into a pass).
+ */
+static __always_inline enum sw_reason sw_xdp_judge(struct xdp_md *ctx,
+						   int *missed)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -110,7 +111,7 @@ static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
 	enum sw_sk_res sk;
 	__u32 zero = 0, doff;
 	__u8 flags;
-	int syn, missed;
+	int syn;
 
 	r = sw_xdp_protected_tcp(data, data_end, &p);
 	if (r != SW_R_NONE)
@@ -154,8 +155,8 @@ static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
 	 * socket, as a fresh child's first segments do before the hook has
 	 * written its entry (flows.h).
 	 */
-	missed = fl != SW_FLOW_ASK && (cfg->flags & SYNWALL_CF_VERIFY_FLOWS) &&
-		 sw_sock_of(ctx, &p, SW_FLOW_ASK) == SW_SK_FLOW;
+	*missed = fl != SW_FLOW_ASK && (cfg->flags & SYNWALL_CF_VERIFY_FLOWS) &&
+		  sw_sock_of(ctx, &p, SW_FLOW_ASK) == SW_SK_FLOW;
 	if (fl == SW_FLOW_ASK || syn)
 		sk = sw_sock_of(ctx, &p, fl);
 	if (sk == SW_SK_FLOW)
@@ -171,17 +172,18 @@ static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
 		if (cfg->cookies != SYNWALL_COOKIES_ALWAYS && !sw_flood(cfg))
 			return SW_R_xdp_pass_syn_kernel;
 		if (sw_xdp_opts(ctx, th, data_end, &p, doff, &o))
-			return SW_MISSED_OR(SW_R_xdp_drop_malformed);
-		if (missed)
+			return SW_R_xdp_drop_malformed;
+		/* not a drop, but the SYN-ACK would answer for the socket */
+		if (*missed)
 			return SW_R_xdp_pass_flow_missed;
 		p.flow.isn = bpf_ntohl(th->seq);
 		return sw_send_synack(ctx, &p, &o, flags, cfg, k);
 	}
 	if ((flags & TCPF_SYN) && (flags & (TCPF_FIN | TCPF_RST)))
-		return SW_MISSED_OR(SW_R_xdp_drop_malformed);
+		return SW_R_xdp_drop_malformed;
 	/* options are judged only here: no socket will take this segment */
 	if (sw_xdp_opts(ctx, th, data_end, &p, doff, &o))
-		return SW_MISSED_OR(SW_R_xdp_drop_malformed);
+		return SW_R_xdp_drop_malformed;
 	if ((flags & (TCPF_ACK | TCPF_RST | TCPF_SYN)) == TCPF_ACK) {
 		__u32 ack_seq = bpf_ntohl(th->ack_seq);
 
@@ -194,15 +196,30 @@ static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
 		     fl == SW_FLOW_NONE_KCOOKIE) &&
 		    sw_kernel_cookie(data, data_end, &p, th))
 			return SW_R_xdp_pass_kernel_cookie;
-		return SW_MISSED_OR(SW_R_xdp_drop_bad_ack);
+		return SW_R_xdp_drop_bad_ack;
 	}
 	if (flags & TCPF_ACK && !(flags & TCPF_RST)) {
 		/* SYN-ACK to a protected port with no socket */
-		return SW_MISSED_OR(SW_R_xdp_drop_bad_ack);
+		return SW_R_xdp_drop_bad_ack;
 	}
-	return SW_MISSED_OR(SW_R_xdp_drop_no_socket);
+	return SW_R_xdp_drop_no_socket;
 }
-#undef SW_MISSED_OR
+
+/*
+ * The verdict, and the differential mode's one say in it: a drop of a
+ * segment whose socket the trusted table missed (--verify-flows) goes to
+ * that socket instead, counted as a missed flow.
+ */
+static __always_inline enum sw_reason sw_xdp_verdict(struct xdp_md *ctx)
+{
+	int missed = 0;
+	enum sw_reason r = sw_xdp_judge(ctx, &missed);
+
+	if (missed && r < SW_R_XDP_END &&
+	    (SW_XDP_ACTION_MASK(XDP_DROP) >> r & 1))
+		return SW_R_xdp_pass_flow_missed;
+	return r;
+}
 
 SEC("xdp")
 int synwall_xdp(struct xdp_md *ctx)

@@ -90,9 +90,10 @@ struct synwall_config {
 /* (bit 1 was the TC re-check flag: it is data-path state, see dp_state) */
 /*
  * The flow table's differential mode (--verify-flows on): a miss of the
- * trusted table is looked up all the same, and a socket found counts
- * xdp_pass_flow_missed (the segment is passed to it) instead of being
- * judged as socket-less.  A debugging switch: the lookup costs ~50-100 ns.
+ * trusted table is looked up all the same, and a socket found where the
+ * table's answer would hurt it (a drop, a cookie SYN-ACK) counts
+ * xdp_pass_flow_missed: the segment is passed to it instead.  A debugging
+ * switch: each miss costs the socket lookup again (~50-150 ns).
  */
 #define SYNWALL_CF_VERIFY_FLOWS (1u << 2)
 

@@ -671,6 +671,32 @@ static int lo_drop(const struct swt_pkt *p, size_t counter)
 }
 
 /*
+ * A real loopback connection on a protected port that the table does not
+ * hold (a missed flow: a trusted table never lets one happen), the table
+ * on and not trusted, and p one of its ACKs whose ack is no cookie.
+ * SWT_PASS with c open; else the skip or the failure, c closed.
+ */
+static int missed_flow_open(long v6, struct swt_conn *c, struct swt_pkt *p)
+{
+	int r = swt_conn_open(v6, true, c);
+
+	if (r) {
+		if (v6)
+			return swt_skipf("no IPv6 loopback (::1): %s",
+					 strerror(-r));
+		SWT_FAIL("loopback connection: %s", strerror(-r));
+	}
+	swt_pkt_loopback(p, v6, c->cport, c->lport);
+	p->ack = 0x02000000; /* not a cookie */
+	r = protect(c->lport, true);
+	if (r == SWT_PASS)
+		r = ctl_write(1, 0);
+	if (r != SWT_PASS)
+		swt_conn_close(c);
+	return r;
+}
+
+/*
  * A trusted table answers a miss itself: a segment that is not a SYN and
  * misses the table has no socket, and the socket lookup is skipped.  Shown
  * with a real connection that is not in the table (which a trusted table
@@ -682,20 +708,10 @@ int t_flow_table_trusted(long v6)
 {
 	struct swt_conn c;
 	struct swt_pkt p;
-	int r;
+	int r = missed_flow_open(v6, &c, &p);
 
-	r = swt_conn_open(v6, true, &c);
-	if (r) {
-		if (v6)
-			return swt_skipf("no IPv6 loopback (::1): %s",
-					 strerror(-r));
-		SWT_FAIL("loopback connection: %s", strerror(-r));
-	}
-	r = protect(c.lport, true);
-	swt_pkt_loopback(&p, v6, c.cport, c.lport);
-	p.ack = 0x02000000; /* not a cookie */
-	if (r == SWT_PASS)
-		r = ctl_write(1, 0);
+	if (r != SWT_PASS)
+		return r;
 	if (r == SWT_PASS)
 		r = swt_sub(lo_pass(&p, SWT_STAT(xdp_pass_socket)),
 			    "untrusted miss: looked up, the socket found");
@@ -751,27 +767,16 @@ static int la_put(bool v6, __u16 port, __u32 n);
  * trusted miss is looked up as well, and a socket found is a missed flow
  * where the table's answer would hurt it (a drop, a cookie SYN-ACK):
  * counted and passed to the socket instead; the table's hit, a miss
- * without a socket and a pass are judged as without the mode.  A real loopback connection
- * whose entry the table lacks stands for a missed flow.
+ * without a socket and a pass are judged as without the mode.
  */
 int t_flow_verify(long v6)
 {
 	struct swt_conn c;
 	struct swt_pkt p;
-	int r;
+	int r = missed_flow_open(v6, &c, &p);
 
-	r = swt_conn_open(v6, true, &c);
-	if (r) {
-		if (v6)
-			return swt_skipf("no IPv6 loopback (::1): %s",
-					 strerror(-r));
-		SWT_FAIL("loopback connection: %s", strerror(-r));
-	}
-	r = protect(c.lport, true);
-	swt_pkt_loopback(&p, v6, c.cport, c.lport);
-	p.ack = 0x02000000; /* not a cookie */
-	if (r == SWT_PASS)
-		r = ctl_write(1, 0);
+	if (r != SWT_PASS)
+		return r;
 	if (r == SWT_PASS)
 		r = ctl_trust(1, 0);
 	if (r == SWT_PASS)
