@@ -100,8 +100,9 @@ vt_virtio() {
 }
 
 # The flow table checked against the kernel's own lookup (--verify-flows
-# on: every trusted miss is looked up as well, and a socket found counts
-# xdp_pass_flow_missed): a churn through the real driver -- sequential
+# on: every trusted miss is looked up as well, and a socket found where the
+# table's answer would hurt it counts xdp_pass_flow_missed): a churn
+# through the real driver -- sequential
 # connects (the client closes first), concurrent ones, transfers, and the
 # server closing first with the 4-tuple reused through its TIME_WAIT --
 # must leave it at 0.  Then the mode goes off again.
